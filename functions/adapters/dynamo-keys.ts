@@ -1,0 +1,58 @@
+/**
+ * Every key of the single table is built here and nowhere else. See docs/data-model.md for the
+ * access patterns these keys serve.
+ */
+export const keys = {
+  paper: (id: string) => ({ PK: `PAPER#${id}`, SK: 'PAPER' }),
+  /** GSI1: papers by the UTC day they were published. */
+  paperByDay: (day: string, id: string) => ({ GSI1PK: `DAY#${day}`, GSI1SK: `PAPER#${id}` }),
+  dayPartition: (day: string) => `DAY#${day}`,
+  subscriber: (id: string) => ({ PK: `SUB#${id}`, SK: 'PROFILE' }),
+  /** GSI1: active subscribers only (sparse: the attributes are removed when a subscriber leaves). */
+  activeSubscriber: (id: string) => ({ GSI1PK: ACTIVE_SUBSCRIBERS, GSI1SK: `SUB#${id}` }),
+  delivery: (subscriberId: string, editionDate: string) => ({
+    PK: `SUB#${subscriberId}`,
+    SK: `DELIVERY#${editionDate}`,
+  }),
+  edition: (date: string) => ({ PK: `EDITION#${date}`, SK: 'EDITION' }),
+  ingest: (key: string, at: string, etag: string) => ({ PK: `FILE#${key}`, SK: `INGEST#${at}#${etag}` }),
+} as const;
+
+export const ACTIVE_SUBSCRIBERS = 'SUBS#active';
+export const GSI1 = 'GSI1';
+/** The table's TTL attribute (Unix seconds). Expired items are treated as absent in reads. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+const KEY_ATTRIBUTES = ['PK', 'SK', 'GSI1PK', 'GSI1SK'] as const;
+
+/** An item without its key attributes: the entity as the domain knows it. */
+export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const copy = { ...item };
+  for (const name of KEY_ATTRIBUTES) delete copy[name];
+  return copy;
+}
+
+/** Paging cursors are opaque to callers: the DynamoDB start key, base64url-encoded JSON. */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error('invalid paging cursor', { cause: error });
+  }
+}
+
+/** True for a failed ConditionExpression (matched by name: the class may come from another SDK copy). */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** True when an item's TTL has passed: DynamoDB deletes expired items only eventually. */
+export function isExpired(item: Record<string, unknown>, now: Date): boolean {
+  const expiresAt = item[TTL_ATTRIBUTE];
+  return typeof expiresAt === 'number' && expiresAt * 1000 <= now.getTime();
+}

@@ -1,0 +1,55 @@
+/**
+ * One error hierarchy for the whole product. `publicMessage` is safe to show a caller
+ * (4xx bodies, CLI output); anything else stays in logs.
+ */
+export class PaperboyError extends Error {
+  override name = 'PaperboyError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Input that breaks a rule: a request body, a record in a file, a config value. */
+export class ValidationError extends PaperboyError {
+  override name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string }[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A token that is malformed, forged, expired or for another purpose. */
+export class InvalidTokenError extends PaperboyError {
+  override name = 'InvalidTokenError';
+}
+
+export class NotFoundError extends PaperboyError {
+  override name = 'NotFoundError';
+}
+
+/** A whole file could not be read as any supported format. */
+export class UnreadableFileError extends PaperboyError {
+  override name = 'UnreadableFileError';
+}
+
+/** Configuration that is missing or wrong; thrown at start-up, never per request. */
+export class ConfigError extends PaperboyError {
+  override name = 'ConfigError';
+}
+
+/** Turns zod issues into `path: message` pairs that name where the input was wrong. */
+export function describeIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): { path: string; message: string }[] {
+  return issues.map((issue) => ({
+    path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
+    message: issue.message,
+  }));
+}
+
+export function formatIssues(issues: readonly { path: string; message: string }[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}

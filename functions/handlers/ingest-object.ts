@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
+import { type IngestFileDeps, type IngestFileResult, ingestFile } from '../core/ingest-file.ts';
+import { createLogger } from '../shared/logger.ts';
+import { bootstrap } from './bootstrap.ts';
+
+const logger = createLogger('ingest');
+
+/** Uploaded paper files go under this prefix; reports go elsewhere so they trigger nothing. */
+export const INGEST_PREFIX = 'incoming/';
+
+/** The part of an S3 notification this handler reads. */
+const S3EventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventName: z.string(),
+        s3: z.object({
+          object: z.object({ key: z.string().min(1), eTag: z.string().optional() }),
+        }),
+      }),
+    )
+    .min(1),
+});
+
+/** S3 sends keys URL-encoded with spaces as `+`. */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/gu, ' '));
+}
+
+/**
+ * S3 ObjectCreated → ingest each file. Errors are rethrown so that Lambda retries the event and
+ * then hands it to the failure destination; a bad file is not an error (it is quarantined).
+ */
+export function createIngestObjectHandler(deps: IngestFileDeps) {
+  return async (event: unknown): Promise<IngestFileResult[]> => {
+    const parsed = S3EventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new ValidationError(`not an S3 event: ${formatIssues(describeIssues(parsed.error.issues))}`);
+    }
+    const results: IngestFileResult[] = [];
+    for (const record of parsed.data.Records) {
+      const key = decodeS3Key(record.s3.object.key);
+      if (!key.startsWith(INGEST_PREFIX) || !record.eventName.startsWith('ObjectCreated')) {
+        logger.info('ignored object', { key, eventName: record.eventName });
+        continue;
+      }
+      const result = await ingestFile({ key, etag: record.s3.object.eTag ?? '' }, deps);
+      logger.info('ingested file', { ...result });
+      results.push(result);
+    }
+    return results;
+  };
+}
+
+export const handler = bootstrap(async (runtime) => createIngestObjectHandler(runtime.ingestDeps()));

@@ -1,0 +1,106 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Starts the local stack, runs the demo
+ * (ingest → subscribe → rank → send), prints what happened, then serves until Ctrl-C.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { runDemo } from './demo.ts';
+import { defaultLocalOptions, type LocalStack, startLocalStack } from './stack.ts';
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+};
+const defaults = defaultLocalOptions;
+
+const program = new Command('npm start --')
+  .description('Run Paperboy locally: emulated DynamoDB, S3 and SES, the API and pages, and a daily schedule.')
+  .option('--once', 'run the demo pipeline once, print the results and exit')
+  .option('--fresh', `delete the local data folder (${defaults.dataDir}) before starting`)
+  .option('--api-port <port>', 'port of the API and pages', port, defaults.ports.api)
+  .option('--dynamodb-port <port>', 'port of the DynamoDB emulator', port, defaults.ports.dynamodb)
+  .option('--s3-port <port>', 'port of the S3 emulator', port, defaults.ports.s3)
+  .option('--ses-port <port>', 'port of the SES emulator and its mailbox page', port, defaults.ports.ses)
+  .option('--data-dir <dir>', 'where local data is kept', defaults.dataDir)
+  .option('--send-at <HH:MM>', 'daily time of the edition, in --time-zone', defaults.sendAt)
+  .option('--time-zone <tz>', 'IANA time zone of the schedule', defaults.timeZone)
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const flags = program.opts<{
+    once?: boolean;
+    fresh?: boolean;
+    apiPort: number;
+    dynamodbPort: number;
+    s3Port: number;
+    sesPort: number;
+    dataDir: string;
+    sendAt: string;
+    timeZone: string;
+  }>();
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/u.test(flags.sendAt)) fail('--send-at must be a time such as 06:00');
+  if (flags.fresh) await rm(flags.dataDir, { recursive: true, force: true });
+
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      ...defaults,
+      dataDir: flags.dataDir,
+      sendAt: flags.sendAt,
+      timeZone: flags.timeZone,
+      ports: { api: flags.apiPort, dynamodb: flags.dynamodbPort, s3: flags.s3Port, ses: flags.sesPort },
+      log: (line) => console.error(line),
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await stack.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    const run = await runDemo(stack);
+    const digestDir = join(flags.dataDir, 'digests');
+    await mkdir(digestDir, { recursive: true });
+    const digestPath = join(digestDir, `${run.edition.date}.html`);
+    await writeFile(digestPath, run.digestHtml);
+    const { edition } = run;
+    console.log(`papers ingested: ${run.papersIngested} (${run.rejected} rejected) from samples/hf-daily-papers-demo.json`);
+    console.log(
+      `edition: ${edition.date}, ${edition.entries} papers ranked from ${edition.candidates} candidates` +
+        (edition.created ? '' : ' (kept from an earlier run)'),
+    );
+    console.log(
+      `emails sent: ${run.digestsSent} digest(s), ${run.confirmationsSent} confirmation(s)` +
+        (run.digestsSent === 0 ? ' (this edition already reached everyone; --fresh starts over)' : ''),
+    );
+    console.log(`mailbox: ${stack.urls.mailbox}`);
+    console.log(`subscribe: ${stack.urls.api}`);
+    console.log(`digest saved: ${digestPath}`);
+  } catch (error) {
+    console.error(`paperboy: the start-up run failed: ${(error as Error).message}`);
+    await stack.stop();
+    process.exit(1);
+  }
+
+  if (flags.once) return shutdown(0);
+  stack.scheduler.start(true);
+  console.log(`serving; the next edition runs daily at ${flags.sendAt} ${flags.timeZone}. Ctrl-C stops.`);
+}
+
+function fail(message: string): never {
+  console.error(`paperboy: ${message}`);
+  process.exit(2);
+}
+
+await main();
