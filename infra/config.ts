@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/**
+ * Deployment settings, read from CDK context (`cdk.json`, or `-c paperboy:senderAddress=…`)
+ * and validated at synth time so a wrong value fails before anything reaches AWS.
+ */
+export const StageConfigSchema = z.object({
+  stage: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/u, 'lower-case letters, digits and dashes, 2 to 21 characters'),
+  senderAddress: z.email('must be an email address on a domain verified in SES, e.g. papers@example.org'),
+  publicBaseUrl: z
+    .url('must be an absolute URL, e.g. https://papers.example.org')
+    .refine((u) => u.startsWith('https://'), 'must be https: links in emails carry unsubscribe tokens'),
+  sendAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/u, 'must be a time of day such as 06:00'),
+  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
+  /** Requests per second the public API accepts (steady rate; bursts get twice this). */
+  apiRateLimit: z.number().int().positive().max(10_000),
+  /** Optional: where alarms are emailed. */
+  alarmEmail: z.email('must be an email address').optional(),
+});
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+
+export const CONTEXT_KEYS = {
+  stage: 'paperboy:stage',
+  senderAddress: 'paperboy:senderAddress',
+  publicBaseUrl: 'paperboy:publicBaseUrl',
+  sendAt: 'paperboy:sendAt',
+  timeZone: 'paperboy:timeZone',
+  apiRateLimit: 'paperboy:apiRateLimit',
+  alarmEmail: 'paperboy:alarmEmail',
+} as const;
+
+export class StageConfigError extends Error {
+  override name = 'StageConfigError';
+}
+
+/** Reads every `paperboy:*` context key; one message lists every missing or wrong key. */
+export function readStageConfig(tryGetContext: (key: string) => unknown): StageConfig {
+  const raw = Object.fromEntries(
+    Object.entries(CONTEXT_KEYS).map(([field, key]) => {
+      const value = tryGetContext(key);
+      // Context from the command line is always a string.
+      return [field, field === 'apiRateLimit' && typeof value === 'string' ? Number(value) : value];
+    }),
+  );
+  const parsed = StageConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const field = String(issue.path[0]) as keyof typeof CONTEXT_KEYS;
+    const key = CONTEXT_KEYS[field] ?? field;
+    const message = raw[field] === undefined ? 'is missing' : issue.message;
+    return `  ${key}: ${message}`;
+  });
+  throw new StageConfigError(
+    `invalid deployment settings (set them in cdk.json "context" or with -c key=value):\n${lines.join('\n')}`,
+  );
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

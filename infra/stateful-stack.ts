@@ -1,0 +1,77 @@
+import { Aws, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { ConfigurationSet, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
+import type { Construct } from 'constructs';
+import { DataTable } from './constructs/data-table.ts';
+
+/**
+ * The ingest bucket's name is fixed per stage, account and region, so the stateless stack can
+ * import it by name: its notification then lives there, with no cross-stack export to lock it.
+ */
+export function ingestBucketName(stage: string): string {
+  return `paperboy-${stage}-ingest-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
+}
+
+/**
+ * What must outlive any deployment: the table, the ingest bucket, the token secret and the SES
+ * configuration set. Kept apart from the functions so a bad code deploy can never replace data.
+ */
+export class StatefulStack extends Stack {
+  readonly table: DataTable['table'];
+  readonly ingestBucket: Bucket;
+  readonly tokenSecret: Secret;
+  readonly configurationSet: ConfigurationSet;
+
+  constructor(scope: Construct, id: string, props: StackProps & { ingestBucketName: string }) {
+    super(scope, id, props);
+    this.table = new DataTable(this, 'Data').table;
+
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+
+    this.ingestBucket = new Bucket(this, 'IngestBucket', {
+      bucketName: props.ingestBucketName,
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'ingest/',
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.tokenSecret = new Secret(this, 'TokenSecret', {
+      description: 'Paperboy HMAC keys for confirm and unsubscribe links: {"current":"k1","k1":"…"}',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.tokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Signing keys rotate by adding k2… and moving "current" (docs/operations.md): automatic rotation would ' +
+        'replace k1 and break every unsubscribe link already sent, which must work forever (RFC 8058).',
+    });
+
+    this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
+      reputationMetrics: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+  }
+}
