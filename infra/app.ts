@@ -2,7 +2,7 @@
  * The CDK app: stage settings from context → the stateful and the stateless stack, checked by
  * cdk-nag's AwsSolutions rules. `npx cdk synth` runs this offline, with no AWS credentials.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
@@ -22,7 +22,10 @@ export async function buildApp(app: App = new App()): Promise<PaperboyApp> {
   const buildDir = new URL('../.build/', import.meta.url);
   await mkdir(buildDir, { recursive: true });
   const templatesFile = new URL('templates.json', buildDir);
-  await writeFile(templatesFile, JSON.stringify(await compileTemplates()));
+  // Write then rename, so a bundler copying the file never sees half of it.
+  const partial = new URL(`templates.json.${process.pid}`, buildDir);
+  await writeFile(partial, JSON.stringify(await compileTemplates()));
+  await rename(partial, templatesFile);
 
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const bucketName = ingestBucketName(config.stage);

@@ -5,7 +5,9 @@ import { z } from 'zod';
  * and validated at synth time so a wrong value fails before anything reaches AWS.
  */
 export const StageConfigSchema = z.object({
-  stage: z.string().regex(/^[a-z][a-z0-9-]{1,20}$/u, 'lower-case letters, digits and dashes, 2 to 21 characters'),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,20}$/u, 'lower-case letters, digits and dashes, 2 to 21 characters'),
   senderAddress: z.email('must be an email address on a domain verified in SES, e.g. papers@example.org'),
   publicBaseUrl: z
     .url('must be an absolute URL, e.g. https://papers.example.org')

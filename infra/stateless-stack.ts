@@ -19,7 +19,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INGEST_PREFIX } from '../functions/handlers/ingest-object.ts';
+import { INGEST_PREFIX } from '../functions/core/ingest-file.ts';
 import type { StageConfig } from './config.ts';
 import { DeadLetterQueue } from './constructs/async-failures.ts';
 import { NodeFunction } from './constructs/node-function.ts';
@@ -74,7 +74,10 @@ export class StatelessStack extends Stack {
     ingestFn.grantTable(table, ['PutItem']);
     // Read and move uploads; write reports and quarantined copies. Nothing else in the bucket.
     ingest.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject', 's3:DeleteObject'], resources: [bucket.arnForObjects(`${INGEST_PREFIX}*`)] }),
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${INGEST_PREFIX}*`)],
+      }),
     );
     ingest.addToRolePolicy(
       new PolicyStatement({
@@ -88,8 +91,12 @@ export class StatelessStack extends Stack {
         `Objects are per file: the ingest function works on any object under ${prefix}, and only there.`,
       );
     }
-    bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(ingest), { prefix: INGEST_PREFIX });
-    const notifications = this.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(ingest), {
+      prefix: INGEST_PREFIX,
+    });
+    const notifications = this.node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
     if (notifications) {
       Validations.of(notifications).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -174,12 +181,15 @@ export class StatelessStack extends Stack {
       autoDeploy: true,
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiRateLimit * 2 },
       accessLogSettings: {
-        destination: new LogGroupLogDestination(new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH })),
+        destination: new LogGroupLogDestination(
+          new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH }),
+        ),
       },
     });
     Validations.of(httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'Public sign-up API: there are no accounts; confirm and unsubscribe are authorized by signed tokens.',
+      reason:
+        'Public sign-up API: there are no accounts; confirm and unsubscribe are authorized by signed tokens.',
     });
     this.apiUrl = httpApi.apiEndpoint;
 
@@ -189,7 +199,12 @@ export class StatelessStack extends Stack {
 }
 
 /** SES sending from the sender's address or its domain identity, through the configuration set only. */
-function allowSending(fn: IFunction, stack: Stack, sender: string, configurationSet: IConfigurationSet): void {
+function allowSending(
+  fn: IFunction,
+  stack: Stack,
+  sender: string,
+  configurationSet: IConfigurationSet,
+): void {
   const domain = sender.slice(sender.lastIndexOf('@') + 1);
   fn.addToRolePolicy(
     new PolicyStatement({
@@ -198,7 +213,11 @@ function allowSending(fn: IFunction, stack: Stack, sender: string, configuration
       resources: [
         stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
         stack.formatArn({ service: 'ses', resource: 'identity', resourceName: sender }),
-        stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet.configurationSetName }),
+        stack.formatArn({
+          service: 'ses',
+          resource: 'configuration-set',
+          resourceName: configurationSet.configurationSetName,
+        }),
       ],
     }),
   );

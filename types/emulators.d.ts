@@ -1,6 +1,7 @@
 // The local emulators ship no TypeScript types; these declare the parts Paperboy uses.
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;
@@ -14,6 +15,7 @@ declare module 's3rver' {
   import type { EventEmitter } from 'node:events';
   import type { AddressInfo } from 'node:net';
   import type { S3Event } from 'aws-lambda';
+
   interface S3rverOptions {
     address?: string;
     port?: number;

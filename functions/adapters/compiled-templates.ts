@@ -6,7 +6,12 @@ import { ConfigError } from '../core/errors.ts';
 export const CompiledTemplatesSchema = z.object({
   digest: z.string(),
   confirm: z.string(),
-  pages: z.object({ layout: z.string(), subscribe: z.string(), message: z.string(), unsubscribe: z.string() }),
+  pages: z.object({
+    layout: z.string(),
+    subscribe: z.string(),
+    message: z.string(),
+    unsubscribe: z.string(),
+  }),
 });
 export type CompiledTemplates = z.infer<typeof CompiledTemplatesSchema>;
 

@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, PutCommand, type PutCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Clock, DeliveryLedger } from '../core/ports.ts';
 import { isConditionFailure, keys } from './dynamo-keys.ts';
 
@@ -8,7 +13,12 @@ import { isConditionFailure, keys } from './dynamo-keys.ts';
  * by a crash is never taken again: whether that email went out is unknown, and a missed digest
  * is better than a doubled one (operators see these items in the ledger).
  */
-export function buildClaim(tableName: string, subscriberId: string, editionDate: string, now: Date): PutCommandInput {
+export function buildClaim(
+  tableName: string,
+  subscriberId: string,
+  editionDate: string,
+  now: Date,
+): PutCommandInput {
   return {
     TableName: tableName,
     Item: { ...keys.delivery(subscriberId, editionDate), status: 'sending', claimedAt: now.toISOString() },
@@ -27,7 +37,9 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
 
   async claim(subscriberId: string, editionDate: string): Promise<boolean> {
     try {
-      await this.client.send(new PutCommand(buildClaim(this.tableName, subscriberId, editionDate, this.clock.now())));
+      await this.client.send(
+        new PutCommand(buildClaim(this.tableName, subscriberId, editionDate, this.clock.now())),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -36,7 +48,11 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   }
 
   async complete(subscriberId: string, editionDate: string, messageId: string): Promise<void> {
-    await this.setStatus(subscriberId, editionDate, { status: 'sent', messageId, sentAt: this.clock.now().toISOString() });
+    await this.setStatus(subscriberId, editionDate, {
+      status: 'sent',
+      messageId,
+      sentAt: this.clock.now().toISOString(),
+    });
   }
 
   async release(subscriberId: string, editionDate: string, reason: string): Promise<void> {
@@ -47,7 +63,11 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     });
   }
 
-  private async setStatus(subscriberId: string, editionDate: string, values: Record<string, string>): Promise<void> {
+  private async setStatus(
+    subscriberId: string,
+    editionDate: string,
+    values: Record<string, string>,
+  ): Promise<void> {
     const names = Object.keys(values);
     await this.client.send(
       new UpdateCommand({

@@ -41,7 +41,10 @@ export class DynamoIngestLog implements IngestLog {
 
   async record(entry: IngestRecord): Promise<void> {
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.ingest(entry.key, entry.at, entry.etag), ...entry } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.ingest(entry.key, entry.at, entry.etag), ...entry },
+      }),
     );
   }
 }

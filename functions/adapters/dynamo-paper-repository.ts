@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, type PutCommandInput, paginateQuery, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
 import { type Paper, PaperSchema, paperDay } from '../core/paper.ts';
 import type { PaperRepository, UpsertOutcome } from '../core/ports.ts';
 import { GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';

@@ -1,8 +1,8 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  type PutCommandInput,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock, SubscriberPage, SubscriberRepository } from '../core/ports.ts';

@@ -16,7 +16,8 @@ const SecretSchema = z
   .catchall(z.string())
   .superRefine((secret, ctx) => {
     if (!secret.k1) ctx.addIssue({ code: 'custom', path: ['k1'], message: 'key k1 is required' });
-    if (!secret[secret.current]) ctx.addIssue({ code: 'custom', path: [secret.current], message: 'current key is missing' });
+    if (!secret[secret.current])
+      ctx.addIssue({ code: 'custom', path: [secret.current], message: 'current key is missing' });
     for (const [name, value] of Object.entries(secret)) {
       if (name !== 'current' && value.length < 32) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'a key must be at least 32 characters' });
@@ -32,7 +33,8 @@ export function parseKeyRing(json: string, where: string): KeyRing {
     throw new ConfigError(`${where}: the token secret is not JSON`, { cause: error });
   }
   const parsed = SecretSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigError(`${where}: ${formatIssues(describeIssues(parsed.error.issues))}`);
+  if (!parsed.success)
+    throw new ConfigError(`${where}: ${formatIssues(describeIssues(parsed.error.issues))}`);
   const { current, ...material } = parsed.data;
   const keys = Object.fromEntries(
     Object.entries(material).map(([id, secret]) => [id, derive(secret as string, 'paperboy token v1')]),
@@ -44,7 +46,10 @@ function derive(secret: string, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, '', label, 32));
 }
 
-export async function loadKeyRingFromSecret(client: SecretsManagerClient, secretId: string): Promise<KeyRing> {
+export async function loadKeyRingFromSecret(
+  client: SecretsManagerClient,
+  secretId: string,
+): Promise<KeyRing> {
   const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (!SecretString) throw new ConfigError(`secret ${secretId} has no string value`);
   return parseKeyRing(SecretString, `secret ${secretId}`);

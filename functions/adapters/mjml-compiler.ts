@@ -26,7 +26,9 @@ export async function compileTemplates(dir: URL = templatesDir): Promise<Compile
     }),
   );
   const pages = await Promise.all(
-    PAGE_NAMES.map(async (name) => [name, await readFile(new URL(`pages/${name}.html`, dir), 'utf8')] as const),
+    PAGE_NAMES.map(
+      async (name) => [name, await readFile(new URL(`pages/${name}.html`, dir), 'utf8')] as const,
+    ),
   );
   return CompiledTemplatesSchema.parse({ ...Object.fromEntries(emails), pages: Object.fromEntries(pages) });
 }

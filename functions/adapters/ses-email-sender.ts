@@ -1,8 +1,12 @@
-import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { EmailSender, OutgoingEmail } from '../core/ports.ts';
 
 /** Builds the SES v2 request. Refuses header values with CR or LF: no header injection. */
-export function buildSendEmail(email: OutgoingEmail, from: string, configurationSet?: string): SendEmailCommandInput {
+export function buildSendEmail(
+  email: OutgoingEmail,
+  from: string,
+  configurationSet?: string,
+): SendEmailCommandInput {
   for (const [name, value] of Object.entries({ Subject: email.subject, ...email.headers })) {
     if (/[\r\n]/u.test(value)) throw new Error(`header ${name} contains a line break`);
   }
@@ -28,7 +32,9 @@ export class SesEmailSender implements EmailSender {
   ) {}
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
-    const result = await this.client.send(new SendEmailCommand(buildSendEmail(email, this.from, this.configurationSet)));
+    const result = await this.client.send(
+      new SendEmailCommand(buildSendEmail(email, this.from, this.configurationSet)),
+    );
     if (!result.MessageId) throw new Error('SES accepted the message but returned no MessageId');
     return { messageId: result.MessageId };
   }

@@ -5,7 +5,10 @@ import type { SendJob, WorkQueue } from '../core/ports.ts';
 /** The body of a send job message; the send handler validates every message with it. */
 export const SendJobSchema = z.object({
   editionDate: z.iso.date(),
-  subscriberIds: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/u)).min(1).max(500),
+  subscriberIds: z
+    .array(z.string().regex(/^[A-Za-z0-9_-]+$/u))
+    .min(1)
+    .max(500),
 });
 
 const SQS_BATCH = 10;

@@ -1,4 +1,4 @@
-import { PaperboyError, UnreadableFileError } from './errors.ts';
+import { type PaperboyError, UnreadableFileError } from './errors.ts';
 import { parseHfDailyPapers } from './hf-daily-papers.ts';
 import type { ParseResult } from './parse-result.ts';
 import type { Clock, FileStore, IngestLog, PaperRepository } from './ports.ts';
@@ -27,6 +27,9 @@ export interface IngestFileResult {
   error?: string;
 }
 
+/** Uploaded paper files go under this prefix; the bucket notification fires only there. */
+export const INGEST_PREFIX = 'incoming/';
+
 /** Where the reports of a file go: outside the ingest prefix, so writing them triggers nothing. */
 export const reportKeys = {
   rejects: (key: string) => `reports/${key}.rejects.json`,
@@ -45,7 +48,15 @@ export const reportKeys = {
 export async function ingestFile(input: IngestFileInput, deps: IngestFileDeps): Promise<IngestFileResult> {
   const object = await deps.files.read(input.key);
   if (!object) {
-    return { key: input.key, status: 'gone', format: 'unknown', accepted: 0, rejected: 0, written: 0, unchanged: 0 };
+    return {
+      key: input.key,
+      status: 'gone',
+      format: 'unknown',
+      accepted: 0,
+      rejected: 0,
+      written: 0,
+      unchanged: 0,
+    };
   }
   const { body, lastModified } = object;
   let parsed: ParseResult;

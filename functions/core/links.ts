@@ -1,4 +1,4 @@
-import { signToken, type KeyRing } from './tokens.ts';
+import { type KeyRing, signToken } from './tokens.ts';
 
 const CONFIRM_TTL_SECONDS = 7 * 86_400;
 
@@ -16,7 +16,10 @@ export class LinkBuilder {
 
   /** Unsubscribe links never expire: an old email must always be able to stop the next one. */
   unsubscribe(subscriberId: string): string {
-    return this.url('/unsubscribe', signToken({ purpose: 'unsubscribe', subscriberId, expiresAt: 0 }, this.keys));
+    return this.url(
+      '/unsubscribe',
+      signToken({ purpose: 'unsubscribe', subscriberId, expiresAt: 0 }, this.keys),
+    );
   }
 
   edition(date: string): string {

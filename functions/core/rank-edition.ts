@@ -1,4 +1,11 @@
-import type { Clock, Edition, EditionRepository, PaperRepository, SubscriberRepository, WorkQueue } from './ports.ts';
+import type {
+  Clock,
+  Edition,
+  EditionRepository,
+  PaperRepository,
+  SubscriberRepository,
+  WorkQueue,
+} from './ports.ts';
 import { rankTrending, type TrendingConfig } from './ranking.ts';
 
 export interface RankEditionConfig {
@@ -43,7 +50,10 @@ export interface RankEditionResult {
  * 3. Page through active subscribers and enqueue one send job per page. Re-sending is harmless:
  *    the delivery ledger sends each subscriber an edition once.
  */
-export async function rankEdition(input: { date: string }, deps: RankEditionDeps): Promise<RankEditionResult> {
+export async function rankEdition(
+  input: { date: string },
+  deps: RankEditionDeps,
+): Promise<RankEditionResult> {
   const { config } = deps;
   let edition = await deps.editions.get(input.date);
   let created = false;
@@ -67,7 +77,9 @@ export async function rankEdition(input: { date: string }, deps: RankEditionDeps
     do {
       const page = await deps.subscribers.listActive(cursor, config.jobSize);
       if (page.subscribers.length > 0) {
-        await deps.queue.enqueue([{ editionDate: input.date, subscriberIds: page.subscribers.map((s) => s.id) }]);
+        await deps.queue.enqueue([
+          { editionDate: input.date, subscriberIds: page.subscribers.map((s) => s.id) },
+        ]);
         subscribers += page.subscribers.length;
         jobs += 1;
       }

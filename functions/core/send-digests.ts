@@ -1,4 +1,5 @@
 import { buildDigestView, choosePapers, renderDigestText } from './digest.ts';
+import { NotFoundError } from './errors.ts';
 import type { LinkBuilder } from './links.ts';
 import type {
   DeliveryLedger,
@@ -8,7 +9,6 @@ import type {
   SendJob,
   SubscriberRepository,
 } from './ports.ts';
-import { NotFoundError } from './errors.ts';
 
 export interface SendDigestsDeps {
   editions: EditionRepository;
@@ -43,8 +43,12 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
 
   for (const subscriberId of job.subscriberIds) {
     const subscriber = await deps.subscribers.get(subscriberId);
-    const papers = subscriber ? choosePapers(edition, subscriber) : [];
-    if (!subscriber || subscriber.status !== 'active' || papers.length === 0) {
+    if (subscriber?.status !== 'active') {
+      result.skipped += 1;
+      continue;
+    }
+    const papers = choosePapers(edition, subscriber);
+    if (papers.length === 0) {
       result.skipped += 1;
       continue;
     }
@@ -53,7 +57,10 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
       continue;
     }
     const unsubscribeUrl = deps.links.unsubscribe(subscriberId);
-    const view = buildDigestView(edition, papers, { unsubscribeUrl, webViewUrl: deps.links.edition(edition.date) });
+    const view = buildDigestView(edition, papers, {
+      unsubscribeUrl,
+      webViewUrl: deps.links.edition(edition.date),
+    });
     try {
       const { messageId } = await deps.sender.send({
         to: subscriber.email,

@@ -41,7 +41,12 @@ export async function subscribe(request: SubscriptionRequest, deps: Subscription
   };
   if (!(await deps.subscribers.create(pending))) {
     const existing = await deps.subscribers.get(id);
-    if (!existing || existing.status === 'active' || existing.status === 'bounced' || existing.status === 'complained') {
+    if (
+      !existing ||
+      existing.status === 'active' ||
+      existing.status === 'bounced' ||
+      existing.status === 'complained'
+    ) {
       // Active stays active; a suppressed address must not be mailed again from a web form.
       return;
     }
@@ -65,8 +70,14 @@ export async function confirm(token: string, deps: SubscriptionDeps): Promise<Su
   if (!subscriber) throw new NotFoundError('this subscription request has expired; please subscribe again');
   if (subscriber.status !== 'pending') return subscriber;
   const { expiresAt: _expiresAt, ...rest } = subscriber;
-  const active: Subscriber = { ...rest, status: 'active', confirmedAt: now.toISOString(), updatedAt: now.toISOString() };
-  if (!(await deps.subscribers.replace(active, 'pending'))) return (await deps.subscribers.get(subscriberId)) ?? active;
+  const active: Subscriber = {
+    ...rest,
+    status: 'active',
+    confirmedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+  if (!(await deps.subscribers.replace(active, 'pending')))
+    return (await deps.subscribers.get(subscriberId)) ?? active;
   return active;
 }
 
@@ -78,7 +89,12 @@ export async function unsubscribe(token: string, deps: SubscriptionDeps): Promis
     const subscriber = await deps.subscribers.get(subscriberId);
     if (!subscriber || subscriber.status === 'unsubscribed') return;
     const { expiresAt: _expiresAt, ...rest } = subscriber;
-    const left: Subscriber = { ...rest, status: 'unsubscribed', unsubscribedAt: now.toISOString(), updatedAt: now.toISOString() };
+    const left: Subscriber = {
+      ...rest,
+      status: 'unsubscribed',
+      unsubscribedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
     if (await deps.subscribers.replace(left, subscriber.status)) return;
   }
   throw new Error(`subscriber ${subscriberId} kept changing while unsubscribing`);

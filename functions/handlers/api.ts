@@ -31,10 +31,17 @@ const TokenQuery = z.object({ token: z.string().min(1, 'token is required').max(
 const EditionPath = z.object({ date: z.iso.date() });
 /** Form posts send topics as one comma-separated field; JSON sends a list. */
 const FormTopics = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((t) => t.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : v,
   z.unknown(),
 );
-const ACCEPTED = 'If this address can receive our email, a confirmation link is on its way. Click it to start receiving papers.';
+const ACCEPTED =
+  'If this address can receive our email, a confirmation link is on its way. Click it to start receiving papers.';
 
 /**
  * The public HTTP API (API Gateway HTTP API, payload v2):
@@ -50,8 +57,13 @@ export function createApiHandler(deps: ApiDeps) {
       const view = errorView(error);
       if (view.status >= 500) logger.error('request failed', { route, error: error as Error });
       else logger.info('request refused', { route, status: view.status, reason: view.error });
-      if (wantsHtml || route.startsWith('GET ')) return html(view.status, deps.pages.message(titleFor(view.status), view.message));
-      return json(view.status, { error: view.error, message: view.message, ...(view.issues ? { issues: view.issues } : {}) });
+      if (wantsHtml || route.startsWith('GET '))
+        return html(view.status, deps.pages.message(titleFor(view.status), view.message));
+      return json(view.status, {
+        error: view.error,
+        message: view.message,
+        ...(view.issues ? { issues: view.issues } : {}),
+      });
     }
   };
 }
@@ -65,7 +77,11 @@ async function dispatch(route: string, event: APIGatewayProxyEventV2, deps: ApiD
       const body = readBody(event);
       // A filled honeypot is a bot: answer exactly as for a person, do nothing.
       if (!(typeof body.website === 'string' && body.website.trim() !== '')) {
-        const request = parse(SubscriptionRequestSchema, { ...body, topics: FormTopics.parse(body.topics) }, 'body');
+        const request = parse(
+          SubscriptionRequestSchema,
+          { ...body, topics: FormTopics.parse(body.topics) },
+          'body',
+        );
         await subscribe(request, deps);
       }
       return isForm(event)
@@ -91,7 +107,10 @@ async function dispatch(route: string, event: APIGatewayProxyEventV2, deps: ApiD
       // RFC 8058 one-click: unsubscribe at once and answer 200, no redirect.
       const { token } = parse(TokenQuery, event.queryStringParameters ?? {}, 'query');
       await unsubscribe(token, deps);
-      return html(200, deps.pages.message('You are unsubscribed', 'You will receive no more digests from Paperboy.'));
+      return html(
+        200,
+        deps.pages.message('You are unsubscribed', 'You will receive no more digests from Paperboy.'),
+      );
     }
     default: {
       const edition = /^GET \/editions\/([^/]+)$/u.exec(route);
@@ -105,7 +124,10 @@ async function dispatch(route: string, event: APIGatewayProxyEventV2, deps: ApiD
 async function showEdition(date: string, deps: ApiDeps, base: string): Promise<Result> {
   const edition = await deps.editions.get(date);
   if (!edition) throw new NotFoundError(`There is no edition for ${date}.`);
-  const view = buildDigestView(edition, edition.entries, { unsubscribeUrl: base, webViewUrl: deps.links.edition(date) });
+  const view = buildDigestView(edition, edition.entries, {
+    unsubscribeUrl: base,
+    webViewUrl: deps.links.edition(date),
+  });
   return html(200, deps.renderer.renderDigest(view));
 }
 
@@ -123,7 +145,9 @@ function isForm(event: APIGatewayProxyEventV2): boolean {
 const MAX_BODY_BYTES = 16_384;
 
 function readBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  const raw = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8') : '';
+  const raw = event.body
+    ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8')
+    : '';
   if (raw.length > MAX_BODY_BYTES) throw new ValidationError(`body: must be at most ${MAX_BODY_BYTES} bytes`);
   if (isForm(event)) return Object.fromEntries(new URLSearchParams(raw));
   if (!/application\/json/u.test(event.headers['content-type'] ?? '')) {
@@ -131,7 +155,8 @@ function readBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   }
   try {
     const value: unknown = JSON.parse(raw);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return value as Record<string, unknown>;
   } catch {
     // fall through to the same message
   }

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
-import { type IngestFileDeps, type IngestFileResult, ingestFile } from '../core/ingest-file.ts';
+import {
+  INGEST_PREFIX,
+  type IngestFileDeps,
+  type IngestFileResult,
+  ingestFile,
+} from '../core/ingest-file.ts';
 import { createLogger } from '../shared/logger.ts';
 import { bootstrap } from './bootstrap.ts';
 
 const logger = createLogger('ingest');
-
-/** Uploaded paper files go under this prefix; reports go elsewhere so they trigger nothing. */
-export const INGEST_PREFIX = 'incoming/';
 
 /** The part of an S3 notification this handler reads. */
 const S3EventSchema = z.object({

@@ -58,7 +58,9 @@ export class Runtime {
   }
 
   rankDeps(): RankEditionDeps & { timeZone: string } {
-    const needed = this.overrides.queue ? (['TABLE_NAME'] as const) : (['TABLE_NAME', 'SEND_QUEUE_URL'] as const);
+    const needed = this.overrides.queue
+      ? (['TABLE_NAME'] as const)
+      : (['TABLE_NAME', 'SEND_QUEUE_URL'] as const);
     const config = loadConfig(this.env, [...needed, 'EDITION_TIME_ZONE']);
     const queueUrl = 'SEND_QUEUE_URL' in config ? (config.SEND_QUEUE_URL as string) : '';
     return {
@@ -73,7 +75,12 @@ export class Runtime {
   }
 
   async sendDeps(): Promise<SendDigestsDeps> {
-    const config = loadConfig(this.env, ['TABLE_NAME', 'SENDER_ADDRESS', 'PUBLIC_BASE_URL', 'SES_CONFIGURATION_SET']);
+    const config = loadConfig(this.env, [
+      'TABLE_NAME',
+      'SENDER_ADDRESS',
+      'PUBLIC_BASE_URL',
+      'SES_CONFIGURATION_SET',
+    ]);
     const [keys, templates] = await Promise.all([this.keys(), this.templates()]);
     return {
       editions: new DynamoEditionRepository(this.db(), config.TABLE_NAME),
@@ -87,7 +94,12 @@ export class Runtime {
   }
 
   async apiDeps(): Promise<ApiDeps> {
-    const config = loadConfig(this.env, ['TABLE_NAME', 'SENDER_ADDRESS', 'PUBLIC_BASE_URL', 'SES_CONFIGURATION_SET']);
+    const config = loadConfig(this.env, [
+      'TABLE_NAME',
+      'SENDER_ADDRESS',
+      'PUBLIC_BASE_URL',
+      'SES_CONFIGURATION_SET',
+    ]);
     const [keys, templates] = await Promise.all([this.keys(), this.templates()]);
     return {
       subscribers: new DynamoSubscriberRepository(this.db(), config.TABLE_NAME, this.clock),
@@ -104,7 +116,9 @@ export class Runtime {
 
   private async loadKeys(): Promise<KeyRing> {
     const source = tokenKeySource(loadConfig(this.env, ['TOKEN_SECRET_ID', 'TOKEN_KEY_FILE']));
-    return source.kind === 'secret' ? loadKeyRingFromSecret(secretsClient(), source.secretId) : loadKeyRingFromFile(source.file);
+    return source.kind === 'secret'
+      ? loadKeyRingFromSecret(secretsClient(), source.secretId)
+      : loadKeyRingFromFile(source.file);
   }
 
   private async loadTemplates(): Promise<CompiledTemplates> {
@@ -122,7 +136,10 @@ function lazy<T>(make: () => T): () => T {
     if (!made) {
       value = make();
       made = true;
-      if (value instanceof Promise) value.catch(() => { made = false; });
+      if (value instanceof Promise)
+        value.catch(() => {
+          made = false;
+        });
     }
     return value as T;
   };

@@ -18,7 +18,12 @@ export class AsyncInvoker {
   ) {}
 
   /** Starts `run` in the background; `shouldRetry` inspects a result for partial failure. */
-  invoke<R>(source: string, event: unknown, run: () => Promise<R>, failed: (result: R) => boolean = () => false): void {
+  invoke<R>(
+    source: string,
+    event: unknown,
+    run: () => Promise<R>,
+    failed: (result: R) => boolean = () => false,
+  ): void {
     const task = this.attempt(source, event, run, failed).finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
   }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseHfDailyPapers } from '../core/hf-daily-papers.ts';
+import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import { paperDay } from '../core/paper.ts';
 import type { RankEditionResult } from '../core/rank-edition.ts';
-import { INGEST_PREFIX } from '../handlers/ingest-object.ts';
 import { readMailbox } from './mailbox.ts';
 import type { LocalStack } from './stack.ts';
 
@@ -38,7 +38,9 @@ export async function runDemo(stack: LocalStack): Promise<DemoRun> {
   await stack.idle();
   failOnDeadLetters(stack);
   const ingest = stack.ingested.at(-1);
-  if (!ingest || ingest.status !== 'ingested') throw new Error(`the sample file was not ingested: ${ingest?.error ?? 'no event'}`);
+  if (ingest?.status !== 'ingested') {
+    throw new Error(`the sample file was not ingested: ${ingest?.error ?? 'no event'}`);
+  }
 
   const subscribed = await fetch(new URL('subscriptions', stack.urls.api), {
     method: 'POST',
@@ -64,8 +66,11 @@ export async function runDemo(stack: LocalStack): Promise<DemoRun> {
   failOnDeadLetters(stack);
 
   const sent = (await readMailbox(stack.urls.ses)).filter((m) => m.at >= since);
-  const digest = sent.find((m) => m.destination.to.includes(DEMO_SUBSCRIBER) && m.subject.startsWith('Trending'));
-  const digestHtml = digest?.body.html ?? (await (await fetch(new URL(`editions/${date}`, stack.urls.api))).text());
+  const digest = sent.find(
+    (m) => m.destination.to.includes(DEMO_SUBSCRIBER) && m.subject.startsWith('Trending'),
+  );
+  const digestHtml =
+    digest?.body.html ?? (await (await fetch(new URL(`editions/${date}`, stack.urls.api))).text());
   return {
     papersIngested: ingest.accepted,
     rejected: ingest.rejected,

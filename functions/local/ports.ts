@@ -15,7 +15,9 @@ export async function assertPortFree(host: string, port: number, role: string, f
     probe.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new PortInUseError(`port ${port} (${role}) is already in use on ${host}: stop what uses it, or pass ${flag} <port>`)
+          ? new PortInUseError(
+              `port ${port} (${role}) is already in use on ${host}: stop what uses it, or pass ${flag} <port>`,
+            )
           : error,
       );
     });

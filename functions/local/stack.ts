@@ -2,14 +2,19 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ResourceNotFoundException, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import type { IngestFileResult } from '../core/ingest-file.ts';
 import { compileTemplates } from '../adapters/mjml-compiler.ts';
+import type { IngestFileResult } from '../core/ingest-file.ts';
 import { createApiHandler } from '../handlers/api.ts';
 import { createIngestObjectHandler } from '../handlers/ingest-object.ts';
 import { createRankPapersHandler } from '../handlers/rank-papers.ts';
@@ -22,8 +27,12 @@ import { assertPortFree } from './ports.ts';
 import { DailyScheduler } from './scheduler.ts';
 import { tableDefinition } from './table.ts';
 
-// The package is CommonJS compiled from ESM: under Node's ESM loader its factory is `.default`.
-const sesServer = (sesModule as unknown as { default: typeof sesModule }).default;
+// The package is CommonJS compiled from ESM: under Node's ESM loader its factory is `.default`,
+// while bundlers that honour `__esModule` (vitest) hand over the factory itself.
+const sesServer: typeof sesModule =
+  typeof sesModule === 'function'
+    ? sesModule
+    : (sesModule as unknown as { default: typeof sesModule }).default;
 
 export interface LocalStackOptions {
   host: string;
@@ -90,7 +99,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     servers.length = 0;
   };
   try {
-    const dynamo = dynalite({ createTableMs: 0, ...(options.persist ? { path: join(options.dataDir, 'dynamodb') } : {}) });
+    const dynamo = dynalite({
+      createTableMs: 0,
+      ...(options.persist ? { path: join(options.dataDir, 'dynamodb') } : {}),
+    });
     const dynamoPort = await listen(dynamo, ports.dynamodb, host);
     servers.push({ name: 'dynamodb', close: () => closeServer(dynamo) });
 
@@ -125,7 +137,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const templates = await compileTemplates();
     let sendHandler: Promise<ReturnType<typeof createSendDigestHandler>> | undefined;
     let apiHandler: Promise<ReturnType<typeof createApiHandler>> | undefined;
-    const queue = new MemoryWorkQueue(invoker, () => (sendHandler ??= runtime.sendDeps().then(createSendDigestHandler)));
+    const queue = new MemoryWorkQueue(
+      invoker,
+      () => (sendHandler ??= runtime.sendDeps().then(createSendDigestHandler)),
+    );
 
     // The API's public base URL must name the real port, so the gateway listens before the runtime exists.
     const gateway = createHttpGateway(() => (apiHandler ??= runtime.apiDeps().then(createApiHandler)));
@@ -196,7 +211,9 @@ function setAwsEnvironment(urls: { dynamodb: string; s3: string; ses: string }):
     // Without these, s3rver stores streamed uploads with their aws-chunked framing inside.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    AWS_SES_ACCOUNT: JSON.stringify({ SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 } }),
+    AWS_SES_ACCOUNT: JSON.stringify({
+      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
+    }),
   });
   delete process.env.AWS_PROFILE;
 }
@@ -225,7 +242,9 @@ async function ensureTable(tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
   } catch (error) {
-    if (!(error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')) {
+    if (
+      !(error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
+    ) {
       throw error;
     }
     await client.send(new CreateTableCommand(tableDefinition(tableName)));

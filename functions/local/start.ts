@@ -10,13 +10,16 @@ import { defaultLocalOptions, type LocalStack, startLocalStack } from './stack.t
 
 const port = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
   return n;
 };
 const defaults = defaultLocalOptions;
 
 const program = new Command('npm start --')
-  .description('Run Paperboy locally: emulated DynamoDB, S3 and SES, the API and pages, and a daily schedule.')
+  .description(
+    'Run Paperboy locally: emulated DynamoDB, S3 and SES, the API and pages, and a daily schedule.',
+  )
   .option('--once', 'run the demo pipeline once, print the results and exit')
   .option('--fresh', `delete the local data folder (${defaults.dataDir}) before starting`)
   .option('--api-port <port>', 'port of the API and pages', port, defaults.ports.api)
@@ -75,7 +78,9 @@ async function main(): Promise<void> {
     const digestPath = join(digestDir, `${run.edition.date}.html`);
     await writeFile(digestPath, run.digestHtml);
     const { edition } = run;
-    console.log(`papers ingested: ${run.papersIngested} (${run.rejected} rejected) from samples/hf-daily-papers-demo.json`);
+    console.log(
+      `papers ingested: ${run.papersIngested} (${run.rejected} rejected) from samples/hf-daily-papers-demo.json`,
+    );
     console.log(
       `edition: ${edition.date}, ${edition.entries} papers ranked from ${edition.candidates} candidates` +
         (edition.created ? '' : ' (kept from an earlier run)'),

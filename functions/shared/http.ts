@@ -15,14 +15,19 @@ export function html(statusCode: number, body: string): Result {
     headers: {
       ...SECURITY_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     },
     body,
   };
 }
 
 export function json(statusCode: number, body: unknown): Result {
-  return { statusCode, headers: { ...SECURITY_HEADERS, 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { ...SECURITY_HEADERS, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
 }
 
 /** What each error becomes on the wire: 4xx carry their message, anything else is an opaque 500. */
@@ -41,5 +46,9 @@ export function errorView(error: unknown): ErrorView {
     return { status: 400, error: 'invalid_link', message: 'This link is invalid or has expired.' };
   }
   if (error instanceof NotFoundError) return { status: 404, error: 'not_found', message: error.message };
-  return { status: 500, error: 'internal_error', message: 'Something went wrong on our side. Please try again later.' };
+  return {
+    status: 500,
+    error: 'internal_error',
+    message: 'Something went wrong on our side. Please try again later.',
+  };
 }

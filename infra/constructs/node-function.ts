@@ -46,13 +46,16 @@ export class NodeFunction extends Construct {
         sourceMap: true,
         mainFields: ['module', 'main'],
         // CommonJS dependencies inside an ESM bundle still call require().
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         ...(templatesFile
           ? {
               commandHooks: {
                 beforeBundling: () => [],
                 beforeInstall: () => [],
-                afterBundling: (_input: string, output: string) => [`cp "${templatesFile}" "${output}/templates.json"`],
+                afterBundling: (_input: string, output: string) => [
+                  `cp "${templatesFile}" "${output}/templates.json"`,
+                ],
               },
             }
           : {}),
@@ -68,7 +71,10 @@ export class NodeFunction extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       "AWS's minimal managed policy: write to this function's own CloudWatch log streams only.",
     );
-    acknowledge('AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.');
+    acknowledge(
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords accept no resource but *.',
+    );
   }
 
   /**

@@ -1,0 +1,100 @@
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
+import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
+import { LinkBuilder } from '../../../functions/core/links.ts';
+import { rankTrending } from '../../../functions/core/ranking.ts';
+import { type SendDigestsDeps, sendDigests } from '../../../functions/core/send-digests.ts';
+import type { Subscriber } from '../../../functions/core/subscriber.ts';
+import {
+  FixedClock,
+  MemoryEditions,
+  MemoryLedger,
+  MemorySubscribers,
+  RecordingSender,
+  testKeys,
+} from '../../support/memory-ports.ts';
+import { paper } from '../../support/papers.ts';
+
+let renderer: HtmlDigestRenderer;
+beforeAll(async () => {
+  renderer = new HtmlDigestRenderer(await compileTemplates());
+});
+
+const now = new Date('2026-11-26T12:00:00Z');
+const subscriber = (id: string, overrides: Partial<Subscriber> = {}): Subscriber => ({
+  id,
+  email: `${id}@example.org`,
+  status: 'active',
+  topics: [],
+  frequency: 'daily',
+  digestSize: 2,
+  createdAt: now.toISOString(),
+  updatedAt: now.toISOString(),
+  ...overrides,
+});
+
+let deps: SendDigestsDeps & { sender: RecordingSender; ledger: MemoryLedger };
+beforeEach(async () => {
+  const clock = new FixedClock(now);
+  const subscribers = new MemorySubscribers(clock);
+  const editions = new MemoryEditions();
+  await editions.create({
+    date: '2026-11-26',
+    createdAt: now.toISOString(),
+    entries: rankTrending([paper('1', 1, { upvotes: 5 }), paper('2', 2), paper('3', 3)], now),
+  });
+  await subscribers.create(subscriber('a'));
+  await subscribers.create(subscriber('b'));
+  await subscribers.create(subscriber('gone', { status: 'unsubscribed' }));
+  deps = {
+    editions,
+    subscribers,
+    ledger: new MemoryLedger(),
+    sender: new RecordingSender(),
+    renderer,
+    links: new LinkBuilder('https://papers.example.org', testKeys),
+    listId: 'daily.papers.example.org',
+  };
+});
+
+const job = { editionDate: '2026-11-26', subscriberIds: ['a', 'b', 'gone', 'unknown'] };
+
+describe('sendDigests', () => {
+  it('sends each active subscriber their digest size, with both unsubscribe headers', async () => {
+    const result = await sendDigests(job, deps);
+    expect(result).toEqual({ sent: 2, skipped: 2, failed: [] });
+    const [first] = deps.sender.sent;
+    expect(first?.to).toBe('a@example.org');
+    expect(first?.headers['List-Unsubscribe']).toMatch(
+      /^<https:\/\/papers\.example\.org\/unsubscribe\?token=.+>$/u,
+    );
+    expect(first?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    expect(first?.headers['List-Id']).toContain('daily.papers.example.org');
+    expect(first?.text).toContain('1. Paper 1');
+    expect(first?.text).not.toContain('Paper 3');
+    expect(first?.html).toContain('Paper 2');
+  });
+
+  it('sends nobody twice when the same job runs again', async () => {
+    await sendDigests(job, deps);
+    const again = await sendDigests(job, deps);
+    expect(again).toEqual({ sent: 0, skipped: 4, failed: [] });
+    expect(deps.sender.sent).toHaveLength(2);
+  });
+
+  it('releases the claim when the provider refuses, so the retry sends it', async () => {
+    deps.sender.failNext = 1;
+    const first = await sendDigests(job, deps);
+    expect(first.sent).toBe(1);
+    expect(first.failed).toEqual([{ subscriberId: 'a', error: 'Maximum sending rate exceeded.' }]);
+    const retry = await sendDigests(job, deps);
+    expect(retry.sent).toBe(1);
+    expect(deps.sender.sent.map((m) => m.to).sort()).toEqual(['a@example.org', 'b@example.org']);
+  });
+
+  it('fails loudly for an edition that does not exist', async () => {
+    await expect(sendDigests({ editionDate: '2026-01-01', subscriberIds: ['a'] }, deps)).rejects.toThrow(
+      /does not exist/u,
+    );
+  });
+});
