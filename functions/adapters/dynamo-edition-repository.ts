@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Edition, EditionRepository, IngestLog, IngestRecord } from '../core/ports.ts';
 import { isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
@@ -38,6 +38,20 @@ export class DynamoIngestLog implements IngestLog {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /** The ingests of one file recorded at or after `since` (ISO time), oldest first. */
+  async since(key: string, since: string): Promise<IngestRecord[]> {
+    const { PK, SK } = keys.ingest(key, since, '');
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND SK >= :sk',
+        ExpressionAttributeValues: { ':pk': PK, ':sk': SK },
+        ConsistentRead: true,
+      }),
+    );
+    return (Items ?? []).map((item) => stripKeys(item) as unknown as IngestRecord);
+  }
 
   async record(entry: IngestRecord): Promise<void> {
     await this.client.send(

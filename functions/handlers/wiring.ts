@@ -57,6 +57,17 @@ export class Runtime {
     };
   }
 
+  /** The ingest log with its read side, for operators. */
+  ingestHistory(): DynamoIngestLog {
+    const { TABLE_NAME } = loadConfig(this.env, ['TABLE_NAME']);
+    return new DynamoIngestLog(this.db(), TABLE_NAME);
+  }
+
+  editions(): DynamoEditionRepository {
+    const { TABLE_NAME } = loadConfig(this.env, ['TABLE_NAME']);
+    return new DynamoEditionRepository(this.db(), TABLE_NAME);
+  }
+
   rankDeps(): RankEditionDeps & { timeZone: string } {
     const needed = this.overrides.queue
       ? (['TABLE_NAME'] as const)

@@ -2,30 +2,21 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import { compileTemplates } from '../adapters/mjml-compiler.ts';
 import type { IngestFileResult } from '../core/ingest-file.ts';
-import { createApiHandler } from '../handlers/api.ts';
-import { createIngestObjectHandler } from '../handlers/ingest-object.ts';
-import { createRankPapersHandler } from '../handlers/rank-papers.ts';
-import { createSendDigestHandler } from '../handlers/send-digest.ts';
-import { Runtime } from '../handlers/wiring.ts';
-import { AsyncInvoker, type DeadLetter } from './async-invoker.ts';
+import type { createIngestObjectHandler } from '../handlers/ingest-object.ts';
+import type { createRankPapersHandler } from '../handlers/rank-papers.ts';
+import type { Runtime } from '../handlers/wiring.ts';
+import type { DeadLetter } from './async-invoker.ts';
 import { createHttpGateway } from './http-gateway.ts';
-import { MemoryWorkQueue } from './memory-work-queue.ts';
+import { createLocalRuntime, type LocalRuntime } from './local-runtime.ts';
 import { assertPortFree } from './ports.ts';
 import { DailyScheduler } from './scheduler.ts';
-import { tableDefinition } from './table.ts';
+import { DEFAULT_DATA_DIR } from './stack-info.ts';
 
 // The package is CommonJS compiled from ESM: under Node's ESM loader its factory is `.default`,
 // while bundlers that honour `__esModule` (vitest) hand over the factory itself.
@@ -52,7 +43,7 @@ export interface LocalStackOptions {
 export const defaultLocalOptions: LocalStackOptions = {
   host: '127.0.0.1',
   ports: { api: 3000, dynamodb: 8000, s3: 4569, ses: 8005 },
-  dataDir: '.local-data',
+  dataDir: DEFAULT_DATA_DIR,
   persist: true,
   tableName: 'paperboy',
   bucket: 'paperboy-ingest',
@@ -65,6 +56,8 @@ export interface LocalStack {
   urls: { api: string; mailbox: string; dynamodb: string; s3: string; ses: string };
   options: LocalStackOptions;
   runtime: Runtime;
+  /** The handlers and their wiring, as the CLI also builds them against a running stack. */
+  local: LocalRuntime;
   handlers: {
     ingest: ReturnType<typeof createIngestObjectHandler>;
     rank: ReturnType<typeof createRankPapersHandler>;
@@ -127,63 +120,41 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       mailbox: `http://${host}:${sesPort}/`,
       api: '',
     };
-    setAwsEnvironment(urls);
-
-    const invoker = new AsyncInvoker({
-      attempts: 3,
-      backoffMs: 200,
-      onError: (letter) => log(`dead letter from ${letter.source}: ${letter.error}`),
+    // The API's public base URL must name the real port, so the gateway listens first and
+    // finds its handler on the first request.
+    let local: LocalRuntime | undefined;
+    const gateway = createHttpGateway(() => {
+      if (!local) throw new Error('the local runtime is still starting');
+      return local.handlers.api();
     });
-    const templates = await compileTemplates();
-    let sendHandler: Promise<ReturnType<typeof createSendDigestHandler>> | undefined;
-    let apiHandler: Promise<ReturnType<typeof createApiHandler>> | undefined;
-    const queue = new MemoryWorkQueue(
-      invoker,
-      () => (sendHandler ??= runtime.sendDeps().then(createSendDigestHandler)),
-    );
-
-    // The API's public base URL must name the real port, so the gateway listens before the runtime exists.
-    const gateway = createHttpGateway(() => (apiHandler ??= runtime.apiDeps().then(createApiHandler)));
     const apiPort = await listen(gateway, ports.api, host);
     servers.push({ name: 'api', close: () => closeServer(gateway) });
     urls.api = `http://${host}:${apiPort}/`;
 
-    const runtime = new Runtime(
-      {
-        TABLE_NAME: options.tableName,
-        BUCKET_NAME: options.bucket,
-        SENDER_ADDRESS: options.sender,
-        PUBLIC_BASE_URL: urls.api,
-        TOKEN_KEY_FILE: join(options.dataDir, 'token-key.json'),
-        EDITION_TIME_ZONE: options.timeZone,
-      },
-      { templates, queue },
-    );
-    await ensureTable(options.tableName);
-
-    const ingest = createIngestObjectHandler(runtime.ingestDeps());
-    const rank = createRankPapersHandler(runtime.rankDeps());
+    local = await createLocalRuntime(urls, options, log);
+    const { invoker, handlers } = local;
     const ingested: IngestFileResult[] = [];
     s3rver.on('event', (event) => {
       const s3Event = asS3Notification(event);
       invoker.invoke('ingest', s3Event, async () => {
-        const results = await ingest(s3Event);
+        const results = await handlers.ingest(s3Event);
         ingested.push(...results);
         return results;
       });
     });
 
     const scheduler = new DailyScheduler({ at: options.sendAt, timeZone: options.timeZone }, (event) => {
-      invoker.invoke('schedule', event, () => rank(event));
+      invoker.invoke('schedule', event, () => handlers.rank(event));
     });
     servers.push({ name: 'scheduler', close: async () => scheduler.stop() });
 
     return {
       urls,
       options,
-      runtime,
-      handlers: { ingest, rank },
-      s3: new S3Client({ forcePathStyle: true }),
+      runtime: local.runtime,
+      local,
+      handlers: { ingest: handlers.ingest, rank: handlers.rank },
+      s3: local.s3,
       scheduler,
       deadLetters: invoker.deadLetters,
       ingested,
@@ -194,28 +165,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
-}
-
-/**
- * Points the AWS SDK at the emulators through its own variables, so the adapters create plain
- * clients exactly as they do in Lambda. The emulators accept the S3RVER credentials.
- */
-function setAwsEnvironment(urls: { dynamodb: string; s3: string; ses: string }): void {
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    AWS_ENDPOINT_URL_DYNAMODB: urls.dynamodb,
-    AWS_ENDPOINT_URL_S3: urls.s3,
-    AWS_ENDPOINT_URL_SESV2: urls.ses,
-    // Without these, s3rver stores streamed uploads with their aws-chunked framing inside.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    AWS_SES_ACCOUNT: JSON.stringify({
-      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
-    }),
-  });
-  delete process.env.AWS_PROFILE;
 }
 
 /** s3rver hands keys over decoded; S3 notifications carry them URL-encoded with `+` for spaces. */
@@ -235,22 +184,6 @@ function asS3Notification(event: S3Event): S3Event {
       },
     })),
   };
-}
-
-async function ensureTable(tableName: string): Promise<void> {
-  const client = new DynamoDBClient({});
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (error) {
-    if (
-      !(error instanceof ResourceNotFoundException || (error as Error).name === 'ResourceNotFoundException')
-    ) {
-      throw error;
-    }
-    await client.send(new CreateTableCommand(tableDefinition(tableName)));
-  } finally {
-    client.destroy();
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -2,11 +2,13 @@
  * `npm start`: the whole pipeline on this machine. Starts the local stack, runs the demo
  * (ingest → subscribe → rank → send), prints what happened, then serves until Ctrl-C.
  */
+import './log-level.ts';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.ts';
 import { defaultLocalOptions, type LocalStack, startLocalStack } from './stack.ts';
+import { removeStackInfo, writeStackInfo } from './stack-info.ts';
 
 const port = (value: string) => {
   const n = Number(value);
@@ -29,6 +31,7 @@ const program = new Command('npm start --')
   .option('--data-dir <dir>', 'where local data is kept', defaults.dataDir)
   .option('--send-at <HH:MM>', 'daily time of the edition, in --time-zone', defaults.sendAt)
   .option('--time-zone <tz>', 'IANA time zone of the schedule', defaults.timeZone)
+  .option('--verbose', "show the handlers' INFO logs")
   .showHelpAfterError();
 
 async function main(): Promise<void> {
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    await removeStackInfo(flags.dataDir);
     await stack.stop();
     process.exit(code);
   };
@@ -94,11 +98,20 @@ async function main(): Promise<void> {
     console.log(`digest saved: ${digestPath}`);
   } catch (error) {
     console.error(`paperboy: the start-up run failed: ${(error as Error).message}`);
-    await stack.stop();
-    process.exit(1);
+    await shutdown(1);
   }
 
   if (flags.once) return shutdown(0);
+  const { tableName, bucket, sender, timeZone } = stack.options;
+  await writeStackInfo({
+    pid: process.pid,
+    urls: stack.urls,
+    dataDir: flags.dataDir,
+    tableName,
+    bucket,
+    sender,
+    timeZone,
+  });
   stack.scheduler.start(true);
   console.log(`serving; the next edition runs daily at ${flags.sendAt} ${flags.timeZone}. Ctrl-C stops.`);
 }

@@ -1,0 +1,201 @@
+/**
+ * `npx paperboy <command>`: the operator CLI. Exit codes: 0 done, 1 the operation failed,
+ * 2 bad input (usage, a missing file, a file that could not be read as papers).
+ */
+import '../local/log-level.ts';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { INGEST_PREFIX } from '../core/ingest-file.ts';
+import type { Edition, IngestRecord } from '../core/ports.ts';
+import { DEFAULT_DATA_DIR, findRunningStack } from '../local/stack-info.ts';
+import type { Connection } from './connect.ts';
+
+export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const isoDate = (value: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/u.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  }
+  return value;
+};
+
+const dataDirOption = () =>
+  new Option('--data-dir <dir>', 'local data folder of the stack to use').default(
+    DEFAULT_DATA_DIR,
+  );
+const jsonOption = () => new Option('--json', 'print the result as JSON');
+const progress = (json: boolean) => (line: string) => {
+  if (!json) console.error(line);
+};
+
+const program = new Command('paperboy')
+  .description('Operate Paperboy: ingest paper files, run and inspect editions.')
+  .option('--verbose', "show the handlers' INFO logs")
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('stack')
+  .description('show whether a local stack (npm start) is running, and where')
+  .addOption(dataDirOption())
+  .addOption(jsonOption())
+  .action(async (options: { dataDir: string; json?: boolean }) => {
+    const info = await findRunningStack(options.dataDir);
+    if (options.json) console.log(JSON.stringify(info ? { running: true, ...info } : { running: false }));
+    else if (info) {
+      console.log(`running (pid ${info.pid})`);
+      for (const [name, url] of Object.entries(info.urls)) console.log(`${name}: ${url}`);
+    } else console.log(`no stack is running for ${options.dataDir}; start one with npm start`);
+    if (!info) throw new CliError('', EXIT.failed);
+  });
+
+program
+  .command('ingest')
+  .description('upload paper files to the ingest bucket and report what each produced')
+  .argument('<files...>', 'paper files (HF daily papers JSON)')
+  .addOption(dataDirOption())
+  .addOption(jsonOption())
+  .option('--timeout <seconds>', 'how long to wait for each file to be ingested', Number, 60)
+  .action(async (files: string[], options: { dataDir: string; json?: boolean; timeout: number }) => {
+    for (const file of files) {
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
+    }
+    await withConnection(options, async (connection) => {
+      const records: IngestRecord[] = [];
+      for (const file of files) {
+        const key = `${INGEST_PREFIX}cli/${new Date().toISOString().slice(0, 10)}/${basename(file)}`;
+        const since = new Date(Date.now() - 1000).toISOString();
+        await connection.local.s3.send(
+          new PutObjectCommand({ Bucket: connection.bucket, Key: key, Body: await readFile(file) }),
+        );
+        await connection.settle();
+        const record = await waitForIngest(connection, key, since, options.timeout);
+        records.push(record);
+        if (!options.json) console.log(describeIngest(file, record));
+      }
+      if (options.json) console.log(JSON.stringify(records));
+      if (records.some((r) => r.status === 'quarantined')) throw new CliError('', EXIT.badInput);
+    });
+  });
+
+const edition = program.command('edition').description('run or show the edition of a day');
+
+edition
+  .command('run')
+  .description('rank the edition of a day (made once, then kept) and send it to every active subscriber')
+  .option('--date <YYYY-MM-DD>', 'the edition day (default: today)', isoDate)
+  .addOption(dataDirOption())
+  .addOption(jsonOption())
+  .action(async (options: { date?: string; dataDir: string; json?: boolean }) => {
+    await withConnection(options, async (connection) => {
+      const date = options.date ?? new Date().toISOString().slice(0, 10);
+      const result = await connection.local.handlers.rank({ date });
+      await connection.settle();
+      const failed = connection.local.invoker.deadLetters;
+      if (options.json) console.log(JSON.stringify({ ...result, failedJobs: failed.length }));
+      else {
+        console.log(
+          `edition ${result.date}: ${result.entries} papers from ${result.candidates} candidates` +
+            `${result.created ? '' : ' (already made; kept as it was)'}`,
+        );
+        console.log(`dispatched to ${result.subscribers} active subscriber(s) in ${result.jobs} job(s)`);
+        console.log(`mailbox: ${connection.urls.mailbox}`);
+      }
+      if (failed.length > 0) {
+        throw new CliError(
+          `${failed.length} send job(s) failed: ${failed.map((f) => f.error).join('; ')}`,
+          EXIT.failed,
+        );
+      }
+    });
+  });
+
+edition
+  .command('show')
+  .description('show a stored edition: its papers, scores and reasons')
+  .argument('<date>', 'the edition day, YYYY-MM-DD', isoDate)
+  .addOption(dataDirOption())
+  .addOption(jsonOption())
+  .action(async (date: string, options: { dataDir: string; json?: boolean }) => {
+    await withConnection(options, async (connection) => {
+      const found = await connection.local.runtime.editions().get(date);
+      if (!found)
+        throw new CliError(
+          `there is no edition for ${date}; make it with: paperboy edition run --date ${date}`,
+          EXIT.failed,
+        );
+      if (options.json) console.log(JSON.stringify(found));
+      else printEdition(found);
+    });
+  });
+
+async function withConnection(
+  options: { dataDir: string; json?: boolean },
+  work: (connection: Connection) => Promise<void>,
+): Promise<void> {
+  // Loaded on use: the stack pulls in the SDK and the MJML compiler, which --help does not need.
+  const { connect } = await import('./connect.ts');
+  const connection = await connect(options.dataDir, progress(Boolean(options.json)));
+  try {
+    await work(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function waitForIngest(connection: Connection, key: string, since: string, timeoutSeconds: number) {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const log = connection.local.runtime.ingestHistory();
+  while (Date.now() < deadline) {
+    const [record] = await log.since(key, since);
+    if (record) return record;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new CliError(
+    `${key}: not ingested within ${timeoutSeconds} s; is the stack's ingest handler failing?`,
+    EXIT.failed,
+  );
+}
+
+function describeIngest(file: string, record: IngestRecord): string {
+  if (record.status === 'quarantined') return `${file}: quarantined, ${record.error}`;
+  return (
+    `${file}: ${record.format}, ${record.accepted} accepted, ${record.rejected} rejected ` +
+    `(${record.written} written, ${record.unchanged} unchanged)`
+  );
+}
+
+function printEdition(found: Edition): void {
+  console.log(`edition ${found.date} (made ${found.createdAt}), ${found.entries.length} papers`);
+  found.entries.forEach((entry, i) => {
+    console.log(`${String(i + 1).padStart(3)}. ${entry.score.toFixed(3)}  ${entry.paper.title}`);
+    console.log(`       ${entry.paper.id} · ${entry.reasons.join(' · ')}`);
+  });
+}
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CliError) {
+    if (error.message) console.error(`paperboy: ${error.message}`);
+    process.exitCode = error.exitCode;
+  } else if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
+    // commander: --help and --version exit 0, usage errors exit 2 (its message is already printed).
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  } else {
+    console.error(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT.failed;
+  }
+}

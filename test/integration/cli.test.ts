@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_FILE } from '../../functions/local/demo.ts';
+import { writeStackInfo } from '../../functions/local/stack-info.ts';
+import { bootTestStack } from '../support/local-stack.ts';
+
+const BIN = new URL('../../bin/paperboy.mjs', import.meta.url).pathname;
+let stack: Awaited<ReturnType<typeof bootTestStack>>;
+
+/** Runs the real CLI in its own process against the test stack. */
+async function paperboy(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args, '--data-dir', stack.options.dataDir], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+beforeAll(async () => {
+  stack = await bootTestStack();
+  const { tableName, bucket, sender, timeZone, dataDir } = stack.options;
+  await writeStackInfo({ pid: process.pid, urls: stack.urls, dataDir, tableName, bucket, sender, timeZone });
+});
+afterAll(async () => {
+  await stack?.cleanup();
+});
+
+describe('npx paperboy', { timeout: 60_000 }, () => {
+  it('reports the running stack', async () => {
+    const { code, stdout } = await paperboy('stack', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ running: true, urls: { api: stack.urls.api } });
+  });
+
+  it('ingests a file through the running stack and reports its counts', async () => {
+    const { code, stdout } = await paperboy('ingest', SAMPLE_FILE.pathname, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ status: 'ingested', accepted: 40, format: 'hf-daily' })]);
+  });
+
+  it('exits 2 with the reason for a file that is not papers, and for a missing file', async () => {
+    const bad = join(stack.options.dataDir, 'bad.json');
+    await writeFile(bad, 'not json at all');
+    const unreadable = await paperboy('ingest', bad);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stdout).toContain('quarantined, not valid JSON');
+    const missing = await paperboy('ingest', join(stack.options.dataDir, 'absent.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no such file');
+  });
+
+  it('runs an edition and shows it', async () => {
+    const run = await paperboy('edition', 'run', '--date', '2026-11-26', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ date: '2026-11-26', created: true, failedJobs: 0 });
+    const show = await paperboy('edition', 'show', '2026-11-26');
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/^ {2}1\. \d+\.\d{3} {2}\S/mu);
+    const absent = await paperboy('edition', 'show', '2020-01-01');
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toContain('there is no edition for 2020-01-01');
+  });
+
+  it('says what is wrong with its arguments, and has --help', async () => {
+    const bad = await paperboy('edition', 'run', '--date', 'tomorrow');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected a date as YYYY-MM-DD');
+    const help = await paperboy('ingest', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('upload paper files to the ingest bucket');
+  });
+});
