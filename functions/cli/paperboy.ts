@@ -31,9 +31,7 @@ const isoDate = (value: string) => {
 };
 
 const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'local data folder of the stack to use').default(
-    DEFAULT_DATA_DIR,
-  );
+  new Option('--data-dir <dir>', 'local data folder of the stack to use').default(DEFAULT_DATA_DIR);
 const jsonOption = () => new Option('--json', 'print the result as JSON');
 const progress = (json: boolean) => (line: string) => {
   if (!json) console.error(line);

@@ -13,9 +13,13 @@ let stack: Awaited<ReturnType<typeof bootTestStack>>;
 /** Runs the real CLI in its own process against the test stack. */
 async function paperboy(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args, '--data-dir', stack.options.dataDir], {
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      'node',
+      [BIN, ...args, '--data-dir', stack.options.dataDir],
+      {
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -42,7 +46,9 @@ describe('npx paperboy', { timeout: 60_000 }, () => {
   it('ingests a file through the running stack and reports its counts', async () => {
     const { code, stdout } = await paperboy('ingest', SAMPLE_FILE.pathname, '--json');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ status: 'ingested', accepted: 40, format: 'hf-daily' })]);
+    expect(JSON.parse(stdout)).toEqual([
+      expect.objectContaining({ status: 'ingested', accepted: 40, format: 'hf-daily' }),
+    ]);
   });
 
   it('exits 2 with the reason for a file that is not papers, and for a missing file', async () => {
