@@ -14,7 +14,10 @@ export interface BenchResult {
  * Runs `fn` repeatedly for at least `minMs` after a warm-up and returns the mean milliseconds
  * per call of the fastest of `rounds` rounds (the least disturbed by the rest of the machine).
  */
-export async function timePerCall(fn: () => unknown, options: { minMs?: number; rounds?: number } = {}): Promise<number> {
+export async function timePerCall(
+  fn: () => unknown,
+  options: { minMs?: number; rounds?: number } = {},
+): Promise<number> {
   const { minMs = 300, rounds = 5 } = options;
   for (let i = 0; i < 3; i += 1) await fn();
   let best = Number.POSITIVE_INFINITY;
@@ -42,7 +45,14 @@ export function result(
   higherIsBetter: boolean,
 ): BenchResult {
   const ratio = higherIsBetter ? value / baselineValue : baselineValue / value;
-  return { name, value: round(value), unit, baseline, baselineValue: round(baselineValue), ratio: round(ratio) };
+  return {
+    name,
+    value: round(value),
+    unit,
+    baseline,
+    baselineValue: round(baselineValue),
+    ratio: round(ratio),
+  };
 }
 
 function round(n: number): number {
@@ -50,7 +60,13 @@ function round(n: number): number {
 }
 
 export async function report(results: BenchResult[]): Promise<void> {
-  const rows = results.map((r) => [r.name, `${r.value} ${r.unit}`, `${r.baselineValue} ${r.unit}`, r.baseline, `${r.ratio}×`]);
+  const rows = results.map((r) => [
+    r.name,
+    `${r.value} ${r.unit}`,
+    `${r.baselineValue} ${r.unit}`,
+    r.baseline,
+    `${r.ratio}×`,
+  ]);
   const header = ['figure', 'paperboy', 'baseline', 'baseline is', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');

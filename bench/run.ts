@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import mjml2html from 'mjml';
-import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
 import { buildPutPaper, DynamoPaperRepository } from '../functions/adapters/dynamo-paper-repository.ts';
+import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates, templatesDir } from '../functions/adapters/mjml-compiler.ts';
 import { escapeHtml } from '../functions/adapters/slots.ts';
 import type { DigestView } from '../functions/core/digest.ts';
@@ -48,18 +48,32 @@ const results: BenchResult[] = [];
   const end = source.indexOf(endMarker) + endMarker.length;
   const fill = (text: string, values: Record<string, string>) =>
     text.replace(/\{\{([A-Za-z]+)\}\}/gu, (_, name: string) => escapeHtml(values[name] ?? ''));
-  const shared = { ...view, heading: `The trending papers of ${view.editionDate}` } as unknown as Record<string, string>;
+  const shared = { ...view, heading: `The trending papers of ${view.editionDate}` } as unknown as Record<
+    string,
+    string
+  >;
   // The naive way: fill the MJML for this recipient and render it in full.
   const fullRender = async () => {
     const blocks = view.papers.map((p, i) =>
       fill(source.slice(start, end), { ...p, rank: String(i + 1), reasons: p.reasons.join(' · ') }),
     );
-    return (await mjml2html(fill(source.slice(0, start), shared) + blocks.join('') + fill(source.slice(end), shared))).html;
+    return (
+      await mjml2html(
+        fill(source.slice(0, start), shared) + blocks.join('') + fill(source.slice(end), shared),
+      )
+    ).html;
   };
   const fullMs = await timePerCall(fullRender, { minMs: 1000, rounds: 3 });
   const assembledMs = await timePerCall(() => renderer.renderDigest(view));
   results.push(
-    result('digest HTML per recipient (10 papers)', assembledMs * 1000, 'µs', 'full MJML render per recipient', fullMs * 1000, false),
+    result(
+      'digest HTML per recipient (10 papers)',
+      assembledMs * 1000,
+      'µs',
+      'full MJML render per recipient',
+      fullMs * 1000,
+      false,
+    ),
   );
 }
 
@@ -73,7 +87,9 @@ const results: BenchResult[] = [];
     ports: { api: 0, dynamodb: 0, s3: 0, ses: 0 },
   });
   try {
-    const base = JSON.parse(await readFile(new URL('../samples/hf-daily-papers-demo.json', import.meta.url), 'utf8'))[0];
+    const base = JSON.parse(
+      await readFile(new URL('../samples/hf-daily-papers-demo.json', import.meta.url), 'utf8'),
+    )[0];
     const papersFor = (run: string, count: number): Paper[] =>
       parseHfDailyPapers(
         JSON.stringify(
@@ -95,9 +111,17 @@ const results: BenchResult[] = [];
     const t1 = performance.now();
     const outcome = await repository.upsert(papersFor('2222.', count));
     const pooledRate = count / ((performance.now() - t1) / 1000);
-    if (outcome.written !== count) throw new Error(`expected ${count} papers written, got ${outcome.written}`);
+    if (outcome.written !== count)
+      throw new Error(`expected ${count} papers written, got ${outcome.written}`);
     results.push(
-      result('papers stored in the local table', pooledRate, 'papers/s', 'one conditional put at a time', sequentialRate, true),
+      result(
+        'papers stored in the local table',
+        pooledRate,
+        'papers/s',
+        'one conditional put at a time',
+        sequentialRate,
+        true,
+      ),
     );
   } finally {
     await stack.stop();
