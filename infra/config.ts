@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../functions/shared/config.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json`, or `-c paperboy:senderAddress=…`)
@@ -55,13 +56,4 @@ export function readStageConfig(tryGetContext: (key: string) => unknown): StageC
   throw new StageConfigError(
     `invalid deployment settings (set them in cdk.json "context" or with -c key=value):\n${lines.join('\n')}`,
   );
-}
-
-function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -223,24 +223,19 @@ function allowSending(
   );
 }
 
+/** Alarms on any error or throttle of a function. */
 function watch(stack: Stack, name: string, fn: IFunction, topic: Topic): void {
-  const action = new SnsAction(topic);
-  new Alarm(stack, `${name}Errors`, {
-    alarmDescription: `The ${name} function reported errors`,
-    metric: fn.metricErrors({ period: Duration.minutes(5) }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  }).addAlarmAction(action);
-  new Alarm(stack, `${name}Throttles`, {
-    alarmDescription: `The ${name} function was throttled`,
-    metric: fn.metricThrottles({ period: Duration.minutes(5) }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: TreatMissingData.NOT_BREACHING,
-  }).addAlarmAction(action);
+  const metrics = { Errors: fn.metricErrors(), Throttles: fn.metricThrottles() };
+  for (const [what, metric] of Object.entries(metrics)) {
+    new Alarm(stack, `${name}${what}`, {
+      alarmDescription: `The ${name} function reported ${what.toLowerCase()}`,
+      metric: metric.with({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(topic));
+  }
 }
 
 /** SES pauses accounts past 5% bounces or 0.1% complaints; warn well before. */

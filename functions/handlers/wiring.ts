@@ -86,25 +86,21 @@ export class Runtime {
   }
 
   async sendDeps(): Promise<SendDigestsDeps> {
-    const config = loadConfig(this.env, [
-      'TABLE_NAME',
-      'SENDER_ADDRESS',
-      'PUBLIC_BASE_URL',
-      'SES_CONFIGURATION_SET',
-    ]);
-    const [keys, templates] = await Promise.all([this.keys(), this.templates()]);
+    const { mail, tableName, publicBaseUrl } = await this.mailDeps();
     return {
-      editions: new DynamoEditionRepository(this.db(), config.TABLE_NAME),
-      subscribers: new DynamoSubscriberRepository(this.db(), config.TABLE_NAME, this.clock),
-      ledger: new DynamoDeliveryLedger(this.db(), config.TABLE_NAME, this.clock),
-      sender: new SesEmailSender(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
-      renderer: new HtmlDigestRenderer(templates),
-      links: new LinkBuilder(config.PUBLIC_BASE_URL, keys),
-      listId: `daily.${new URL(config.PUBLIC_BASE_URL).hostname}`,
+      ...mail,
+      ledger: new DynamoDeliveryLedger(this.db(), tableName, this.clock),
+      listId: `daily.${new URL(publicBaseUrl).hostname}`,
     };
   }
 
   async apiDeps(): Promise<ApiDeps> {
+    const { mail, templates, keys, publicBaseUrl } = await this.mailDeps();
+    return { ...mail, pages: new PageRenderer(templates.pages), keys, clock: this.clock, publicBaseUrl };
+  }
+
+  /** What every function that sends mail needs: subscribers, editions, SES, templates and links. */
+  private async mailDeps() {
     const config = loadConfig(this.env, [
       'TABLE_NAME',
       'SENDER_ADDRESS',
@@ -113,14 +109,16 @@ export class Runtime {
     ]);
     const [keys, templates] = await Promise.all([this.keys(), this.templates()]);
     return {
-      subscribers: new DynamoSubscriberRepository(this.db(), config.TABLE_NAME, this.clock),
-      editions: new DynamoEditionRepository(this.db(), config.TABLE_NAME),
-      sender: new SesEmailSender(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
-      renderer: new HtmlDigestRenderer(templates),
-      pages: new PageRenderer(templates.pages),
-      links: new LinkBuilder(config.PUBLIC_BASE_URL, keys),
+      mail: {
+        subscribers: new DynamoSubscriberRepository(this.db(), config.TABLE_NAME, this.clock),
+        editions: new DynamoEditionRepository(this.db(), config.TABLE_NAME),
+        sender: new SesEmailSender(sesClient(), config.SENDER_ADDRESS, config.SES_CONFIGURATION_SET),
+        renderer: new HtmlDigestRenderer(templates),
+        links: new LinkBuilder(config.PUBLIC_BASE_URL, keys),
+      },
       keys,
-      clock: this.clock,
+      templates,
+      tableName: config.TABLE_NAME,
       publicBaseUrl: config.PUBLIC_BASE_URL,
     };
   }

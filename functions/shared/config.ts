@@ -51,7 +51,8 @@ export function tokenKeySource(
   throw new ConfigError('invalid environment: set exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE');
 }
 
-function isTimeZone(tz: string): boolean {
+/** True for an IANA time zone name this runtime knows (`Europe/Paris`, `UTC`). */
+export function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-CA', { timeZone: tz });
     return true;

@@ -48,11 +48,12 @@ describe('dependency rules (STYLE.md)', () => {
     }
   });
 
-  it('infra refers to runtime code only through entry paths, key names and the template compiler', () => {
+  it('infra refers to runtime code only through entry paths, key names, shared validators and the template compiler', () => {
     const allowed = new Set([
       'functions/adapters/dynamo-keys.ts',
       'functions/adapters/mjml-compiler.ts',
       'functions/core/ingest-file.ts',
+      'functions/shared/config.ts',
     ]);
     for (const file of files('infra')) {
       for (const spec of imports(file)) {
