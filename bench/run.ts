@@ -1,31 +1,40 @@
 /**
  * `npm run bench`: Paperboy's speed figures, each beside a baseline measured in the same run.
  * 1. Per-recipient digest HTML: string assembly from the once-compiled template vs a full MJML render.
- * 2. Storing papers in the local table: 8 conditional puts in flight vs one at a time.
+ * 2. Parsing each format (200k generated papers): streaming vs reading the whole file first.
+ * 3. Peak memory parsing a 500 MB file.
+ * 4. Ingest through S3 and the handler into the local table, vs one DynamoDB call at a time.
  */
+
+import { spawnSync } from 'node:child_process';
+import '../functions/local/log-level.ts';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import mjml2html from 'mjml';
-import { buildPutPaper, DynamoPaperRepository } from '../functions/adapters/dynamo-paper-repository.ts';
+import { buildPutPaper, snapshotItem } from '../functions/adapters/dynamo-paper-repository.ts';
 import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates, templatesDir } from '../functions/adapters/mjml-compiler.ts';
 import { escapeHtml } from '../functions/adapters/slots.ts';
 import type { DigestView } from '../functions/core/digest.ts';
-import { parseHfDailyPapers } from '../functions/core/hf-daily-papers.ts';
-import type { Paper } from '../functions/core/paper.ts';
+import { collectPapers } from '../functions/core/formats/open-papers.ts';
+import { FORMATS, type Format } from '../functions/core/formats/records.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
 import { documentClient } from '../functions/shared/clients.ts';
+import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
 const results: BenchResult[] = [];
 
 // 1. Rendering: a 10-paper digest for one recipient.
 {
-  const sample = parseHfDailyPapers(
+  const sample = await collectPapers(
     await readFile(new URL('../samples/hf-daily-papers-demo.json', import.meta.url), 'utf8'),
-    new Date().toISOString(),
+    {
+      observedAt: new Date().toISOString(),
+    },
   );
   const view: DigestView = {
     editionDate: '2026-11-26',
@@ -77,49 +86,120 @@ const results: BenchResult[] = [];
   );
 }
 
-// 2. Storing papers in the local DynamoDB emulator.
+// 2. Parsing: every format, 200,000 generated papers, streaming vs the whole file in one go.
+const workDir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
+try {
+  for (const format of FORMATS) {
+    const file = join(workDir, `papers.${format}`);
+    const bytes = await writeSynthetic(file, format, 200_000);
+    const streaming = runChild(file, 'streaming', format);
+    const whole = runChild(file, 'whole', format);
+    const mb = bytes / 1024 ** 2;
+    results.push(
+      result(
+        `parse ${format} (200k papers, ${mb.toFixed(0)} MB)`,
+        mb / (streaming.ms / 1000),
+        'MB/s',
+        'read whole file, parse in one go',
+        mb / (whole.ms / 1000),
+        true,
+      ),
+      result(
+        `parse ${format}: papers per second`,
+        streaming.papers / (streaming.ms / 1000),
+        'papers/s',
+        'read whole file, parse in one go',
+        whole.papers / (whole.ms / 1000),
+        true,
+      ),
+      result(
+        `parse ${format}: peak RSS`,
+        streaming.peakRssMb,
+        'MB',
+        'read whole file, parse in one go',
+        whole.peakRssMb,
+        false,
+      ),
+    );
+    await rm(file);
+  }
+
+  // 3. A 500 MB daily papers file: memory must stay under 300 MB.
+  const big = join(workDir, 'big.json');
+  let count = 0;
+  let bytes = 0;
+  for (count = 500_000; bytes < 500 * 1024 ** 2; count += 50_000)
+    bytes = await writeSynthetic(big, 'hf-daily', count);
+  const streaming = runChild(big, 'streaming', 'hf-daily');
+  const whole = runChild(big, 'whole', 'hf-daily');
+  results.push(
+    result(
+      `parse a ${(bytes / 1024 ** 2).toFixed(0)} MB daily papers file: peak RSS`,
+      streaming.peakRssMb,
+      'MB',
+      'read whole file, parse in one go',
+      whole.peakRssMb,
+      false,
+    ),
+  );
+  await rm(big);
+} finally {
+  await rm(workDir, { recursive: true, force: true });
+}
+
+// 4. Ingesting into the local table through S3 and the ingest handler, vs the naive store.
 {
   const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
   const stack = await startLocalStack({
     ...defaultLocalOptions,
     dataDir,
-    persist: false,
+    persist: true,
     ports: { api: 0, dynamodb: 0, s3: 0, ses: 0 },
   });
   try {
-    const base = JSON.parse(
-      await readFile(new URL('../samples/hf-daily-papers-demo.json', import.meta.url), 'utf8'),
-    )[0];
-    const papersFor = (run: string, count: number): Paper[] =>
-      parseHfDailyPapers(
-        JSON.stringify(
-          Array.from({ length: count }, (_, i) => ({
-            ...base,
-            paper: { ...base.paper, id: `${run}${String(i).padStart(5, '0')}`, title: `Paper ${run} ${i}` },
-          })),
-        ),
-        new Date().toISOString(),
-      ).papers;
-    const count = 2000;
-    const client = documentClient();
-    const repository = new DynamoPaperRepository(client, stack.options.tableName);
+    const count = 5000;
+    const file = join(dataDir, 'ingest.json');
+    await writeSynthetic(file, 'hf-daily', count);
     const t0 = performance.now();
-    for (const paper of papersFor('1111.', count)) {
-      await client.send(new PutCommand(buildPutPaper(stack.options.tableName, paper)));
-    }
-    const sequentialRate = count / ((performance.now() - t0) / 1000);
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.options.bucket,
+        Key: 'incoming/bench.json',
+        Body: await readFile(file),
+      }),
+    );
+    await stack.idle();
+    const ingestRate = count / ((performance.now() - t0) / 1000);
+    const ingested = stack.ingested.at(-1);
+    if (ingested?.accepted !== count)
+      throw new Error(`expected ${count} papers ingested, got ${ingested?.accepted}`);
+
+    // The naive way: per paper, read it and its title key, then write paper, title key and snapshot, one call at a time.
+    const client = documentClient();
+    const table = stack.options.tableName;
+    const { papers } = await collectPapers(await readFile(file, 'utf8'), {
+      observedAt: new Date().toISOString(),
+    });
     const t1 = performance.now();
-    const outcome = await repository.upsert(papersFor('2222.', count));
-    const pooledRate = count / ((performance.now() - t1) / 1000);
-    if (outcome.written !== count)
-      throw new Error(`expected ${count} papers written, got ${outcome.written}`);
+    for (const paper of papers) {
+      const id = `9${paper.id}`;
+      await client.send(new GetCommand({ TableName: table, Key: { PK: `PAPER#${id}`, SK: 'PAPER' } }));
+      await client.send(new GetCommand({ TableName: table, Key: { PK: `TITLE#x${id}`, SK: 'TITLE' } }));
+      await client.send(new PutCommand(buildPutPaper(table, { ...paper, id }, { exists: false })));
+      await client.send(
+        new PutCommand({ TableName: table, Item: { PK: `TITLE#x${id}`, SK: 'TITLE', paperId: id } }),
+      );
+      const snapshot = snapshotItem(id, paper.signals);
+      if (snapshot) await client.send(new PutCommand({ TableName: table, Item: snapshot }));
+    }
+    const naiveRate = papers.length / ((performance.now() - t1) / 1000);
     results.push(
       result(
-        'papers stored in the local table',
-        pooledRate,
+        'ingest into the local table (S3 → handler → DynamoDB, 5k papers)',
+        ingestRate,
         'papers/s',
-        'one conditional put at a time',
-        sequentialRate,
+        'one read or write at a time per paper',
+        naiveRate,
         true,
       ),
     );
@@ -127,6 +207,23 @@ const results: BenchResult[] = [];
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function runChild(file: string, mode: 'streaming' | 'whole' | 'ingest', format: Format) {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', new URL('./parse-child.ts', import.meta.url).pathname, file, mode, format],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1024 ** 2,
+    },
+  );
+  if (child.status !== 0) throw new Error(`parse-child ${mode} ${format} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as {
+    papers: number;
+    ms: number;
+    peakRssMb: number;
+  };
 }
 
 await report(results);

@@ -7,6 +7,11 @@ export const keys = {
   /** GSI1: papers by the UTC day they were published. */
   paperByDay: (day: string, id: string) => ({ GSI1PK: `DAY#${day}`, GSI1SK: `PAPER#${id}` }),
   dayPartition: (day: string) => `DAY#${day}`,
+  /** A signal snapshot of a paper: one per observation time. */
+  signal: (id: string, observedAt: string) => ({ PK: `PAPER#${id}`, SK: `SIGNAL#${observedAt}` }),
+  signalPrefix: 'SIGNAL#',
+  /** Which paper first claimed a title key (hash of the de-duplication title key). */
+  title: (hash: string) => ({ PK: `TITLE#${hash}`, SK: 'TITLE' }),
   subscriber: (id: string) => ({ PK: `SUB#${id}`, SK: 'PROFILE' }),
   /** GSI1: active subscribers only (sparse: the attributes are removed when a subscriber leaves). */
   activeSubscriber: (id: string) => ({ GSI1PK: ACTIVE_SUBSCRIBERS, GSI1SK: `SUB#${id}` }),
@@ -23,7 +28,8 @@ export const GSI1 = 'GSI1';
 /** The table's TTL attribute (Unix seconds). Expired items are treated as absent in reads. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-const KEY_ATTRIBUTES = ['PK', 'SK', 'GSI1PK', 'GSI1SK'] as const;
+/** Storage attributes that are not part of any entity: keys and the optimistic-lock revision. */
+const KEY_ATTRIBUTES = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'rev'] as const;
 
 /** An item without its key attributes: the entity as the domain knows it. */
 export function stripKeys(item: Record<string, unknown>): Record<string, unknown> {

@@ -1,24 +1,74 @@
+import { createHash } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   type PutCommandInput,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
+import { mergePaper, planStore, type StoredState, titleKey } from '../core/dedup.ts';
 import { type Paper, PaperSchema, paperDay } from '../core/paper.ts';
-import type { PaperRepository, UpsertOutcome } from '../core/ports.ts';
+import type { PaperRepository, StoreOutcome } from '../core/ports.ts';
+import { batchGet, batchPut, keyId } from './dynamo-batch.ts';
 import { GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
+/** Papers applied at once; each is a few conditional writes. */
 const CONCURRENCY = 8;
+/** Re-reads after a concurrent writer changed a paper first. */
+const MAX_CONFLICTS = 5;
+/** Signal snapshots are kept for velocity over this many days. */
+const SNAPSHOT_TTL_DAYS = 180;
 
-/** Builds the conditional put that stores a paper unless a same-age or newer copy is stored. */
-export function buildPutPaper(tableName: string, paper: Paper): PutCommandInput {
+/** A stored paper with the revision its item carried when read (for optimistic locking). */
+interface Versioned {
+  paper: Paper;
+  rev: number | undefined;
+}
+
+class ConflictError extends Error {}
+
+/** The title key item's id: a hash of the de-duplication key of a title. */
+export function hashTitleKey(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+}
+
+const titleHash = (title: string) => hashTitleKey(titleKey(title));
+
+/**
+ * Writes a paper item if the stored item is still the revision that was read: no two writers
+ * can lose each other's merge. Items written before revisions existed are matched by absence.
+ */
+export function buildPutPaper(
+  tableName: string,
+  paper: Paper,
+  read: { exists: boolean; rev?: number },
+): PutCommandInput {
+  const condition = !read.exists
+    ? 'attribute_not_exists(PK)'
+    : read.rev === undefined
+      ? 'attribute_exists(PK) AND attribute_not_exists(rev)'
+      : 'rev = :rev';
   return {
     TableName: tableName,
-    Item: { ...keys.paper(paper.id), ...keys.paperByDay(paperDay(paper), paper.id), ...paper },
-    ConditionExpression: 'attribute_not_exists(PK) OR #signals.#observedAt < :observedAt',
-    ExpressionAttributeNames: { '#signals': 'signals', '#observedAt': 'observedAt' },
-    ExpressionAttributeValues: { ':observedAt': paper.signals.observedAt },
+    Item: {
+      ...keys.paper(paper.id),
+      ...keys.paperByDay(paperDay(paper), paper.id),
+      ...paper,
+      rev: (read.rev ?? 0) + 1,
+    },
+    ConditionExpression: condition,
+    ...(read.exists && read.rev !== undefined ? { ExpressionAttributeValues: { ':rev': read.rev } } : {}),
   };
+}
+
+export function snapshotItem(
+  paperId: string,
+  signals: Paper['signals'],
+): Record<string, unknown> | undefined {
+  const { upvotes, stars, comments, observedAt } = signals;
+  if (upvotes === undefined && stars === undefined && comments === undefined) return undefined;
+  const expiresAt = Math.floor(Date.parse(observedAt) / 1000) + SNAPSHOT_TTL_DAYS * 86_400;
+  return { ...keys.signal(paperId, observedAt), paperId, upvotes, stars, comments, observedAt, expiresAt };
 }
 
 export class DynamoPaperRepository implements PaperRepository {
@@ -27,23 +77,40 @@ export class DynamoPaperRepository implements PaperRepository {
     private readonly tableName: string,
   ) {}
 
-  async upsert(papers: readonly Paper[]): Promise<UpsertOutcome> {
-    const outcome: UpsertOutcome = { written: 0, unchanged: 0 };
-    // Conditional writes cannot be batched; a small pool keeps the table busy without throttling.
+  async store(papers: readonly Paper[]): Promise<StoreOutcome> {
+    const outcome: StoreOutcome = { new: 0, updated: 0, unchanged: 0, merged: 0, linked: 0 };
+    // Records of one id within the batch are merged first: one decision per paper.
+    const byId = new Map<string, Paper>();
+    for (const paper of papers) {
+      const earlier = byId.get(paper.id);
+      byId.set(paper.id, earlier ? mergePaper(earlier, paper) : paper);
+    }
+    const incoming = [...byId.values()];
+    const states = await this.readStates(incoming);
+    const snapshots: Record<string, unknown>[] = [];
+
     let next = 0;
     const worker = async () => {
-      while (next < papers.length) {
-        const paper = papers[next++] as Paper;
-        try {
-          await this.client.send(new PutCommand(buildPutPaper(this.tableName, paper)));
-          outcome.written += 1;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          outcome.unchanged += 1;
+      while (next < incoming.length) {
+        const paper = incoming[next++] as Paper;
+        let state = states.get(paper.id) as LoadedState;
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            const plan = planStore(paper, state.plan);
+            await this.apply(plan, state);
+            outcome[plan.outcome] += 1;
+            const snapshot = snapshotItem(plan.receiverId, paper.signals);
+            if (snapshot) snapshots.push(snapshot);
+            break;
+          } catch (error) {
+            if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICTS) throw error;
+            state = (await this.readStates([paper])).get(paper.id) as LoadedState;
+          }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, papers.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, incoming.length) }, worker));
+    await batchPut(this.client, this.tableName, snapshots);
     return outcome;
   }
 
@@ -56,6 +123,7 @@ export class DynamoPaperRepository implements PaperRepository {
           TableName: this.tableName,
           IndexName: GSI1,
           KeyConditionExpression: 'GSI1PK = :day',
+          FilterExpression: 'attribute_not_exists(canonicalId)',
           ExpressionAttributeValues: { ':day': keys.dayPartition(day) },
         },
       );
@@ -65,4 +133,85 @@ export class DynamoPaperRepository implements PaperRepository {
     }
     return papers;
   }
+
+  /** Everything `planStore` needs for each paper, read in batches. */
+  private async readStates(papers: readonly Paper[]): Promise<Map<string, LoadedState>> {
+    const first = await batchGet(
+      this.client,
+      this.tableName,
+      papers.flatMap((p) => [keys.paper(p.id), keys.title(titleHash(p.title))]),
+    );
+    const ownerIds = new Set<string>();
+    for (const paper of papers) {
+      const owner = first.get(keyId(keys.title(titleHash(paper.title))))?.paperId;
+      if (typeof owner === 'string' && owner !== paper.id) ownerIds.add(owner);
+    }
+    const owners = await batchGet(
+      this.client,
+      this.tableName,
+      [...ownerIds].map((id) => keys.paper(id)),
+    );
+    const read = (id: string): Versioned | undefined => {
+      const item = first.get(keyId(keys.paper(id))) ?? owners.get(keyId(keys.paper(id)));
+      return item
+        ? { paper: PaperSchema.parse(stripKeys(item)), rev: item.rev as number | undefined }
+        : undefined;
+    };
+    const states = new Map<string, LoadedState>();
+    for (const paper of papers) {
+      const stored = read(paper.id);
+      const titleOwnerId = first.get(keyId(keys.title(titleHash(paper.title))))?.paperId as
+        | string
+        | undefined;
+      const owner = titleOwnerId && titleOwnerId !== paper.id ? read(titleOwnerId) : undefined;
+      const versions = new Map<string, Versioned>();
+      if (stored) versions.set(paper.id, stored);
+      if (owner && titleOwnerId) versions.set(titleOwnerId, owner);
+      states.set(paper.id, {
+        plan: { stored: stored?.paper, titleOwner: owner?.paper, titleOwnerId },
+        versions,
+      });
+    }
+    return states;
+  }
+
+  private async apply(plan: ReturnType<typeof planStore>, state: LoadedState): Promise<void> {
+    for (const paper of plan.writes) {
+      const read = state.versions.get(paper.id);
+      await this.conditional(
+        buildPutPaper(this.tableName, paper, { exists: read !== undefined, rev: read?.rev }),
+      );
+    }
+    if (plan.titleKey) {
+      const { key, paperId, expect } = plan.titleKey;
+      await this.conditional({
+        TableName: this.tableName,
+        Item: { ...keys.title(hashTitleKey(key)), paperId, titleKey: key },
+        ConditionExpression: expect ? 'paperId = :expect' : 'attribute_not_exists(PK)',
+        ...(expect ? { ExpressionAttributeValues: { ':expect': expect } } : {}),
+      });
+    }
+  }
+
+  private async conditional(input: PutCommandInput): Promise<void> {
+    try {
+      await this.client.send(new PutCommand(input));
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConflictError('changed by another writer');
+      throw error;
+    }
+  }
+
+  /** One paper as stored (for operators and tests). */
+  async get(id: string): Promise<Paper | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.paper(id), ConsistentRead: true }),
+    );
+    return Item ? PaperSchema.parse(stripKeys(Item)) : undefined;
+  }
+}
+
+interface LoadedState {
+  plan: StoredState;
+  versions: Map<string, Versioned>;
 }

@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { FileStore } from '../core/ports.ts';
+import { decodeText } from './text-decoding.ts';
 
 /** The ingest bucket: uploaded paper files, and the reports written beside them. */
 export class S3FileStore implements FileStore {
@@ -14,11 +15,18 @@ export class S3FileStore implements FileStore {
     private readonly bucket: string,
   ) {}
 
-  async read(key: string): Promise<{ body: Buffer; lastModified: Date } | undefined> {
+  async open(
+    key: string,
+  ): Promise<{ text: AsyncIterable<string>; lastModified: Date; size: number } | undefined> {
     try {
       const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const bytes = await object.Body?.transformToByteArray();
-      return { body: Buffer.from(bytes ?? []), lastModified: object.LastModified ?? new Date(0) };
+      // In Node the body is a readable stream: the file is never held whole in memory.
+      const body = object.Body as AsyncIterable<Uint8Array> | undefined;
+      return {
+        text: decodeText(body ?? emptyBody()),
+        lastModified: object.LastModified ?? new Date(0),
+        size: object.ContentLength ?? 0,
+      };
     } catch (error) {
       if (error instanceof Error && error.name === 'NoSuchKey') return undefined;
       throw error;
@@ -47,3 +55,5 @@ export class S3FileStore implements FileStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: fromKey }));
   }
 }
+
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}

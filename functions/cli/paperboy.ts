@@ -3,14 +3,17 @@
  * 2 bad input (usage, a missing file, a file that could not be read as papers).
  */
 import '../local/log-level.ts';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { FORMATS, type Format } from '../core/formats/records.ts';
 import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
 import { DEFAULT_DATA_DIR, findRunningStack } from '../local/stack-info.ts';
 import type { Connection } from './connect.ts';
+import { ProgressBar } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
@@ -38,7 +41,7 @@ const progress = (json: boolean) => (line: string) => {
 };
 
 const program = new Command('paperboy')
-  .description('Operate Paperboy: ingest paper files, run and inspect editions.')
+  .description('Operate Paperboy: parse and ingest paper files, run and inspect editions.')
   .option('--verbose', "show the handlers' INFO logs")
   .showHelpAfterError()
   .exitOverride();
@@ -59,24 +62,51 @@ program
   });
 
 program
+  .command('parse')
+  .description('parse a paper file as ingestion would: papers as JSON Lines on stdout, a summary on stderr')
+  .argument('<file>', 'a paper file in any supported format, optionally gzip-compressed')
+  .addOption(
+    new Option('--format <format>', 'skip detection and read the file as this format').choices([...FORMATS]),
+  )
+  .action(async (file: string, options: { format?: Format }) => {
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
+    const { parseFile } = await import('./parse.ts');
+    const summary = await parseFile(file, {
+      ...(options.format ? { format: options.format } : {}),
+      out: process.stdout,
+      log: (line) => console.error(line),
+    });
+    console.error(
+      `${file}: ${summary.format}, ${summary.accepted} accepted, ${summary.rejected} rejected, ${summary.duplicates} duplicates`,
+    );
+    if (summary.error) throw new CliError(`${file} could not be read: ${summary.error}`, EXIT.badInput);
+  });
+
+program
   .command('ingest')
   .description('upload paper files to the ingest bucket and report what each produced')
-  .argument('<files...>', 'paper files (HF daily papers JSON)')
+  .argument('<files...>', 'paper files in any supported format, optionally gzip-compressed')
   .addOption(dataDirOption())
   .addOption(jsonOption())
   .option('--timeout <seconds>', 'how long to wait for each file to be ingested', Number, 60)
   .action(async (files: string[], options: { dataDir: string; json?: boolean; timeout: number }) => {
+    const sizes = new Map<string, number>();
     for (const file of files) {
       const info = await stat(file).catch(() => undefined);
       if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
+      sizes.set(file, info.size);
     }
     await withConnection(options, async (connection) => {
       const records: IngestRecord[] = [];
       for (const file of files) {
         const key = `${INGEST_PREFIX}cli/${new Date().toISOString().slice(0, 10)}/${basename(file)}`;
         const since = new Date(Date.now() - 1000).toISOString();
-        await connection.local.s3.send(
-          new PutObjectCommand({ Bucket: connection.bucket, Key: key, Body: await readFile(file) }),
+        await uploadFile(
+          connection,
+          file,
+          key,
+          options.json ? undefined : new ProgressBar(basename(file), sizes.get(file) ?? 0),
         );
         await connection.settle();
         const record = await waitForIngest(connection, key, since, options.timeout);
@@ -153,6 +183,34 @@ async function withConnection(
   }
 }
 
+/** Files past this size go up in parts, with a progress bar. */
+const MULTIPART_BYTES = 16 * 1024 ** 2;
+
+async function uploadFile(
+  connection: Connection,
+  file: string,
+  key: string,
+  bar?: ProgressBar,
+): Promise<void> {
+  const size = (await stat(file)).size;
+  if (size < MULTIPART_BYTES) {
+    await connection.local.s3.send(
+      new PutObjectCommand({ Bucket: connection.bucket, Key: key, Body: await readFile(file) }),
+    );
+    return;
+  }
+  const { Upload } = await import('@aws-sdk/lib-storage');
+  const upload = new Upload({
+    client: connection.local.s3,
+    params: { Bucket: connection.bucket, Key: key, Body: createReadStream(file) },
+    partSize: MULTIPART_BYTES,
+    queueSize: 4,
+  });
+  upload.on('httpUploadProgress', (progress) => bar?.update(progress.loaded ?? 0));
+  await upload.done();
+  bar?.done();
+}
+
 async function waitForIngest(connection: Connection, key: string, since: string, timeoutSeconds: number) {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const log = connection.local.runtime.ingestHistory();
@@ -169,9 +227,11 @@ async function waitForIngest(connection: Connection, key: string, since: string,
 
 function describeIngest(file: string, record: IngestRecord): string {
   if (record.status === 'quarantined') return `${file}: quarantined, ${record.error}`;
+  const { stored } = record;
   return (
-    `${file}: ${record.format}, ${record.accepted} accepted, ${record.rejected} rejected ` +
-    `(${record.written} written, ${record.unchanged} unchanged)`
+    `${file}: ${record.format}, ${record.accepted} accepted, ${record.rejected} rejected, ${record.duplicates} duplicates ` +
+    `(stored: ${stored.new} new, ${stored.updated} updated, ${stored.unchanged} unchanged, ` +
+    `${stored.merged} merged, ${stored.linked} linked as near-duplicates)`
   );
 }
 
@@ -182,6 +242,12 @@ function printEdition(found: Edition): void {
     console.log(`       ${entry.paper.id} · ${entry.reasons.join(' · ')}`);
   });
 }
+
+// Piped into `head` or a closed pager: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
 
 try {
   await program.parseAsync();

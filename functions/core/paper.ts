@@ -10,28 +10,42 @@ export const SignalsSchema = z.object({
 });
 export type Signals = z.infer<typeof SignalsSchema>;
 
-const https = z.url({ protocol: /^https$/u });
+const https = z.url({ protocol: /^https$/u, message: 'must be an https URL' });
+
+export const SOURCES = ['arxiv-api', 'arxiv-rss', 'hf-daily', 'jsonl', 'page-dump'] as const;
+export type Source = (typeof SOURCES)[number];
 
 /** Paperboy's own paper shape: what every parser produces and what the table stores. */
 export const PaperSchema = z.object({
   /** arXiv id without version (`2401.01234`, `hep-th/9901001`) or a title-derived `t-…` id. */
   id: z.string().min(1).max(64),
   version: z.number().int().positive().optional(),
-  title: z.string().min(1).max(1000),
+  title: z.string().min(1, 'title is empty').max(1000),
   abstract: z.string().max(20_000),
-  authors: z.array(z.string().min(1)).max(2000),
+  authors: z.array(z.string().min(1)).max(5000),
   publishedAt: z.iso.datetime({ offset: true }),
-  source: z.enum(['hf-daily', 'arxiv-api', 'arxiv-rss', 'page-dump', 'jsonl']),
+  source: z.enum(SOURCES),
   links: z.object({
     abstract: https.optional(),
     pdf: https.optional(),
     code: https.optional(),
     project: https.optional(),
     thumbnail: https.optional(),
+    doi: https.optional(),
   }),
   keywords: z.array(z.string()).default([]),
+  categories: z.array(z.string()).default([]),
+  primaryCategory: z.string().optional(),
   aiSummary: z.string().optional(),
   organization: z.string().optional(),
+  journalRef: z.string().optional(),
+  comment: z.string().optional(),
+  /** arXiv listing announcement: `new`, `cross`, `replace`, `replace-cross`. */
+  announceType: z.enum(['new', 'cross', 'replace', 'replace-cross']).optional(),
+  /** Position in a curated listing (the page dump's order), 0 first. */
+  sourceRank: z.number().int().nonnegative().optional(),
+  /** Set on a near-duplicate (a journal copy of a conference paper, say): the paper it stands for. */
+  canonicalId: z.string().optional(),
   signals: SignalsSchema,
 });
 export type Paper = z.infer<typeof PaperSchema>;
@@ -39,4 +53,9 @@ export type Paper = z.infer<typeof PaperSchema>;
 /** The calendar day (UTC) a paper belongs to, used to find candidates for an edition. */
 export function paperDay(paper: Pick<Paper, 'publishedAt'>): string {
   return new Date(paper.publishedAt).toISOString().slice(0, 10);
+}
+
+/** Drops keys whose value is undefined, so optional fields are absent rather than undefined. */
+export function compact<T extends Record<string, unknown>>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T;
 }

@@ -7,28 +7,40 @@ export interface Clock {
   now(): Date;
 }
 
-/** Outcome of storing one batch of parsed papers. */
-export interface UpsertOutcome {
-  /** Papers new to the table, or whose stored copy was older and has been replaced. */
-  written: number;
-  /** Papers whose stored copy was observed at the same time or later: left as they were. */
+/** Outcome of storing one batch of parsed papers (see `planStore` in dedup.ts). */
+export interface StoreOutcome {
+  /** Papers new to the table. */
+  new: number;
+  /** Papers whose stored copy gained fields or newer signals. */
+  updated: number;
+  /** Papers already stored exactly so: nothing written. */
   unchanged: number;
+  /** Title-only records merged into the paper with an external id they are the same work as. */
+  merged: number;
+  /** Near-duplicates stored and linked to the paper they stand for. */
+  linked: number;
 }
 
-/** Where papers live. Implementations must make `upsert` idempotent per observation time. */
+/**
+ * Where papers live. `store` merges each paper into what is stored (same id, or the same work
+ * under another id), appends a signal snapshot for each paper that carries signals, and is
+ * idempotent: the same papers stored twice change nothing.
+ */
 export interface PaperRepository {
-  upsert(papers: readonly Paper[]): Promise<UpsertOutcome>;
-  /** Papers published on the given UTC days (`YYYY-MM-DD`), in no particular order. */
+  store(papers: readonly Paper[]): Promise<StoreOutcome>;
+  /** Papers published on the given UTC days (`YYYY-MM-DD`), near-duplicates left out. */
   listPublishedOn(days: readonly string[]): Promise<Paper[]>;
 }
 
 /** Read access to uploaded files and write access to the reports beside them. */
 export interface FileStore {
   /**
-   * The object's bytes, and when it was last written (its observation time); undefined when
-   * the object no longer exists (an event delivered after the file was moved to quarantine).
+   * The object's text, streamed (decompressed and decoded; a stream that cannot be throws
+   * UnreadableFileError as it is read), when it was last written (its observation time) and
+   * its size in bytes; undefined when the object no longer exists (an event delivered after
+   * the file was moved to quarantine).
    */
-  read(key: string): Promise<{ body: Buffer; lastModified: Date } | undefined>;
+  open(key: string): Promise<{ text: AsyncIterable<string>; lastModified: Date; size: number } | undefined>;
   writeJson(key: string, value: unknown): Promise<void>;
   /** Moves a file that cannot be read at all out of the way, keeping its bytes. */
   move(fromKey: string, toKey: string): Promise<void>;
@@ -42,8 +54,9 @@ export interface IngestRecord {
   status: 'ingested' | 'quarantined' | 'gone';
   accepted: number;
   rejected: number;
-  written: number;
-  unchanged: number;
+  /** Records of the file that repeat an earlier record of the same file (same id). */
+  duplicates: number;
+  stored: StoreOutcome;
   error?: string;
   at: string;
 }

@@ -1,3 +1,4 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import {
@@ -10,6 +11,14 @@ import { createLogger } from '../shared/logger.ts';
 import { bootstrap } from './bootstrap.ts';
 
 const logger = createLogger('ingest');
+const defaultMetrics = new Metrics({ namespace: 'Paperboy', serviceName: 'ingest' });
+
+/** What operators graph and alarm on: papers in, records refused, files quarantined. */
+export function recordIngestMetrics(metrics: Metrics, result: IngestFileResult): void {
+  metrics.addMetric('PapersAccepted', MetricUnit.Count, result.accepted);
+  metrics.addMetric('RecordsRejected', MetricUnit.Count, result.rejected);
+  metrics.addMetric('FilesQuarantined', MetricUnit.Count, result.status === 'quarantined' ? 1 : 0);
+}
 
 /** The part of an S3 notification this handler reads. */
 const S3EventSchema = z.object({
@@ -34,7 +43,7 @@ export function decodeS3Key(key: string): string {
  * S3 ObjectCreated → ingest each file. Errors are rethrown so that Lambda retries the event and
  * then hands it to the failure destination; a bad file is not an error (it is quarantined).
  */
-export function createIngestObjectHandler(deps: IngestFileDeps) {
+export function createIngestObjectHandler(deps: IngestFileDeps, metrics: Metrics = defaultMetrics) {
   return async (event: unknown): Promise<IngestFileResult[]> => {
     const parsed = S3EventSchema.safeParse(event);
     if (!parsed.success) {
@@ -48,7 +57,10 @@ export function createIngestObjectHandler(deps: IngestFileDeps) {
         continue;
       }
       const result = await ingestFile({ key, etag: record.s3.object.eTag ?? '' }, deps);
-      logger.info('ingested file', { ...result });
+      if (result.status === 'quarantined') logger.warn('quarantined file', { ...result });
+      else logger.info('ingested file', { ...result });
+      recordIngestMetrics(metrics, result);
+      metrics.publishStoredMetrics();
       results.push(result);
     }
     return results;

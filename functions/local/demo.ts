@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { parseHfDailyPapers } from '../core/hf-daily-papers.ts';
+import { collectPapers } from '../core/formats/open-papers.ts';
 import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import { paperDay } from '../core/paper.ts';
 import type { RankEditionResult } from '../core/rank-edition.ts';
@@ -59,7 +59,7 @@ export async function runDemo(stack: LocalStack): Promise<DemoRun> {
     if (confirmed.status !== 200) throw new Error(`confirming the demo reader answered ${confirmed.status}`);
   }
 
-  const sample = parseHfDailyPapers(body.toString('utf8'), new Date().toISOString());
+  const sample = await collectPapers(body.toString('utf8'), { observedAt: new Date().toISOString() });
   const date = sample.papers.map(paperDay).sort().at(-1) ?? new Date().toISOString().slice(0, 10);
   const edition = await stack.handlers.rank({ date });
   await stack.idle();

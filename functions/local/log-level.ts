@@ -1,6 +1,9 @@
 /**
  * Imported first by the local entry points: handler loggers read their level when their module
  * loads, so the level is settled before any handler is imported. Warnings and errors always
- * show; `--verbose` (or POWERTOOLS_LOG_LEVEL) brings back the handlers' INFO lines.
+ * show; `--verbose` (or POWERTOOLS_LOG_LEVEL) brings back the handlers' INFO lines and metrics.
  */
-process.env.POWERTOOLS_LOG_LEVEL ??= process.argv.includes('--verbose') ? 'INFO' : 'WARN';
+const verbose = process.argv.includes('--verbose');
+process.env.POWERTOOLS_LOG_LEVEL ??= verbose ? 'INFO' : 'WARN';
+// CloudWatch metrics (EMF lines on stdout) mean nothing locally unless asked for.
+process.env.POWERTOOLS_METRICS_DISABLED ??= verbose ? 'false' : 'true';

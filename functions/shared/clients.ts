@@ -10,7 +10,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * …), which the local stack sets to its emulators: the code is the same locally and on AWS.
  */
 export function documentClient(): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  // Adaptive retries back off and slow down on throttling, as batch ingests can provoke it.
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 8, retryMode: 'adaptive' }), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

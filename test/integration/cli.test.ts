@@ -56,7 +56,9 @@ describe('npx paperboy', { timeout: 60_000 }, () => {
     await writeFile(bad, 'not json at all');
     const unreadable = await paperboy('ingest', bad);
     expect(unreadable.code).toBe(2);
-    expect(unreadable.stdout).toContain('quarantined, not valid JSON');
+    expect(unreadable.stdout).toContain(
+      'quarantined, read as page-dump: the dump ends with a title and no abstract',
+    );
     const missing = await paperboy('ingest', join(stack.options.dataDir, 'absent.json'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file');

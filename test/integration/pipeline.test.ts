@@ -50,7 +50,7 @@ describe('the pipeline on the local stack', () => {
       key: 'incoming/2026-11-26/hf daily.json',
       status: 'ingested',
       accepted: 40,
-      written: 40,
+      stored: { new: 40 },
     });
     const db = documentClient();
     const { Item } = await db.send(
@@ -76,7 +76,7 @@ describe('the pipeline on the local stack', () => {
         },
       ],
     });
-    expect(replay[0]).toMatchObject({ accepted: 40, written: 0, unchanged: 40 });
+    expect(replay[0]).toMatchObject({ accepted: 40, stored: { new: 0, unchanged: 40 } });
   });
 
   it('keeps the good records of a partly bad file and reports the bad ones with index and reason', async () => {
@@ -89,14 +89,12 @@ describe('the pipeline on the local stack', () => {
   });
 
   it('quarantines a file that is not readable at all, with an error report, without crashing', async () => {
-    await upload('incoming/broken.json', '{"this is": not json');
+    await upload('incoming/broken.json', '[{"this is": "cut off');
     expect(stack.ingested.at(-1)).toMatchObject({
       status: 'quarantined',
-      error: expect.stringContaining('not valid JSON'),
+      error: expect.stringContaining('ends early'),
     });
-    expect((await readObject('quarantine/incoming/broken.json.error.json')).error).toContain(
-      'not valid JSON',
-    );
+    expect((await readObject('quarantine/incoming/broken.json.error.json')).error).toContain('ends early');
     await expect(readObject('incoming/broken.json')).rejects.toThrow();
     expect(stack.deadLetters).toEqual([]);
   });

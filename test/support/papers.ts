@@ -13,6 +13,7 @@ export function paper(id: string, hoursAgo: number, signals: Partial<Paper['sign
     source: 'hf-daily',
     links: { abstract: `https://arxiv.org/abs/${id}` },
     keywords: [],
+    categories: [],
     signals: { observedAt: NOW.toISOString(), ...signals },
   };
 }

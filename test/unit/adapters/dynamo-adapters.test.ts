@@ -1,10 +1,20 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildClaim, DynamoDeliveryLedger } from '../../../functions/adapters/dynamo-delivery-ledger.ts';
 import { decodeCursor, encodeCursor } from '../../../functions/adapters/dynamo-keys.ts';
-import { buildPutPaper, DynamoPaperRepository } from '../../../functions/adapters/dynamo-paper-repository.ts';
+import {
+  buildPutPaper,
+  DynamoPaperRepository,
+  snapshotItem,
+} from '../../../functions/adapters/dynamo-paper-repository.ts';
 import {
   buildCreateSubscriber,
   DynamoSubscriberRepository,
@@ -33,16 +43,39 @@ const subscriber: Subscriber = {
 };
 
 describe('request builders (pure: the key design, without mocks)', () => {
-  it('stores a paper under its id and its publication day, unless a same-age copy exists', () => {
-    const input = buildPutPaper('t', paper('2611.00001', 1));
-    expect(input.Item).toMatchObject({
+  it('stores a paper under its id and its publication day, only over the revision it read', () => {
+    const fresh = buildPutPaper('t', paper('2611.00001', 1), { exists: false });
+    expect(fresh.Item).toMatchObject({
       PK: 'PAPER#2611.00001',
       SK: 'PAPER',
       GSI1PK: 'DAY#2026-11-26',
       GSI1SK: 'PAPER#2611.00001',
+      rev: 1,
     });
-    expect(input.ConditionExpression).toBe('attribute_not_exists(PK) OR #signals.#observedAt < :observedAt');
-    expect(input.ExpressionAttributeValues).toEqual({ ':observedAt': NOW.toISOString() });
+    expect(fresh.ConditionExpression).toBe('attribute_not_exists(PK)');
+    const update = buildPutPaper('t', paper('2611.00001', 1), { exists: true, rev: 4 });
+    expect(update).toMatchObject({
+      ConditionExpression: 'rev = :rev',
+      ExpressionAttributeValues: { ':rev': 4 },
+      Item: { rev: 5 },
+    });
+    expect(buildPutPaper('t', paper('2611.00001', 1), { exists: true }).ConditionExpression).toBe(
+      'attribute_exists(PK) AND attribute_not_exists(rev)',
+    );
+  });
+
+  it('keeps a signal snapshot per paper and observation, for 180 days', () => {
+    expect(snapshotItem('2611.1', { upvotes: 3, observedAt: '2026-11-26T00:00:00.000Z' })).toEqual({
+      PK: 'PAPER#2611.1',
+      SK: 'SIGNAL#2026-11-26T00:00:00.000Z',
+      paperId: '2611.1',
+      upvotes: 3,
+      stars: undefined,
+      comments: undefined,
+      observedAt: '2026-11-26T00:00:00.000Z',
+      expiresAt: Date.parse('2026-11-26T00:00:00.000Z') / 1000 + 180 * 86_400,
+    });
+    expect(snapshotItem('2611.1', { observedAt: '2026-11-26T00:00:00.000Z' })).toBeUndefined();
   });
 
   it('lists only active subscribers in GSI1', () => {
@@ -74,22 +107,40 @@ describe('request builders (pure: the key design, without mocks)', () => {
 });
 
 describe('DynamoPaperRepository', () => {
-  it('counts a failed condition as unchanged and sends the exact put', async () => {
-    ddb.on(PutCommand, { Item: { PK: 'PAPER#1' } }).resolves({});
-    ddb.on(PutCommand, { Item: { PK: 'PAPER#2' } }).rejects(conditionFailed());
+  it('reads in batches, writes each changed paper conditionally and snapshots in batches', async () => {
+    ddb.on(BatchGetCommand).resolves({ Responses: { papers: [] } });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(BatchWriteCommand).resolves({});
     const repository = new DynamoPaperRepository(client, 'papers');
-    const outcome = await repository.upsert([paper('1', 1), paper('2', 1)]);
-    expect(outcome).toEqual({ written: 1, unchanged: 1 });
-    expect(ddb.commandCalls(PutCommand).map((c) => c.args[0].input)).toContainEqual(
-      buildPutPaper('papers', paper('1', 1)),
-    );
+    const outcome = await repository.store([paper('1', 1, { upvotes: 2 }), paper('2', 1)]);
+    expect(outcome).toEqual({ new: 2, updated: 0, unchanged: 0, merged: 0, linked: 0 });
+    expect(ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.papers?.Keys).toHaveLength(4);
+    const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts.filter((p) => String(p.Item?.PK).startsWith('PAPER#'))).toHaveLength(2);
+    expect(puts.filter((p) => String(p.Item?.PK).startsWith('TITLE#'))).toHaveLength(2);
+    const snapshots = ddb.commandCalls(BatchWriteCommand)[0]?.args[0].input.RequestItems?.papers;
+    expect(snapshots?.map((r) => r.PutRequest?.Item?.SK)).toEqual([`SIGNAL#${NOW.toISOString()}`]);
+  });
+
+  it('retries unprocessed batch keys', async () => {
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { papers: [] },
+        UnprocessedKeys: { papers: { Keys: [{ PK: 'PAPER#1', SK: 'PAPER' }] } },
+      })
+      .resolves({ Responses: { papers: [] } });
+    ddb.on(PutCommand).resolves({});
+    await new DynamoPaperRepository(client, 'papers').store([paper('1', 1)]);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
   });
 
   it('lets other errors through', async () => {
+    ddb.on(BatchGetCommand).resolves({ Responses: { papers: [] } });
     ddb
       .on(PutCommand)
       .rejects(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
-    await expect(new DynamoPaperRepository(client, 'papers').upsert([paper('1', 1)])).rejects.toThrow(
+    await expect(new DynamoPaperRepository(client, 'papers').store([paper('1', 1)])).rejects.toThrow(
       'throttled',
     );
   });

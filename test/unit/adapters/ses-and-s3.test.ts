@@ -61,12 +61,12 @@ describe('S3FileStore', () => {
   it('reads a missing object as undefined (the event came after the file moved)', async () => {
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
     const store = new S3FileStore(new S3Client({ region: 'us-east-1' }), 'bucket');
-    expect(await store.read('incoming/a.json')).toBeUndefined();
+    expect(await store.open('incoming/a.json')).toBeUndefined();
   });
 
   it('lets other failures through', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
     const store = new S3FileStore(new S3Client({ region: 'us-east-1' }), 'bucket');
-    await expect(store.read('incoming/a.json')).rejects.toThrow('denied');
+    await expect(store.open('incoming/a.json')).rejects.toThrow('denied');
   });
 });

@@ -50,7 +50,7 @@ describe('rankEdition', () => {
     const papers = [paper('1', 5, { upvotes: 3 }), paper('2', 30, { upvotes: 30 }), paper('old', 24 * 20)];
     const deps = {
       papers: {
-        upsert: async () => ({ written: 0, unchanged: 0 }),
+        store: async () => ({ new: 0, updated: 0, unchanged: 0, merged: 0, linked: 0 }),
         listPublishedOn: async (days: readonly string[]) =>
           papers.filter((p) => days.includes(p.publishedAt.slice(0, 10))),
       },

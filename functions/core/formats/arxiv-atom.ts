@@ -1,0 +1,83 @@
+import { UnreadableFileError } from '../errors.ts';
+import { compact } from '../paper.ts';
+import { cleanText, httpsUrl, parseArxivId, titleId } from '../text.ts';
+import { type ParsedRecord, toRecord } from './records.ts';
+import { child, children, NS, streamXmlRecords, type XmlElement } from './xml.ts';
+
+const ENTRY_PATH = [
+  { uri: NS.atom, local: 'feed' },
+  { uri: NS.atom, local: 'entry' },
+];
+
+/**
+ * An arXiv API answer (Atom). The API reports errors as a feed whose single entry is titled
+ * `Error` with an id under `/api/errors`: that is a file-level error, not a paper. A feed with
+ * no entries is a valid, empty file.
+ */
+export async function* parseArxivAtom(
+  text: AsyncIterable<string>,
+  observedAt: string,
+): AsyncGenerator<ParsedRecord> {
+  let index = 0;
+  const entries = streamXmlRecords(text, ENTRY_PATH, (root) => {
+    if (root.uri !== NS.atom || root.local !== 'feed')
+      throw new UnreadableFileError('expected an Atom <feed>');
+  });
+  for await (const entry of entries) {
+    const idText = child(entry, NS.atom, 'id')?.text.trim() ?? '';
+    const title = cleanText(child(entry, NS.atom, 'title')?.text ?? '');
+    if (title === 'Error' && /\/api\/errors/u.test(idText)) {
+      const reason = cleanText(child(entry, NS.atom, 'summary')?.text ?? 'no detail');
+      throw new UnreadableFileError(`the arXiv API answered with an error: ${reason}`);
+    }
+    yield toRecord(index, toPaper(entry, idText, title, observedAt));
+    index += 1;
+  }
+}
+
+function toPaper(entry: XmlElement, idText: string, title: string, observedAt: string): unknown {
+  const arxiv = parseArxivId(idText.replace(/^https?:\/\/arxiv\.org\/abs\//u, ''));
+  const links = children(entry, NS.atom, 'link');
+  const pdf = links.find((l) => l.attributes.title === 'pdf')?.attributes.href;
+  const doiLink = links.find((l) => l.attributes.title === 'doi')?.attributes.href;
+  const doi = child(entry, NS.arxiv, 'doi')?.text.trim();
+  return compact({
+    id: arxiv?.id ?? titleId(title),
+    version: arxiv?.version,
+    title,
+    abstract: cleanText(child(entry, NS.atom, 'summary')?.text ?? ''),
+    authors: children(entry, NS.atom, 'author')
+      .map((author) => cleanText(child(author, NS.atom, 'name')?.text ?? ''))
+      .filter(Boolean),
+    publishedAt: isoOrRaw(child(entry, NS.atom, 'published')?.text.trim() ?? ''),
+    source: 'arxiv-api',
+    links: compact({
+      abstract: arxiv ? `https://arxiv.org/abs/${arxiv.id}` : undefined,
+      pdf: arxiv ? `https://arxiv.org/pdf/${arxiv.id}` : httpsUrl(pdf),
+      doi: httpsUrl(doiLink) ?? (doi ? `https://doi.org/${doi}` : undefined),
+    }),
+    keywords: [],
+    categories: [
+      ...new Set(
+        children(entry, NS.atom, 'category')
+          .map((c) => c.attributes.term ?? '')
+          .filter(Boolean),
+      ),
+    ],
+    primaryCategory: child(entry, NS.arxiv, 'primary_category')?.attributes.term,
+    journalRef: optionalText(child(entry, NS.arxiv, 'journal_ref')),
+    comment: optionalText(child(entry, NS.arxiv, 'comment')),
+    signals: { observedAt },
+  });
+}
+
+export function optionalText(element: XmlElement | undefined): string | undefined {
+  const text = element ? cleanText(element.text) : '';
+  return text || undefined;
+}
+
+/** An ISO date for a valid timestamp; the raw text otherwise, so validation names the field. */
+export function isoOrRaw(value: string): string {
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? value : new Date(time).toISOString();
+}

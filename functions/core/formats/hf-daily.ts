@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { compact } from '../paper.ts';
+import { cleanText, httpsUrl, parseArxivId, titleId } from '../text.ts';
+import { type ParsedRecord, rejected, toRecord } from './records.ts';
+import { splitJsonArray } from './split.ts';
+
+const count = z.number().int().nonnegative();
+
+/**
+ * One item of Hugging Face's `/api/daily_papers` answer. Both the 2024 layout (no item-level
+ * summary, no ai_* fields) and the current one parse; unknown fields are ignored.
+ */
+const HfItemSchema = z.object({
+  paper: z.object({
+    id: z.string().min(1, 'id is empty'),
+    title: z.string().min(1, 'title is empty'),
+    summary: z.string().default(''),
+    authors: z.array(z.object({ name: z.string() })).default([]),
+    // paper.publishedAt is the arXiv date; the item-level one is shifted by the US-Eastern offset.
+    publishedAt: z.iso.datetime({ offset: true }),
+    upvotes: count.optional(),
+    ai_summary: z.string().nullish(),
+    ai_keywords: z.array(z.string()).nullish(),
+    githubRepo: z.string().nullish(),
+    githubStars: count.nullish(),
+    projectPage: z.string().nullish(),
+    organization: z.object({ fullname: z.string().optional(), name: z.string() }).nullish(),
+  }),
+  thumbnail: z.string().nullish(),
+  numComments: count.optional(),
+});
+type HfItem = z.infer<typeof HfItemSchema>;
+
+/** Parses a daily papers JSON array, one item at a time. */
+export async function* parseHfDaily(
+  text: AsyncIterable<string>,
+  observedAt: string,
+): AsyncGenerator<ParsedRecord> {
+  let index = 0;
+  for await (const element of splitJsonArray(text)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(element);
+    } catch (error) {
+      yield { index, rejects: [{ field: '(root)', reason: `not valid JSON: ${(error as Error).message}` }] };
+      index += 1;
+      continue;
+    }
+    yield hfItemRecord(index, value, observedAt);
+    index += 1;
+  }
+}
+
+/** One decoded daily papers item as a record (validation and normalization). */
+export function hfItemRecord(index: number, value: unknown, observedAt: string): ParsedRecord {
+  const item = HfItemSchema.safeParse(value);
+  return item.success ? toRecord(index, toPaper(item.data, observedAt)) : rejected(index, item.error);
+}
+
+function toPaper(item: HfItem, observedAt: string): unknown {
+  const { paper } = item;
+  const title = cleanText(paper.title);
+  const arxiv = parseArxivId(paper.id);
+  return compact({
+    id: arxiv?.id ?? titleId(title),
+    version: arxiv?.version,
+    title,
+    abstract: cleanText(paper.summary),
+    authors: paper.authors.map((a) => cleanText(a.name)).filter(Boolean),
+    publishedAt: new Date(paper.publishedAt).toISOString(),
+    source: 'hf-daily',
+    links: compact({
+      abstract: arxiv ? `https://arxiv.org/abs/${arxiv.id}` : undefined,
+      pdf: arxiv ? `https://arxiv.org/pdf/${arxiv.id}` : undefined,
+      code: httpsUrl(paper.githubRepo),
+      project: httpsUrl(paper.projectPage),
+      thumbnail: httpsUrl(item.thumbnail),
+    }),
+    keywords: (paper.ai_keywords ?? []).map(cleanText).filter(Boolean),
+    aiSummary: paper.ai_summary ? cleanText(paper.ai_summary) : undefined,
+    organization: paper.organization ? (paper.organization.fullname ?? paper.organization.name) : undefined,
+    signals: compact({
+      upvotes: paper.upvotes,
+      stars: paper.githubStars ?? undefined,
+      comments: item.numComments,
+      observedAt,
+    }),
+  });
+}

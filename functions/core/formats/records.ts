@@ -1,0 +1,21 @@
+import type { z } from 'zod';
+import { describeIssues } from '../errors.ts';
+import { type Paper, PaperSchema } from '../paper.ts';
+
+/** One record of a file: a paper, or the reasons it could not be one. */
+export type ParsedRecord =
+  | { index: number; paper: Paper }
+  | { index: number; rejects: { field: string; reason: string }[] };
+
+export const FORMATS = ['hf-daily', 'arxiv-api', 'arxiv-rss', 'page-dump', 'jsonl'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Validates a candidate paper built by a format parser; its issues become the record's rejects. */
+export function toRecord(index: number, candidate: unknown): ParsedRecord {
+  const parsed = PaperSchema.safeParse(candidate);
+  return parsed.success ? { index, paper: parsed.data } : rejected(index, parsed.error);
+}
+
+export function rejected(index: number, error: z.ZodError): ParsedRecord {
+  return { index, rejects: describeIssues(error.issues).map((i) => ({ field: i.path, reason: i.message })) };
+}
