@@ -13,13 +13,11 @@ let stack: Awaited<ReturnType<typeof bootTestStack>>;
 /** Runs the real CLI in its own process against the test stack. */
 async function paperboy(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      'node',
-      [BIN, ...args, '--data-dir', stack.options.dataDir],
-      {
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
-      },
-    );
+    // `parse` touches no stack; every other command is pointed at the test stack's data folder.
+    const target = args[0] === 'parse' ? [] : ['--data-dir', stack.options.dataDir];
+    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args, ...target], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'WARN' },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -74,6 +72,29 @@ describe('npx paperboy', { timeout: 60_000 }, () => {
     const absent = await paperboy('edition', 'show', '2020-01-01');
     expect(absent.code).toBe(1);
     expect(absent.stderr).toContain('there is no edition for 2020-01-01');
+  });
+
+  it('parses a file as ingestion would: papers on stdout, a summary on stderr, exit 2 when unreadable', async () => {
+    const ok = await paperboy('parse', SAMPLE_FILE.pathname);
+    expect(ok.code).toBe(0);
+    const lines = ok.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(40);
+    expect(lines[0]).toMatchObject({
+      id: '2611.10000',
+      title: expect.any(String),
+      abstract: expect.any(String),
+      authors: expect.any(Array),
+    });
+    expect(ok.stderr).toContain('hf-daily, 40 accepted, 0 rejected, 0 duplicates');
+    const forced = await paperboy('parse', SAMPLE_FILE.pathname, '--format', 'page-dump');
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toContain('could not be read');
+    const wrong = await paperboy('parse', SAMPLE_FILE.pathname, '--format', 'pdf');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("argument 'pdf' is invalid");
   });
 
   it('says what is wrong with its arguments, and has --help', async () => {
