@@ -40,6 +40,7 @@ if (mode === 'ingest') {
       papers: {
         store: async (batch) => ({ new: batch.length, updated: 0, unchanged: 0, merged: 0, linked: 0 }),
         listPublishedOn: async () => [],
+        signalHistory: async () => new Map(),
       },
       ingestLog: { record: async () => {} },
       clock: { now: () => new Date() },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDayPolicies, WEEKDAYS } from '../functions/core/schedule-policy.ts';
 import { isTimeZone } from '../functions/shared/config.ts';
 
 /**
@@ -17,6 +18,22 @@ export const StageConfigSchema = z.object({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
   /** Requests per second the public API accepts (steady rate; bursts get twice this). */
   apiRateLimit: z.number().int().positive().max(10_000),
+  /** Quiet days: `mon=send,…,sat=skip,sun=best-of-week` (days not named keep the default). */
+  weekdays: z
+    .string()
+    .default('')
+    .refine((value) => {
+      try {
+        parseDayPolicies(value);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be day=send|skip|best-of-week pairs, e.g. sat=skip,sun=best-of-week'),
+  /** A reader with nothing new on a sending day gets nothing, or the best of their week. */
+  whenNothingNew: z.enum(['skip', 'best-of-week']).default('best-of-week'),
+  /** The weekday weekly readers get their digest. */
+  weeklyDay: z.enum(WEEKDAYS).default('mon'),
   /** Optional: where alarms are emailed. */
   alarmEmail: z.email('must be an email address').optional(),
 });
@@ -29,6 +46,9 @@ export const CONTEXT_KEYS = {
   sendAt: 'paperboy:sendAt',
   timeZone: 'paperboy:timeZone',
   apiRateLimit: 'paperboy:apiRateLimit',
+  weekdays: 'paperboy:weekdays',
+  whenNothingNew: 'paperboy:whenNothingNew',
+  weeklyDay: 'paperboy:weeklyDay',
   alarmEmail: 'paperboy:alarmEmail',
 } as const;
 
@@ -50,7 +70,7 @@ export function readStageConfig(tryGetContext: (key: string) => unknown): StageC
   const lines = parsed.error.issues.map((issue) => {
     const field = String(issue.path[0]) as keyof typeof CONTEXT_KEYS;
     const key = CONTEXT_KEYS[field] ?? field;
-    const message = raw[field] === undefined ? 'is missing' : issue.message;
+    const message = raw[field] === undefined && issue.code === 'invalid_type' ? 'is missing' : issue.message;
     return `  ${key}: ${message}`;
   });
   throw new StageConfigError(

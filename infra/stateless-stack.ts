@@ -50,6 +50,9 @@ export class StatelessStack extends Stack {
     const common = {
       TABLE_NAME: table.tableName,
       EDITION_TIME_ZONE: config.timeZone,
+      WEEKDAY_POLICY: config.weekdays,
+      WHEN_NOTHING_NEW: config.whenNothingNew,
+      WEEKLY_DAY: config.weeklyDay,
       POWERTOOLS_SERVICE_NAME: 'paperboy',
     };
     const mail = {
@@ -71,7 +74,7 @@ export class StatelessStack extends Stack {
       retryAttempts: 2,
     });
     const ingest = ingestFn.fn;
-    ingestFn.grantTable(table, ['PutItem']);
+    ingestFn.grantTable(table, ['PutItem', 'BatchGetItem', 'BatchWriteItem', 'GetItem']);
     // Read and move uploads; write reports and quarantined copies. Nothing else in the bucket.
     ingest.addToRolePolicy(
       new PolicyStatement({
@@ -127,7 +130,7 @@ export class StatelessStack extends Stack {
     });
     const send = sendFn.fn;
     send.addEventSource(new SqsEventSource(sendQueue, { batchSize: 1, reportBatchItemFailures: true }));
-    sendFn.grantTable(table, ['GetItem', 'PutItem', 'UpdateItem']);
+    sendFn.grantTable(table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem']);
     tokenSecret.grantRead(send);
     allowSending(send, this, config.senderAddress, configurationSet);
 
@@ -141,7 +144,7 @@ export class StatelessStack extends Stack {
       environment: { ...common, SEND_QUEUE_URL: sendQueue.queueUrl },
     });
     const rank = rankFn.fn;
-    rankFn.grantTable(table, ['GetItem', 'PutItem', 'Query']);
+    rankFn.grantTable(table, ['GetItem', 'PutItem', 'Query', 'BatchWriteItem']);
     sendQueue.grantSendMessages(rank);
     const [hour, minute] = config.sendAt.split(':') as [string, string];
     new Schedule(this, 'DailyEdition', {
@@ -167,7 +170,7 @@ export class StatelessStack extends Stack {
       templatesFile: props.templatesFile,
     });
     const api = apiFn.fn;
-    apiFn.grantTable(table, ['GetItem', 'PutItem']);
+    apiFn.grantTable(table, ['GetItem', 'PutItem', 'Query']);
     tokenSecret.grantRead(api);
     allowSending(api, this, config.senderAddress, configurationSet);
     const httpApi = new HttpApi(this, 'HttpApi', {

@@ -20,6 +20,18 @@ export const keys = {
     SK: `DELIVERY#${editionDate}`,
   }),
   edition: (date: string) => ({ PK: `EDITION#${date}`, SK: 'EDITION' }),
+  /** A part of an edition's candidates; parts of one run share the run id. */
+  editionPart: (date: string, run: string, part: number) => ({
+    PK: `EDITION#${date}`,
+    SK: `PART#${run}#${String(part).padStart(4, '0')}`,
+  }),
+  editionPartPrefix: (run: string) => `PART#${run}#`,
+  /** A paper a subscriber received (expires after 90 days). */
+  sentPaper: (subscriberId: string, paperId: string) => ({
+    PK: `SUB#${subscriberId}`,
+    SK: `SENT#${paperId}`,
+  }),
+  sentPrefix: 'SENT#',
   ingest: (key: string, at: string, etag: string) => ({ PK: `FILE#${key}`, SK: `INGEST#${at}#${etag}` }),
 } as const;
 

@@ -5,10 +5,12 @@ import {
   PutCommand,
   type PutCommandInput,
   paginateQuery,
+  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mergePaper, planStore, type StoredState, titleKey } from '../core/dedup.ts';
 import { type Paper, PaperSchema, paperDay } from '../core/paper.ts';
 import type { PaperRepository, StoreOutcome } from '../core/ports.ts';
+import type { SignalPoint } from '../core/ranking.ts';
 import { batchGet, batchPut, keyId } from './dynamo-batch.ts';
 import { GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
@@ -132,6 +134,40 @@ export class DynamoPaperRepository implements PaperRepository {
       }
     }
     return papers;
+  }
+
+  async signalHistory(ids: readonly string[], since: string): Promise<Map<string, SignalPoint[]>> {
+    const history = new Map<string, SignalPoint[]>();
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++] as string;
+        const { Items } = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': keys.paper(id).PK,
+              ':from': keys.signal(id, since).SK,
+              ':to': `${keys.signalPrefix}\uffff`,
+            },
+          }),
+        );
+        if (Items?.length) {
+          history.set(
+            id,
+            Items.map((item) => ({
+              observedAt: item.observedAt as string,
+              upvotes: item.upvotes as number | undefined,
+              stars: item.stars as number | undefined,
+              comments: item.comments as number | undefined,
+            })),
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY * 2, ids.length) }, worker));
+    return history;
   }
 
   /** Everything `planStore` needs for each paper, read in batches. */

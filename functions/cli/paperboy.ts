@@ -118,6 +118,71 @@ program
     });
   });
 
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+program
+  .command('rank')
+  .description(
+    'rank papers for a reader profile, as a digest is chosen (touches no store), or show a stored edition',
+  )
+  .option('--papers <files...>', 'paper files in any supported format')
+  .option('--topics <list>', 'comma-separated topics, e.g. "RAG, state space models"', list, [])
+  .option('--authors <list>', 'comma-separated authors to follow', list, [])
+  .option('--exclude <list>', 'comma-separated words whose papers are left out', list, [])
+  .option('--limit <n>', 'how many papers', (v) => positiveInt(v, 200), 10)
+  .option('--edition <date>', 'show the stored edition of this day instead', isoDate)
+  .addOption(dataDirOption())
+  .addOption(jsonOption())
+  .action(
+    async (options: {
+      papers?: string[];
+      topics: string[];
+      authors: string[];
+      exclude: string[];
+      limit: number;
+      edition?: string;
+      dataDir: string;
+      json?: boolean;
+    }) => {
+      if (options.edition) {
+        await withConnection(options, async (connection) => {
+          const found = await connection.local.runtime.editions().get(options.edition as string);
+          if (!found) throw new CliError(`there is no edition for ${options.edition}`, EXIT.failed);
+          if (options.json)
+            for (const entry of found.entries.slice(0, options.limit)) console.log(JSON.stringify(entry));
+          else printEdition({ ...found, entries: found.entries.slice(0, options.limit) });
+        });
+        return;
+      }
+      if (!options.papers?.length)
+        throw new CliError('give --papers <file…> to rank, or --edition <date> to show one', EXIT.badInput);
+      for (const file of options.papers) {
+        const info = await stat(file).catch(() => undefined);
+        if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
+      }
+      const { rankFiles } = await import('./rank.ts');
+      const { lines, papers } = await rankFiles(options.papers, options);
+      if (options.json) {
+        for (const line of lines) console.log(JSON.stringify(line));
+        return;
+      }
+      console.log(
+        `${lines.length} of ${papers} papers${options.topics.length ? ` for ${options.topics.join(', ')}` : ', trending'}`,
+      );
+      for (const line of lines) {
+        const { trending, relevance } = line.parts;
+        console.log(`${String(line.rank).padStart(3)}. ${line.score.toFixed(3)}  ${line.title}`);
+        console.log(
+          `       ${line.id} · trending ${trending.toFixed(2)} · relevance ${relevance.toFixed(2)} · ${line.reasons.join(' · ')}`,
+        );
+      }
+    },
+  );
+
 const edition = program.command('edition').description('run or show the edition of a day');
 
 edition
@@ -168,6 +233,13 @@ edition
       else printEdition(found);
     });
   });
+
+function positiveInt(value: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+  return n;
+}
 
 async function withConnection(
   options: { dataDir: string; json?: boolean },

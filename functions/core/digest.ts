@@ -1,6 +1,5 @@
 import type { Edition } from './ports.ts';
 import type { RankedPaper } from './ranking.ts';
-import type { Subscriber } from './subscriber.ts';
 
 /** Everything a digest email shows, as plain values; the renderer escapes them. */
 export interface DigestView {
@@ -23,27 +22,29 @@ export interface DigestPaper {
 const SUMMARY_CHARS = 280;
 const AUTHORS_SHOWN = 4;
 
-/** Picks a subscriber's papers from the edition: the top of the trending list, their size. */
-export function choosePapers(edition: Edition, subscriber: Subscriber): RankedPaper[] {
-  return edition.entries.slice(0, subscriber.digestSize);
+/** A paper in a digest and why it is there (a reader's choice, or the edition's trending order). */
+export interface DigestItem {
+  entry: RankedPaper;
+  reasons: readonly string[];
 }
 
 export function buildDigestView(
-  edition: Edition,
-  papers: readonly RankedPaper[],
+  edition: Pick<Edition, 'date' | 'mode'>,
+  items: readonly DigestItem[],
   links: { unsubscribeUrl: string; webViewUrl: string },
 ): DigestView {
-  const first = papers[0]?.paper.title;
+  const first = items[0]?.entry.paper.title;
+  const week = edition.mode === 'week';
   return {
     editionDate: edition.date,
-    subject: `Trending papers for ${edition.date}`,
-    preheader: first ? `Today's top paper: ${first}` : 'Your papers for today',
-    papers: papers.map(({ paper, reasons }) => ({
+    subject: week ? `The week's best papers, ${edition.date}` : `Trending papers for ${edition.date}`,
+    preheader: first ? `${week ? "This week's" : "Today's"} top paper: ${first}` : 'Your papers for today',
+    papers: items.map(({ entry: { paper }, reasons }) => ({
       title: paper.title,
       url: paper.links.abstract ?? paper.links.project ?? paper.links.code ?? '',
       authors: formatAuthors(paper.authors),
       summary: truncate(paper.aiSummary ?? paper.abstract, SUMMARY_CHARS),
-      reasons,
+      reasons: [...reasons],
     })),
     ...links,
   };

@@ -1,5 +1,6 @@
 import type { Paper } from './paper.ts';
-import type { RankedPaper } from './ranking.ts';
+import type { RankedPaper, SignalPoint } from './ranking.ts';
+import type { EditionMode } from './schedule-policy.ts';
 import type { Subscriber } from './subscriber.ts';
 
 /** Time comes in from outside so that use cases are deterministic under test. */
@@ -30,6 +31,8 @@ export interface PaperRepository {
   store(papers: readonly Paper[]): Promise<StoreOutcome>;
   /** Papers published on the given UTC days (`YYYY-MM-DD`), near-duplicates left out. */
   listPublishedOn(days: readonly string[]): Promise<Paper[]>;
+  /** Signal snapshots of these papers observed since `since` (ISO time), oldest first. */
+  signalHistory(ids: readonly string[], since: string): Promise<Map<string, SignalPoint[]>>;
 }
 
 /** Read access to uploaded files and write access to the reports beside them. */
@@ -69,6 +72,10 @@ export interface Edition {
   /** The edition's day, `YYYY-MM-DD` in the configured time zone. */
   date: string;
   createdAt: string;
+  /** `daily`: readers get papers published since `freshSince`; `week`: the best of the week. */
+  mode: EditionMode;
+  freshSince: string;
+  /** Candidates in trending order, with score parts and reasons. */
   entries: RankedPaper[];
 }
 
@@ -93,6 +100,12 @@ export interface SubscriberRepository {
    */
   replace(subscriber: Subscriber, expectedStatus: Subscriber['status']): Promise<boolean>;
   listActive(cursor?: string, limit?: number): Promise<SubscriberPage>;
+}
+
+/** What each reader already received: a paper is never sent to them twice (records kept 90 days). */
+export interface SentPapers {
+  received(subscriberId: string): Promise<Set<string>>;
+  record(subscriberId: string, paperIds: readonly string[]): Promise<void>;
 }
 
 /** Exactly-once bookkeeping: one item per subscriber per edition. */

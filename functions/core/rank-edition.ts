@@ -7,20 +7,25 @@ import type {
   WorkQueue,
 } from './ports.ts';
 import { rankTrending, type TrendingConfig } from './ranking.ts';
+import { type SchedulePolicy, weekdayOf } from './schedule-policy.ts';
 
 export interface RankEditionConfig {
   trending: TrendingConfig;
-  /** How many days of papers (ending on the edition's day) are candidates. */
+  /** How many days of papers (ending on the edition's day) are candidates: the "week". */
   windowDays: number;
+  /** Papers published within this many days of the edition's end are new that day. */
+  freshDays: number;
   /** How many ranked candidates the edition keeps; digests choose from these. */
   editionSize: number;
   /** Subscribers per send job: one SQS message each. */
   jobSize: number;
+  policy: SchedulePolicy;
 }
 
-export const defaultRankEditionConfig: Omit<RankEditionConfig, 'trending'> = {
+export const defaultRankEditionConfig: Omit<RankEditionConfig, 'trending' | 'policy'> = {
   windowDays: 7,
-  editionSize: 30,
+  freshDays: 2,
+  editionSize: 1000,
   jobSize: 50,
 };
 
@@ -35,8 +40,11 @@ export interface RankEditionDeps {
 
 export interface RankEditionResult {
   date: string;
-  /** False when the edition already existed: it is kept as it was so every reader gets the same one. */
+  /** False when the edition already existed (kept as it was) or the day is skipped. */
   created: boolean;
+  /** The weekday's policy said not to send. */
+  skipped: boolean;
+  mode?: Edition['mode'];
   candidates: number;
   entries: number;
   subscribers: number;
@@ -45,9 +53,12 @@ export interface RankEditionResult {
 
 /**
  * Makes the edition of a day and dispatches its sending.
- * 1. If the day's edition exists, keep it (a re-run must not change what half the list got).
- * 2. Otherwise rank the papers published in the window ending on that day and store the top ones.
- * 3. Page through active subscribers and enqueue one send job per page. Re-sending is harmless:
+ * 1. A weekday whose policy is `skip` makes nothing.
+ * 2. If the day's edition exists, keep it (a re-run must not change what half the list got).
+ * 3. Otherwise rank every paper of the week ending that day by trending score (velocity from
+ *    signal snapshots), and store the top candidates with the day's mode: `daily` (readers get
+ *    what is new since `freshSince`) or `week` (the best of the week).
+ * 4. Page through active subscribers and enqueue one send job per page. Re-sending is harmless:
  *    the delivery ledger sends each subscriber an edition once.
  */
 export async function rankEdition(
@@ -55,16 +66,41 @@ export async function rankEdition(
   deps: RankEditionDeps,
 ): Promise<RankEditionResult> {
   const { config } = deps;
+  const policy = config.policy.days[weekdayOf(input.date)];
+  if (policy === 'skip') {
+    return {
+      date: input.date,
+      created: false,
+      skipped: true,
+      candidates: 0,
+      entries: 0,
+      subscribers: 0,
+      jobs: 0,
+    };
+  }
   let edition = await deps.editions.get(input.date);
   let created = false;
   let candidates = edition?.entries.length ?? 0;
   if (!edition) {
-    const papers = await deps.papers.listPublishedOn(windowDays(input.date, config.windowDays));
+    const days = windowDays(input.date, config.windowDays);
+    const papers = await deps.papers.listPublishedOn(days);
     candidates = papers.length;
     // Rank as of the end of the edition's day, so a re-run later that day gives the same order.
-    const asOf = new Date(Math.min(deps.clock.now().getTime(), Date.parse(`${input.date}T23:59:59Z`)));
-    const entries = rankTrending(papers, asOf, config.trending).slice(0, config.editionSize);
-    const fresh: Edition = { date: input.date, createdAt: deps.clock.now().toISOString(), entries };
+    const endOfDay = Date.parse(`${input.date}T23:59:59.999Z`);
+    const asOf = new Date(Math.min(deps.clock.now().getTime(), endOfDay));
+    const since = new Date(Date.parse(`${days.at(-1)}T00:00:00Z`)).toISOString();
+    const history = await deps.papers.signalHistory(
+      papers.map((p) => p.id),
+      since,
+    );
+    const entries = rankTrending(papers, asOf, history, config.trending).slice(0, config.editionSize);
+    const fresh: Edition = {
+      date: input.date,
+      createdAt: deps.clock.now().toISOString(),
+      mode: policy === 'best-of-week' ? 'week' : 'daily',
+      freshSince: new Date(endOfDay + 1 - config.freshDays * 86_400_000).toISOString(),
+      entries,
+    };
     created = await deps.editions.create(fresh);
     // Another run may have stored the day's edition meanwhile: theirs stands.
     edition = created ? fresh : ((await deps.editions.get(input.date)) ?? fresh);
@@ -86,7 +122,16 @@ export async function rankEdition(
       cursor = page.next;
     } while (cursor);
   }
-  return { date: input.date, created, candidates, entries: edition.entries.length, subscribers, jobs };
+  return {
+    date: input.date,
+    created,
+    skipped: false,
+    mode: edition.mode,
+    candidates,
+    entries: edition.entries.length,
+    subscribers,
+    jobs,
+  };
 }
 
 /** The `days` UTC dates ending on `date`, newest first. */

@@ -1,55 +1,70 @@
-import { buildDigestView, choosePapers, renderDigestText } from './digest.ts';
+import { buildDigestView, renderDigestText } from './digest.ts';
 import { NotFoundError } from './errors.ts';
 import type { LinkBuilder } from './links.ts';
 import type {
   DeliveryLedger,
   DigestRenderer,
+  Edition,
   EditionRepository,
   EmailSender,
   SendJob,
+  SentPapers,
   SubscriberRepository,
 } from './ports.ts';
+import { type SchedulePolicy, weekdayOf } from './schedule-policy.ts';
+import type { ChosenPaper, EditionSelector } from './selection.ts';
+import type { Subscriber } from './subscriber.ts';
 
 export interface SendDigestsDeps {
   editions: EditionRepository;
   subscribers: SubscriberRepository;
   ledger: DeliveryLedger;
+  sent: SentPapers;
   sender: EmailSender;
   renderer: DigestRenderer;
   links: LinkBuilder;
+  /** The edition's candidates prepared for choosing (built once per edition and reused). */
+  selectorFor: (edition: Edition) => EditionSelector;
+  policy: SchedulePolicy;
   /** Identifies the list in the List-Id header, e.g. `daily.paperboy.example.org`. */
   listId: string;
 }
 
 export interface SendDigestsResult {
   sent: number;
-  /** Already sent, claimed by another worker, or no longer active. */
+  /** Already sent, claimed by another worker, no longer active, or not their day (weekly readers). */
   skipped: number;
+  /** Active readers for whom the edition had nothing new (the quiet-day policy said skip). */
+  nothingNew: number;
   failed: { subscriberId: string; error: string }[];
 }
 
 /**
  * Sends one edition to one page of subscribers, exactly once each.
  * 1. Load the edition (a job for a missing edition is an error: it must not be dropped silently).
- * 2. For each subscriber still active: claim the ledger item with a condition, so a retried or
- *    re-delivered job skips whoever already got it.
- * 3. Render their digest, send it, and mark the ledger item sent. If the provider refuses the
- *    message the claim is released, so a retry can send it; other subscribers go on.
+ * 2. For each subscriber still active (and, for weekly readers, on their day): choose their papers
+ *    from the edition — their topics, authors and excluded words, never a paper they received —
+ *    and, when nothing is new, follow the quiet-day policy.
+ * 3. Claim the ledger item with a condition, so a retried or re-delivered job skips whoever got
+ *    it; render, send, mark it sent, and record the papers as received. If the provider refuses
+ *    the message the claim is released, so a retry can send it; other subscribers go on.
  */
 export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<SendDigestsResult> {
   const edition = await deps.editions.get(job.editionDate);
   if (!edition) throw new NotFoundError(`edition ${job.editionDate} does not exist`);
-  const result: SendDigestsResult = { sent: 0, skipped: 0, failed: [] };
+  const selector = deps.selectorFor(edition);
+  const result: SendDigestsResult = { sent: 0, skipped: 0, nothingNew: 0, failed: [] };
 
   for (const subscriberId of job.subscriberIds) {
     const subscriber = await deps.subscribers.get(subscriberId);
-    if (subscriber?.status !== 'active') {
+    const mode = subscriber ? modeFor(subscriber, edition, deps.policy) : undefined;
+    if (subscriber?.status !== 'active' || !mode) {
       result.skipped += 1;
       continue;
     }
-    const papers = choosePapers(edition, subscriber);
-    if (papers.length === 0) {
-      result.skipped += 1;
+    const chosen = await choose(subscriber, mode, selector, deps);
+    if (chosen.length === 0) {
+      result.nothingNew += 1;
       continue;
     }
     if (!(await deps.ledger.claim(subscriberId, edition.date))) {
@@ -57,7 +72,7 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
       continue;
     }
     const unsubscribeUrl = deps.links.unsubscribe(subscriberId);
-    const view = buildDigestView(edition, papers, {
+    const view = buildDigestView(edition, chosen, {
       unsubscribeUrl,
       webViewUrl: deps.links.edition(edition.date),
     });
@@ -74,6 +89,10 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
         },
       });
       await deps.ledger.complete(subscriberId, edition.date, messageId);
+      await deps.sent.record(
+        subscriberId,
+        chosen.map((c) => c.entry.paper.id),
+      );
       result.sent += 1;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -82,4 +101,33 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
     }
   }
   return result;
+}
+
+/** Daily readers follow the edition; weekly readers get the week's best on their day only. */
+function modeFor(
+  subscriber: Subscriber,
+  edition: Edition,
+  policy: SchedulePolicy,
+): Edition['mode'] | undefined {
+  if (subscriber.frequency === 'weekly')
+    return weekdayOf(edition.date) === policy.weeklyDay ? 'week' : undefined;
+  return edition.mode;
+}
+
+async function choose(
+  subscriber: Subscriber,
+  mode: Edition['mode'],
+  selector: EditionSelector,
+  deps: Pick<SendDigestsDeps, 'sent' | 'policy'>,
+): Promise<ChosenPaper[]> {
+  const profile = {
+    topics: subscriber.topics,
+    authors: subscriber.authors ?? [],
+    exclude: subscriber.exclude ?? [],
+    digestSize: subscriber.digestSize,
+    sent: await deps.sent.received(subscriber.id),
+  };
+  const chosen = selector.choose(profile, mode);
+  if (chosen.length > 0 || mode === 'week' || deps.policy.whenNothingNew === 'skip') return chosen;
+  return selector.choose(profile, 'week');
 }

@@ -9,6 +9,10 @@ export interface Subscriber {
   email: string;
   status: SubscriberStatus;
   topics: string[];
+  /** Authors whose papers are lifted into the digest. */
+  authors?: string[];
+  /** Words whose papers are never sent. */
+  exclude?: string[];
   frequency: 'daily' | 'weekly';
   digestSize: number;
   createdAt: string;
@@ -29,6 +33,14 @@ export const SubscriptionRequestSchema = z.object({
   topics: z
     .array(z.string().trim().min(1, 'a topic cannot be empty').max(80, 'a topic is at most 80 characters'))
     .max(20, 'at most 20 topics')
+    .default([]),
+  authors: z
+    .array(z.string().trim().min(2, 'an author name is at least 2 characters').max(120))
+    .max(50, 'at most 50 followed authors')
+    .default([]),
+  exclude: z
+    .array(z.string().trim().min(2, 'an excluded word is at least 2 characters').max(60))
+    .max(50, 'at most 50 excluded words')
     .default([]),
   frequency: z.enum(['daily', 'weekly']).default('daily'),
   digestSize: z.number().int().min(3).max(30).default(10),

@@ -33,6 +33,8 @@ export async function subscribe(request: SubscriptionRequest, deps: Subscription
     email,
     status: 'pending',
     topics: request.topics,
+    authors: request.authors,
+    exclude: request.exclude,
     frequency: request.frequency,
     digestSize: request.digestSize,
     createdAt: now.toISOString(),

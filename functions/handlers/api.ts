@@ -120,11 +120,14 @@ async function dispatch(route: string, event: APIGatewayProxyEventV2, deps: ApiD
   }
 }
 
-/** The web view of an edition: the same digest, not personal, with a subscribe link. */
+const WEB_VIEW_PAPERS = 30;
+
+/** The web view of an edition: its trending list, not personal, with a subscribe link. */
 async function showEdition(date: string, deps: ApiDeps, base: string): Promise<Result> {
   const edition = await deps.editions.get(date);
   if (!edition) throw new NotFoundError(`There is no edition for ${date}.`);
-  const view = buildDigestView(edition, edition.entries, {
+  const items = edition.entries.slice(0, WEB_VIEW_PAPERS).map((entry) => ({ entry, reasons: entry.reasons }));
+  const view = buildDigestView(edition, items, {
     unsubscribeUrl: base,
     webViewUrl: deps.links.edition(date),
   });

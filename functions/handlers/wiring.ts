@@ -7,6 +7,7 @@ import { type CompiledTemplates, loadCompiledTemplates } from '../adapters/compi
 import { DynamoDeliveryLedger } from '../adapters/dynamo-delivery-ledger.ts';
 import { DynamoEditionRepository, DynamoIngestLog } from '../adapters/dynamo-edition-repository.ts';
 import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
+import { DynamoSentPapers } from '../adapters/dynamo-sent-papers.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';
 import { HtmlDigestRenderer } from '../adapters/html-digest-renderer.ts';
 import { loadKeyRingFromFile, loadKeyRingFromSecret } from '../adapters/key-ring.ts';
@@ -19,6 +20,8 @@ import { LinkBuilder } from '../core/links.ts';
 import type { Clock, WorkQueue } from '../core/ports.ts';
 import { defaultRankEditionConfig, type RankEditionDeps } from '../core/rank-edition.ts';
 import { defaultTrendingConfig } from '../core/ranking.ts';
+import type { SchedulePolicy } from '../core/schedule-policy.ts';
+import { createSelectorCache } from '../core/selection.ts';
 import type { SendDigestsDeps } from '../core/send-digests.ts';
 import type { KeyRing } from '../core/tokens.ts';
 import { documentClient, s3Client, secretsClient, sesClient, sqsClient } from '../shared/clients.ts';
@@ -39,6 +42,8 @@ export class Runtime {
   private readonly db = lazy(documentClient);
   private readonly keys = lazy(() => this.loadKeys());
   private readonly templates = lazy(() => this.loadTemplates());
+  /** Prepared editions, shared by every send job this runtime handles. */
+  private readonly selectors = createSelectorCache();
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -80,7 +85,7 @@ export class Runtime {
       subscribers: new DynamoSubscriberRepository(this.db(), config.TABLE_NAME, this.clock),
       queue: this.overrides.queue ?? new SqsWorkQueue(sqsClient(), queueUrl),
       clock: this.clock,
-      config: { ...defaultRankEditionConfig, trending: defaultTrendingConfig },
+      config: { ...defaultRankEditionConfig, trending: defaultTrendingConfig, policy: this.policy() },
       timeZone: config.EDITION_TIME_ZONE,
     };
   }
@@ -90,6 +95,9 @@ export class Runtime {
     return {
       ...mail,
       ledger: new DynamoDeliveryLedger(this.db(), tableName, this.clock),
+      sent: new DynamoSentPapers(this.db(), tableName, this.clock),
+      selectorFor: this.selectors,
+      policy: this.policy(),
       listId: `daily.${new URL(publicBaseUrl).hostname}`,
     };
   }
@@ -120,6 +128,16 @@ export class Runtime {
       templates,
       tableName: config.TABLE_NAME,
       publicBaseUrl: config.PUBLIC_BASE_URL,
+    };
+  }
+
+  /** The operator's quiet-day choices (WEEKDAY_POLICY, WHEN_NOTHING_NEW, WEEKLY_DAY). */
+  policy(): SchedulePolicy {
+    const config = loadConfig(this.env, ['WEEKDAY_POLICY', 'WHEN_NOTHING_NEW', 'WEEKLY_DAY']);
+    return {
+      days: config.WEEKDAY_POLICY,
+      whenNothingNew: config.WHEN_NOTHING_NEW,
+      weeklyDay: config.WEEKLY_DAY,
     };
   }
 

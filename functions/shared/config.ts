@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
+import { defaultSchedulePolicy, parseDayPolicies, WEEKDAYS } from '../core/schedule-policy.ts';
 
 const publicUrl = z
   .url({ message: 'must be an absolute URL' })
@@ -24,6 +25,26 @@ const EnvSchema = z.object({
     .string()
     .default('UTC')
     .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Europe/Paris' }),
+  /** Quiet days: `mon=send,…,sat=skip,sun=best-of-week` (days not named keep the default). */
+  WEEKDAY_POLICY: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return defaultSchedulePolicy.days;
+      try {
+        return parseDayPolicies(value);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected day=send|skip|best-of-week pairs: ${formatZod(error)}`,
+        });
+        return z.NEVER;
+      }
+    }),
+  /** For a reader with nothing new on a sending day. */
+  WHEN_NOTHING_NEW: z.enum(['skip', 'best-of-week']).default(defaultSchedulePolicy.whenNothingNew),
+  /** The day weekly readers get their digest. */
+  WEEKLY_DAY: z.enum(WEEKDAYS).default(defaultSchedulePolicy.weeklyDay),
   /** Compiled email and page templates; defaults to the file bundled beside the handler. */
   TEMPLATES_FILE: z.string().min(1).optional(),
 });
@@ -69,4 +90,8 @@ export function dayIn(instant: Date, timeZone: string): string {
     month: '2-digit',
     day: '2-digit',
   }).format(instant);
+}
+
+function formatZod(error: unknown): string {
+  return error instanceof z.ZodError ? error.issues.map((i) => i.message).join('; ') : String(error);
 }

@@ -107,3 +107,15 @@ export class RecordingSender implements EmailSender {
     return { messageId: `m-${this.sent.length}` };
   }
 }
+
+export class MemorySentPapers {
+  readonly items = new Map<string, Set<string>>();
+  async received(subscriberId: string): Promise<Set<string>> {
+    return new Set(this.items.get(subscriberId) ?? []);
+  }
+  async record(subscriberId: string, paperIds: readonly string[]): Promise<void> {
+    const set = this.items.get(subscriberId) ?? new Set<string>();
+    for (const id of paperIds) set.add(id);
+    this.items.set(subscriberId, set);
+  }
+}

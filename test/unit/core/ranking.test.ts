@@ -2,48 +2,83 @@ import { describe, expect, it } from 'vitest';
 import type { SendJob } from '../../../functions/core/ports.ts';
 import { rankEdition, windowDays } from '../../../functions/core/rank-edition.ts';
 import { defaultTrendingConfig, rankTrending } from '../../../functions/core/ranking.ts';
+import {
+  defaultSchedulePolicy,
+  parseDayPolicies,
+  weekdayOf,
+} from '../../../functions/core/schedule-policy.ts';
 import { FixedClock, MemoryEditions, MemorySubscribers } from '../../support/memory-ports.ts';
 import { NOW, paper } from '../../support/papers.ts';
 
-const now = NOW;
+const hours = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
 
-describe('rankTrending', () => {
-  it('computes the documented score parts', () => {
-    const [ranked] = rankTrending([paper('1', 36, { upvotes: 9, comments: 3, stars: 99 })], now);
-    expect(ranked?.parts.upvotes).toBeCloseTo(Math.log(10));
-    expect(ranked?.parts.comments).toBeCloseTo(0.5 * Math.log(4));
-    expect(ranked?.parts.stars).toBeCloseTo(0.3 * Math.log(100));
-    // One half-life old: the recency factor is one half.
+describe('trending score parts, on hand-made signals with known answers', () => {
+  it('velocity comes from the two snapshots at least 6 hours apart', () => {
+    const p = paper('1', 48, { upvotes: 90, observedAt: hours(0) });
+    const history = new Map([
+      [
+        '1',
+        [
+          { observedAt: hours(24), upvotes: 30 },
+          { observedAt: hours(2), upvotes: 88 },
+        ],
+      ],
+    ]);
+    const [ranked] = rankTrending([p], NOW, history);
+    // 90 now vs 30 a day earlier (the 2-hours-old snapshot is too close): +60 per day.
+    expect(ranked?.parts.upvotesPerDay).toBeCloseTo(60);
+    expect(ranked?.parts.upvotes).toBeCloseTo(Math.log(61));
+    expect(ranked?.reasons[0]).toBe('+60 upvotes/day (▲ 90)');
+  });
+
+  it('with one observation, velocity is the count averaged since publication', () => {
+    const [ranked] = rankTrending([paper('1', 96, { upvotes: 40, stars: 200 })], NOW);
+    expect(ranked?.parts.upvotesPerDay).toBeCloseTo(10);
+    expect(ranked?.parts.starsPerDay).toBeCloseTo(50);
+    expect(ranked?.parts.stars).toBeCloseTo(0.5 * Math.log(51));
+    // Not measured between two snapshots, so the reason claims no rate.
+    expect(ranked?.reasons).toEqual(['▲ 40 upvotes', '★ 200']);
+  });
+
+  it('decays by half per half-life, and damps comments', () => {
+    const [ranked] = rankTrending([paper('1', 48, { comments: 9 })], NOW);
     expect(ranked?.parts.recency).toBeCloseTo(0.5);
-    expect(ranked?.score).toBeCloseTo((0.5 + Math.log(10) + 0.5 * Math.log(4) + 0.3 * Math.log(100)) * 0.5);
+    expect(ranked?.parts.comments).toBeCloseTo(0.3 * Math.log(10));
+    expect(ranked?.score).toBeCloseTo((0.5 + 0.3 + 0.3 * Math.log(10)) * 0.5); // base + curation (hf-daily) + comments
   });
 
-  it('ranks by signals, and lets a fresh paper overtake an old favourite', () => {
+  it('ranks a fast riser over a slow giant, and a fresh paper over last week’s favourite', () => {
+    const riser = paper('riser', 24, { upvotes: 50 });
+    const giant = paper('giant', 24 * 6, { upvotes: 300 });
+    const order = rankTrending([giant, riser], NOW).map((r) => r.paper.id);
+    expect(order).toEqual(['riser', 'giant']);
+  });
+
+  it('ranks papers without signals by recency, then by their listing order (curation)', () => {
+    const listed = (id: string, rank: number, age: number) => ({
+      ...paper(id, age),
+      source: 'page-dump' as const,
+      sourceRank: rank,
+    });
     const order = rankTrending(
-      [paper('old-favourite', 96, { upvotes: 50 }), paper('fresh', 2, { upvotes: 10 }), paper('quiet', 2)],
-      now,
+      [listed('third', 2, 5), listed('first', 0, 5), listed('second', 1, 5), listed('old', 3, 200)],
+      NOW,
     ).map((r) => r.paper.id);
-    expect(order).toEqual(['fresh', 'old-favourite', 'quiet']);
+    expect(order).toEqual(['first', 'second', 'third', 'old']);
   });
 
-  it('ranks papers without signals by recency, then by source order', () => {
-    const order = rankTrending([paper('a', 10), paper('b', 5), paper('c', 10)], now).map((r) => r.paper.id);
-    expect(order).toEqual(['b', 'a', 'c']);
-  });
-
-  it('explains each pick', () => {
-    const [ranked] = rankTrending(
-      [paper('1', 1, { upvotes: 42, stars: 310, comments: 1 })],
-      now,
-      defaultTrendingConfig,
-    );
-    expect(ranked?.reasons).toEqual(['▲ 42 upvotes', '★ 310 GitHub stars', '1 comment']);
+  it('uses the configured half-life', () => {
+    const [slow] = rankTrending([paper('1', 24)], NOW, new Map(), {
+      ...defaultTrendingConfig,
+      halfLifeHours: 24,
+    });
+    expect(slow?.parts.recency).toBeCloseTo(0.5);
   });
 });
 
 describe('rankEdition', () => {
-  const setup = () => {
-    const clock = new FixedClock(now);
+  const setup = (weekdays = defaultSchedulePolicy.days) => {
+    const clock = new FixedClock(NOW);
     const subscribers = new MemorySubscribers(clock);
     const editions = new MemoryEditions();
     const jobs: SendJob[] = [];
@@ -53,49 +88,76 @@ describe('rankEdition', () => {
         store: async () => ({ new: 0, updated: 0, unchanged: 0, merged: 0, linked: 0 }),
         listPublishedOn: async (days: readonly string[]) =>
           papers.filter((p) => days.includes(p.publishedAt.slice(0, 10))),
+        signalHistory: async () => new Map(),
       },
       editions,
       subscribers,
       queue: { enqueue: async (more: readonly SendJob[]) => void jobs.push(...more) },
       clock,
-      config: { trending: defaultTrendingConfig, windowDays: 7, editionSize: 30, jobSize: 2 },
+      config: {
+        trending: defaultTrendingConfig,
+        windowDays: 7,
+        freshDays: 2,
+        editionSize: 30,
+        jobSize: 2,
+        policy: { ...defaultSchedulePolicy, days: weekdays },
+      },
     };
     return { deps, subscribers, editions, jobs };
   };
+  const active = (id: string) => ({
+    id,
+    email: `${id}@x.org`,
+    status: 'active' as const,
+    topics: [],
+    frequency: 'daily' as const,
+    digestSize: 10,
+    createdAt: NOW.toISOString(),
+    updatedAt: NOW.toISOString(),
+  });
 
-  it('ranks the window, stores the edition and pages subscribers into send jobs', async () => {
+  it('ranks the week, stores the edition and pages subscribers into send jobs', async () => {
     const { deps, subscribers, editions, jobs } = setup();
-    for (const id of ['a', 'b', 'c']) {
-      await subscribers.create({
-        id,
-        email: `${id}@x.org`,
-        status: 'active',
-        topics: [],
-        frequency: 'daily',
-        digestSize: 10,
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-      });
-    }
+    for (const id of ['a', 'b', 'c']) await subscribers.create(active(id));
     const result = await rankEdition({ date: '2026-11-26' }, deps);
     expect(result).toEqual({
       date: '2026-11-26',
       created: true,
+      skipped: false,
+      mode: 'daily',
       candidates: 2,
       entries: 2,
       subscribers: 3,
       jobs: 2,
     });
-    expect(editions.items.get('2026-11-26')?.entries.map((e) => e.paper.id)).toEqual(['2', '1']);
-    expect(jobs).toEqual([
-      { editionDate: '2026-11-26', subscriberIds: ['a', 'b'] },
-      { editionDate: '2026-11-26', subscriberIds: ['c'] },
-    ]);
+    expect(editions.items.get('2026-11-26')).toMatchObject({
+      mode: 'daily',
+      freshSince: '2026-11-25T00:00:00.000Z',
+    });
+    expect(jobs.map((j) => j.subscriberIds)).toEqual([['a', 'b'], ['c']]);
+  });
+
+  it('follows the weekday policy: skip makes nothing, best-of-week makes a week edition', async () => {
+    expect(weekdayOf('2026-11-28')).toBe('sat');
+    const skipping = setup();
+    expect(await rankEdition({ date: '2026-11-28' }, skipping.deps)).toMatchObject({
+      skipped: true,
+      created: false,
+    });
+    expect(skipping.editions.items.size).toBe(0);
+    const weekly = setup(parseDayPolicies('thu=best-of-week'));
+    expect(await rankEdition({ date: '2026-11-26' }, weekly.deps)).toMatchObject({ mode: 'week' });
   });
 
   it('keeps an existing edition as it was', async () => {
     const { deps, editions } = setup();
-    await editions.create({ date: '2026-11-26', createdAt: 'earlier', entries: [] });
+    await editions.create({
+      date: '2026-11-26',
+      createdAt: 'earlier',
+      mode: 'daily',
+      freshSince: '',
+      entries: [],
+    });
     const result = await rankEdition({ date: '2026-11-26' }, deps);
     expect(result.created).toBe(false);
     expect(editions.items.get('2026-11-26')?.createdAt).toBe('earlier');
@@ -103,5 +165,11 @@ describe('rankEdition', () => {
 
   it('builds the window of days ending on the edition day', () => {
     expect(windowDays('2026-03-01', 3)).toEqual(['2026-03-01', '2026-02-28', '2026-02-27']);
+  });
+
+  it('reads weekday policies and names a wrong one', () => {
+    expect(parseDayPolicies('sat=send, sun=skip')).toMatchObject({ sat: 'send', sun: 'skip', mon: 'send' });
+    expect(() => parseDayPolicies('someday=send')).toThrow(/not a weekday/u);
+    expect(() => parseDayPolicies('mon=maybe')).toThrow();
   });
 });

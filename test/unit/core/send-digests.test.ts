@@ -3,12 +3,15 @@ import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-rend
 import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
 import { LinkBuilder } from '../../../functions/core/links.ts';
 import { rankTrending } from '../../../functions/core/ranking.ts';
+import { defaultSchedulePolicy } from '../../../functions/core/schedule-policy.ts';
+import { createSelectorCache } from '../../../functions/core/selection.ts';
 import { type SendDigestsDeps, sendDigests } from '../../../functions/core/send-digests.ts';
 import type { Subscriber } from '../../../functions/core/subscriber.ts';
 import {
   FixedClock,
   MemoryEditions,
   MemoryLedger,
+  MemorySentPapers,
   MemorySubscribers,
   RecordingSender,
   testKeys,
@@ -33,7 +36,7 @@ const subscriber = (id: string, overrides: Partial<Subscriber> = {}): Subscriber
   ...overrides,
 });
 
-let deps: SendDigestsDeps & { sender: RecordingSender; ledger: MemoryLedger };
+let deps: SendDigestsDeps & { sender: RecordingSender; ledger: MemoryLedger; sent: MemorySentPapers };
 beforeEach(async () => {
   const clock = new FixedClock(now);
   const subscribers = new MemorySubscribers(clock);
@@ -41,6 +44,8 @@ beforeEach(async () => {
   await editions.create({
     date: '2026-11-26',
     createdAt: now.toISOString(),
+    mode: 'daily',
+    freshSince: '2026-11-25T00:00:00.000Z',
     entries: rankTrending([paper('1', 1, { upvotes: 5 }), paper('2', 2), paper('3', 3)], now),
   });
   await subscribers.create(subscriber('a'));
@@ -50,6 +55,9 @@ beforeEach(async () => {
     editions,
     subscribers,
     ledger: new MemoryLedger(),
+    sent: new MemorySentPapers(),
+    selectorFor: createSelectorCache(),
+    policy: defaultSchedulePolicy,
     sender: new RecordingSender(),
     renderer,
     links: new LinkBuilder('https://papers.example.org', testKeys),
@@ -62,7 +70,7 @@ const job = { editionDate: '2026-11-26', subscriberIds: ['a', 'b', 'gone', 'unkn
 describe('sendDigests', () => {
   it('sends each active subscriber their digest size, with both unsubscribe headers', async () => {
     const result = await sendDigests(job, deps);
-    expect(result).toEqual({ sent: 2, skipped: 2, failed: [] });
+    expect(result).toEqual({ sent: 2, skipped: 2, nothingNew: 0, failed: [] });
     const [first] = deps.sender.sent;
     expect(first?.to).toBe('a@example.org');
     expect(first?.headers['List-Unsubscribe']).toMatch(
@@ -78,8 +86,42 @@ describe('sendDigests', () => {
   it('sends nobody twice when the same job runs again', async () => {
     await sendDigests(job, deps);
     const again = await sendDigests(job, deps);
-    expect(again).toEqual({ sent: 0, skipped: 4, failed: [] });
+    expect(again).toMatchObject({ sent: 0, failed: [] });
     expect(deps.sender.sent).toHaveLength(2);
+  });
+
+  it('never sends a paper twice: the next edition brings only what each reader has not had', async () => {
+    await sendDigests(job, deps);
+    expect([...(deps.sent.items.get('a') ?? [])].sort()).toEqual(['1', '2']);
+    await deps.editions.create({
+      ...(await deps.editions.get('2026-11-26'))!,
+      date: '2026-11-27',
+      createdAt: 'next',
+    });
+    await sendDigests({ ...job, editionDate: '2026-11-27' }, deps);
+    const second = deps.sender.sent.filter((m) => m.to === 'a@example.org')[1];
+    expect(second?.text).toContain('Paper 3');
+    expect(second?.text).not.toContain('Paper 1');
+  });
+
+  it('follows the quiet-day policy when nothing is new: skip, or the best of the week', async () => {
+    await deps.sent.record('a', ['1', '2', '3']);
+    const skip = await sendDigests(
+      { ...job, subscriberIds: ['a'] },
+      { ...deps, policy: { ...defaultSchedulePolicy, whenNothingNew: 'skip' } },
+    );
+    expect(skip).toMatchObject({ sent: 0, nothingNew: 1 });
+  });
+
+  it('sends weekly readers only on their day', async () => {
+    await deps.subscribers.create(subscriber('weekly', { frequency: 'weekly' }));
+    const thursday = await sendDigests({ editionDate: '2026-11-26', subscriberIds: ['weekly'] }, deps);
+    expect(thursday).toMatchObject({ sent: 0, skipped: 1 });
+    const onThursday = await sendDigests(
+      { editionDate: '2026-11-26', subscriberIds: ['weekly'] },
+      { ...deps, policy: { ...defaultSchedulePolicy, weeklyDay: 'thu' } },
+    );
+    expect(onThursday).toMatchObject({ sent: 1 });
   });
 
   it('releases the claim when the provider refuses, so the retry sends it', async () => {
