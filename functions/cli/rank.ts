@@ -44,10 +44,11 @@ export async function rankFiles(
     }
   }
   const distinct = collapseNearDuplicates([...papers.values()]);
-  const newest = distinct.reduce(
-    (m, p) => (p.publishedAt > m ? p.publishedAt : m),
-    '1970-01-01T00:00:00.000Z',
-  );
+  const newest =
+    distinct
+      .map((p) => p.publishedAt)
+      .sort()
+      .at(-1) ?? new Date().toISOString();
   const asOf = options.asOf ?? new Date(newest);
   const selector = new EditionSelector(rankTrending(distinct, asOf));
   const chosen = selector.choose(

@@ -1,6 +1,6 @@
 import type { Edition } from './ports.ts';
 import type { RankedPaper } from './ranking.ts';
-import { RelevanceIndex } from './relevance/index.ts';
+import { type RelevanceConfig, RelevanceIndex, relevanceConfig } from './relevance/index.ts';
 
 /**
  * How a digest is chosen from an edition's candidates (docs/ranking.md):
@@ -19,7 +19,7 @@ export const selectionConfig = {
   /** MMR trade-off: 1 = score only, 0 = diversity only. */
   mmrLambda: 0.75,
   /** Candidates considered by MMR, as a multiple of the digest size. */
-  poolFactor: 5,
+  poolFactor: 4,
 } as const;
 
 export interface ReaderProfile {
@@ -51,6 +51,9 @@ export class EditionSelector {
   readonly index: RelevanceIndex;
   private readonly trend: Float32Array;
   private readonly eligibleFresh: Uint8Array;
+  /** Candidate index by paper id, and by normalized author name (with the author's position). */
+  private readonly byId = new Map<string, number>();
+  private readonly byAuthor = new Map<string, { doc: number; position: number }[]>();
 
   /**
    * @param fresh which candidates count as new today (the others only serve "best of the week").
@@ -59,11 +62,24 @@ export class EditionSelector {
     readonly entries: readonly RankedPaper[],
     fresh: (entry: RankedPaper) => boolean = () => true,
     private readonly config = selectionConfig,
+    relevance: RelevanceConfig = relevanceConfig,
   ) {
-    this.index = new RelevanceIndex(entries.map((e) => e.paper));
+    this.index = new RelevanceIndex(
+      entries.map((e) => e.paper),
+      relevance,
+    );
     const best = entries.reduce((m, e) => Math.max(m, e.score), 0) || 1;
     this.trend = Float32Array.from(entries, (e) => e.score / best);
     this.eligibleFresh = Uint8Array.from(entries, (e) => (fresh(e) ? 1 : 0));
+    entries.forEach((entry, doc) => {
+      this.byId.set(entry.paper.id, doc);
+      entry.paper.authors.forEach((name, position) => {
+        const key = normalizeName(name);
+        const list = this.byAuthor.get(key);
+        if (list) list.push({ doc, position });
+        else this.byAuthor.set(key, [{ doc, position }]);
+      });
+    });
   }
 
   /** The reader's digest, best first; empty when nothing new fits them. */
@@ -71,24 +87,35 @@ export class EditionSelector {
     const { config } = this;
     const n = this.entries.length;
     const topics = profile.topics.map((t) => this.index.topic(t));
-    const excluded = profile.exclude.map((word) => this.index.containing(word));
-    const followed = new Set(profile.authors.map(normalizeName));
+    const topicScores = topics.map((t) => t.scores);
+    const trend = this.trend;
     const scores = new Float32Array(n).fill(Number.NEGATIVE_INFINITY);
     const bestTopic = new Int16Array(n).fill(-1);
     const relevance = new Float32Array(n);
     const author = new Int16Array(n).fill(-1);
 
+    // Papers this reader cannot get: already received, excluded, or not new today.
+    const blocked =
+      mode === 'daily' ? Uint8Array.from(this.eligibleFresh, (fresh) => 1 - fresh) : new Uint8Array(n);
+    for (const id of profile.sent) {
+      const d = this.byId.get(id);
+      if (d !== undefined) blocked[d] = 1;
+    }
+    for (const word of profile.exclude) {
+      const mask = this.index.containing(word);
+      for (let d = 0; d < n; d += 1) if (mask[d]) blocked[d] = 1;
+    }
+    for (const name of profile.authors) {
+      for (const { doc, position } of this.byAuthor.get(normalizeName(name)) ?? []) author[doc] = position;
+    }
+
     for (let d = 0; d < n; d += 1) {
-      if (mode === 'daily' && !this.eligibleFresh[d]) continue;
-      const entry = this.entries[d] as RankedPaper;
-      if (profile.sent.has(entry.paper.id)) continue;
-      if (excluded.some((mask) => mask[d])) continue;
-      if (followed.size > 0) author[d] = entry.paper.authors.findIndex((a) => followed.has(normalizeName(a)));
-      let score = this.trend[d] as number;
-      if (topics.length > 0) {
+      if (blocked[d]) continue;
+      let score = trend[d] as number;
+      if (topicScores.length > 0) {
         let rel = 0;
-        for (let t = 0; t < topics.length; t += 1) {
-          const value = (topics[t]?.scores[d] ?? 0) as number;
+        for (let t = 0; t < topicScores.length; t += 1) {
+          const value = (topicScores[t] as Float32Array)[d] as number;
           if (value > rel) {
             rel = value;
             bestTopic[d] = t;
@@ -105,22 +132,35 @@ export class EditionSelector {
       scores[d] = score;
     }
 
+    // Maximal marginal relevance: pick the candidate with the best λ·score − (1−λ)·redundancy,
+    // redundancy being its highest similarity to a paper already picked. The pool is in score
+    // order and redundancy is never negative, so the scan stops once λ·score cannot win; each
+    // candidate's redundancy is brought up to date only when it is looked at.
     const pool = bestIndexes(scores, profile.digestSize * config.poolFactor);
+    const redundancy = new Float32Array(pool.length);
+    const seen = new Uint8Array(pool.length);
+    const taken = new Uint8Array(pool.length);
     const chosen: number[] = [];
-    while (chosen.length < profile.digestSize && pool.length > 0) {
-      let pick = 0;
+    const λ = config.mmrLambda;
+    while (chosen.length < Math.min(profile.digestSize, pool.length)) {
+      let pick = -1;
       let pickValue = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < pool.length; i += 1) {
-        const d = pool[i] as number;
-        let redundancy = 0;
-        for (const c of chosen) redundancy = Math.max(redundancy, this.index.similarity(d, c));
-        const value = config.mmrLambda * (scores[d] as number) - (1 - config.mmrLambda) * redundancy;
+        if (taken[i]) continue;
+        const upper = λ * (scores[pool[i] as number] as number);
+        if (upper <= pickValue) break;
+        for (; (seen[i] as number) < chosen.length; seen[i] = (seen[i] as number) + 1) {
+          const similarity = this.index.similarity(pool[i] as number, chosen[seen[i] as number] as number);
+          if (similarity > (redundancy[i] as number)) redundancy[i] = similarity;
+        }
+        const value = upper - (1 - λ) * (redundancy[i] as number);
         if (value > pickValue) {
           pickValue = value;
           pick = i;
         }
       }
-      chosen.push(pool.splice(pick, 1)[0] as number);
+      taken[pick] = 1;
+      chosen.push(pool[pick] as number);
     }
 
     return chosen.map((d) => {

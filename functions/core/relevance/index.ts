@@ -24,7 +24,10 @@ export const relevanceConfig = {
   feedback: { docs: 5, terms: 8, weight: 0.25 },
   /** Terms kept per paper for the similarity used by diversification. */
   vectorTerms: 24,
-} as const;
+  /** Up to this many documents, every pair's similarity is tabled on first use (2,000² bytes = 4 MB). */
+  similarityTableMax: 2000,
+};
+export type RelevanceConfig = typeof relevanceConfig;
 
 /** A topic matched against the corpus: per document relevance in [0, 1]. */
 export interface TopicMatch {
@@ -47,7 +50,9 @@ export class RelevanceIndex {
   private readonly postings = new Map<string, Postings>();
   private readonly titleTerms: string[][];
   private readonly abstractTerms: string[][];
-  private readonly vectors: { terms: Map<string, number>; norm: number }[];
+  /** Per document: its top terms as sorted term ids, with weights scaled to a unit vector. */
+  private readonly vectors: { ids: Int32Array; weights: Float32Array; terms: Map<string, number> }[];
+  private readonly termIds = new Map<string, number>();
   private readonly acronyms = new Map<string, string[]>();
   private readonly topics = new Map<string, TopicMatch>();
   private readonly wordDocs = new Map<string, Uint8Array>();
@@ -92,14 +97,25 @@ export class RelevanceIndex {
         const idf = this.idf(term);
         const impact = (idf * (f * (k1 + 1))) / (f + k1 * norm);
         let list = this.postings.get(term);
-        if (!list) this.postings.set(term, (list = { docs: [], impacts: [] }));
+        if (!list) {
+          list = { docs: [], impacts: [] };
+          this.postings.set(term, list);
+        }
         list.docs.push(d);
         list.impacts.push(impact);
         weighted.push([term, f * idf]);
       }
       weighted.sort((x, y) => y[1] - x[1]);
       const top = weighted.slice(0, config.vectorTerms);
-      this.vectors.push({ terms: new Map(top), norm: Math.hypot(...top.map(([, w]) => w)) || 1 });
+      const length = Math.hypot(...top.map(([, w]) => w)) || 1;
+      const byId = top
+        .map(([term, w]) => [this.termId(term), w / length] as const)
+        .sort((x, y) => x[0] - y[0]);
+      this.vectors.push({
+        ids: Int32Array.from(byId, ([id]) => id),
+        weights: Float32Array.from(byId, ([, w]) => w),
+        terms: new Map(top),
+      });
     }
 
     for (const [acronym, longForm] of Object.entries(KNOWN_ACRONYMS))
@@ -127,17 +143,57 @@ export class RelevanceIndex {
     return match;
   }
 
+  /**
+   * Every pair's similarity, in 1/255 steps (a diversity penalty needs no finer), built on first
+   * use: 1,000 candidates make a 1 MB table that stays in cache, where a table of floats would not.
+   */
+  private similarities?: Uint8Array;
+
   /** Cosine similarity of two documents' term vectors, in [0, 1]. */
   similarity(a: number, b: number): number {
+    if (this.size > this.config.similarityTableMax) return this.computeSimilarity(a, b);
+    this.similarities ??= this.similarityTable();
+    return (this.similarities[a * this.size + b] as number) / 255;
+  }
+
+  private similarityTable(): Uint8Array {
+    const table = new Uint8Array(this.size * this.size);
+    for (let a = 0; a < this.size; a += 1) {
+      table[a * this.size + a] = 255;
+      for (let b = a + 1; b < this.size; b += 1) {
+        const value = Math.round(this.computeSimilarity(a, b) * 255);
+        table[a * this.size + b] = value;
+        table[b * this.size + a] = value;
+      }
+    }
+    return table;
+  }
+
+  /** Cosine of two unit vectors: a merge of their sorted term ids. */
+  private computeSimilarity(a: number, b: number): number {
     const x = this.vectors[a];
     const y = this.vectors[b];
     if (!x || !y) return 0;
     let dot = 0;
-    for (const [term, w] of x.terms) {
-      const v = y.terms.get(term);
-      if (v !== undefined) dot += w * v;
+    let i = 0;
+    let j = 0;
+    while (i < x.ids.length && j < y.ids.length) {
+      const xi = x.ids[i] as number;
+      const yj = y.ids[j] as number;
+      if (xi === yj) dot += (x.weights[i++] as number) * (y.weights[j++] as number);
+      else if (xi < yj) i += 1;
+      else j += 1;
     }
-    return dot / (x.norm * y.norm);
+    return dot;
+  }
+
+  private termId(term: string): number {
+    let id = this.termIds.get(term);
+    if (id === undefined) {
+      id = this.termIds.size;
+      this.termIds.set(term, id);
+    }
+    return id;
   }
 
   /** Documents whose title, keywords or abstract contain the word (any form of it). */

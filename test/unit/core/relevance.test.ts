@@ -2,18 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { definedAcronyms, terms } from '../../../functions/core/relevance/analyze.ts';
 import { ndcgAt, precisionAt, topK } from '../../../functions/core/relevance/evaluate.ts';
 import { RelevanceIndex } from '../../../functions/core/relevance/index.ts';
-import { hasSharedData, sharedDataSkipReason } from '../../support/shared-data.ts';
 import { evaluateRelevance } from '../../support/relevance-eval.ts';
+import { hasSharedData, sharedDataSkipReason } from '../../support/shared-data.ts';
 
 const doc = (title: string, abstract = '', keywords: string[] = []) => ({ title, abstract, keywords });
 
 describe('analysis', () => {
   it('stems word forms and drops stopwords', () => {
-    expect(terms('The quantized models and quantization of a model')).toEqual(['quantiz', 'model', 'quantiz', 'model']);
+    expect(terms('The quantized models and quantization of a model')).toEqual([
+      'quantiz',
+      'model',
+      'quantiz',
+      'model',
+    ]);
   });
 
   it('finds acronyms a text defines', () => {
-    expect(definedAcronyms('We study parameter-efficient transfer learning (PETL) and self-supervised learning (SSL).')).toEqual(
+    expect(
+      definedAcronyms(
+        'We study parameter-efficient transfer learning (PETL) and self-supervised learning (SSL).',
+      ),
+    ).toEqual(
       new Map([
         ['petl', ['parameter', 'efficient', 'transfer', 'learning']],
         ['ssl', ['self', 'supervised', 'learning']],
@@ -27,7 +36,10 @@ describe('RelevanceIndex', () => {
     doc('Retrieval augmented generation for question answering', 'We ground answers in retrieved passages.'),
     doc('State space models for long sequences', 'Selective state space models scale linearly.'),
     doc('A model of space and state in robots', 'Robots keep a state of the space around them.'),
-    doc('Parameter-efficient transfer learning of audio transformers', 'Parameter-efficient transfer learning (PETL) adapts models.'),
+    doc(
+      'Parameter-efficient transfer learning of audio transformers',
+      'Parameter-efficient transfer learning (PETL) adapts models.',
+    ),
     doc('Adapters for speech', 'We compare PETL methods for speech.'),
     doc('Unrelated', 'Protein folding kinetics.'),
   ]);
@@ -49,6 +61,19 @@ describe('RelevanceIndex', () => {
     expect(Math.max(...index.topic('galaxy formation').scores)).toBe(0);
   });
 
+  it('measures similarity as a cosine: 1 for a paper with itself, more for near-duplicates than for strangers', () => {
+    const near = new RelevanceIndex([
+      doc('Trained rank pruning for deep networks', 'We prune the rank of deep networks while training them.'),
+      doc('TRP: trained rank pruning for deep networks', 'Rank pruning while training deep networks, the journal version.'),
+      doc('Protein folding kinetics', 'Folding kinetics of proteins in cells.'),
+    ]);
+    expect(near.similarity(0, 0)).toBeCloseTo(1, 2);
+    expect(near.similarity(0, 1)).toBeGreaterThan(0.3);
+    expect(near.similarity(0, 1)).toBeLessThanOrEqual(1);
+    expect(near.similarity(0, 1)).toBeCloseTo(near.similarity(1, 0), 5);
+    expect(near.similarity(0, 2)).toBeLessThan(0.05);
+  });
+
   it('computes nDCG and precision as defined', () => {
     const judged = { a: 2, b: 1, c: 0 };
     expect(ndcgAt(2, ['a', 'b'], judged)).toBeCloseTo(1);
@@ -63,7 +88,8 @@ describe.skipIf(!hasSharedData)('evaluation on the seed page (hand judgments in 
   it('beats plain BM25 on short topic queries, on average', async () => {
     const figures = await evaluateRelevance();
     expect(figures.length).toBeGreaterThanOrEqual(5);
-    const mean = (pick: (f: (typeof figures)[number]) => number) => figures.reduce((s, f) => s + pick(f), 0) / figures.length;
+    const mean = (pick: (f: (typeof figures)[number]) => number) =>
+      figures.reduce((s, f) => s + pick(f), 0) / figures.length;
     expect(mean((f) => f.paperboy.ndcg)).toBeGreaterThan(mean((f) => f.bm25.ndcg));
     expect(mean((f) => f.paperboy.precision)).toBeGreaterThanOrEqual(mean((f) => f.bm25.precision));
   });

@@ -93,8 +93,10 @@ describe('sendDigests', () => {
   it('never sends a paper twice: the next edition brings only what each reader has not had', async () => {
     await sendDigests(job, deps);
     expect([...(deps.sent.items.get('a') ?? [])].sort()).toEqual(['1', '2']);
+    const first = await deps.editions.get('2026-11-26');
+    if (!first) throw new Error('the first edition is missing');
     await deps.editions.create({
-      ...(await deps.editions.get('2026-11-26'))!,
+      ...first,
       date: '2026-11-27',
       createdAt: 'next',
     });
