@@ -29,8 +29,8 @@ const logger = createLogger('api');
 
 const TokenQuery = z.object({ token: z.string().min(1, 'token is required').max(512) });
 const EditionPath = z.object({ date: z.iso.date() });
-/** Form posts send topics as one comma-separated field; JSON sends a list. */
-const FormTopics = z.preprocess(
+/** Form posts send lists (topics, authors, excluded words) as one comma-separated field; JSON sends lists. */
+const FormList = z.preprocess(
   (v) =>
     typeof v === 'string'
       ? v
@@ -77,11 +77,12 @@ async function dispatch(route: string, event: APIGatewayProxyEventV2, deps: ApiD
       const body = readBody(event);
       // A filled honeypot is a bot: answer exactly as for a person, do nothing.
       if (!(typeof body.website === 'string' && body.website.trim() !== '')) {
-        const request = parse(
-          SubscriptionRequestSchema,
-          { ...body, topics: FormTopics.parse(body.topics) },
-          'body',
-        );
+        const lists = {
+          topics: FormList.parse(body.topics),
+          authors: FormList.parse(body.authors),
+          exclude: FormList.parse(body.exclude),
+        };
+        const request = parse(SubscriptionRequestSchema, { ...body, ...lists }, 'body');
         await subscribe(request, deps);
       }
       return isForm(event)

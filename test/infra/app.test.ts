@@ -69,6 +69,9 @@ describe('app stack', () => {
           PUBLIC_BASE_URL: 'https://papers.example.org',
           TOKEN_SECRET_ID: Match.anyValue(),
           TABLE_NAME: Match.anyValue(),
+          WEEKDAY_POLICY: 'sat=skip,sun=best-of-week',
+          WHEN_NOTHING_NEW: 'best-of-week',
+          WEEKLY_DAY: 'mon',
         }),
       },
     });
@@ -150,6 +153,12 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('deployment settings', () => {
+  it('refuses a quiet-day policy it cannot read', async () => {
+    await expect(buildApp(newApp({ 'paperboy:weekdays': 'caturday=skip' }))).rejects.toThrow(
+      /paperboy:weekdays: must be day=/u,
+    );
+  });
+
   it('refuses a wrong value with a message naming the context key', async () => {
     await expect(buildApp(newApp({ 'paperboy:publicBaseUrl': 'http://papers.example.org' }))).rejects.toThrow(
       /paperboy:publicBaseUrl: must be https/u,

@@ -63,8 +63,14 @@ describe('RelevanceIndex', () => {
 
   it('measures similarity as a cosine: 1 for a paper with itself, more for near-duplicates than for strangers', () => {
     const near = new RelevanceIndex([
-      doc('Trained rank pruning for deep networks', 'We prune the rank of deep networks while training them.'),
-      doc('TRP: trained rank pruning for deep networks', 'Rank pruning while training deep networks, the journal version.'),
+      doc(
+        'Trained rank pruning for deep networks',
+        'We prune the rank of deep networks while training them.',
+      ),
+      doc(
+        'TRP: trained rank pruning for deep networks',
+        'Rank pruning while training deep networks, the journal version.',
+      ),
       doc('Protein folding kinetics', 'Folding kinetics of proteins in cells.'),
     ]);
     expect(near.similarity(0, 0)).toBeCloseTo(1, 2);

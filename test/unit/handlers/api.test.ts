@@ -89,6 +89,8 @@ describe('api handler', () => {
     expect(response.body).toContain('Check your inbox');
     expect(subscribers.items.get(subscriberIdFor('ana@example.org', testKeys))).toMatchObject({
       topics: ['retrieval', 'speech'],
+      authors: ['Chen Xu'],
+      exclude: [],
       frequency: 'weekly',
     });
   });
