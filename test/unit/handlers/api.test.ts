@@ -76,10 +76,12 @@ describe('api handler', () => {
     expect(second).toEqual(first);
   });
 
-  it('reads form posts, with topics as one comma-separated field', async () => {
+  it('reads form posts, with each list as one comma-separated field', async () => {
     const body = new URLSearchParams({
       email: 'ana@example.org',
       topics: 'retrieval, speech ,',
+      authors: 'Chen Xu',
+      exclude: '',
       frequency: 'weekly',
     }).toString();
     const response = await handler(
