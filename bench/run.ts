@@ -209,23 +209,6 @@ try {
   }
 }
 
-function runChild(file: string, mode: 'streaming' | 'whole' | 'ingest', format: Format) {
-  const child = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', new URL('./parse-child.ts', import.meta.url).pathname, file, mode, format],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1024 ** 2,
-    },
-  );
-  if (child.status !== 0) throw new Error(`parse-child ${mode} ${format} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as {
-    papers: number;
-    ms: number;
-    peakRssMb: number;
-  };
-}
-
 // 5. Relevance: hand-judged topic queries on the seed page, Paperboy's ranker vs plain BM25.
 {
   const { evaluateRelevance } = await import('../test/support/relevance-eval.ts');
@@ -259,21 +242,11 @@ function runChild(file: string, mode: 'streaming' | 'whole' | 'ingest', format: 
 
 // 6. Choosing digests: 100,000 readers with random topic profiles, 1,000 candidates, one core.
 {
-  const digests = (mode: 'index' | 'scratch', readers: number) => {
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', new URL('./digests-child.ts', import.meta.url).pathname, mode, String(readers)],
-      {
-        encoding: 'utf8',
-      },
-    );
-    if (child.status !== 0) throw new Error(`digests-child ${mode} failed: ${child.stderr}`);
-    return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as {
-      readers: number;
-      ms: number;
-      peakRssMb: number;
-    };
-  };
+  const digests = (mode: 'index' | 'scratch', readers: number) =>
+    runScript<{ readers: number; ms: number; peakRssMb: number }>('digests-child.ts', [
+      mode,
+      String(readers),
+    ]);
   const ours = digests('index', 100_000);
   // The baseline costs about a third of a second per reader: measured on 100 readers, scaled to 100,000.
   const scratch = digests('scratch', 100);
@@ -299,3 +272,20 @@ function runChild(file: string, mode: 'streaming' | 'whole' | 'ingest', format: 
 }
 
 await report(results);
+
+function runChild(file: string, mode: 'streaming' | 'whole' | 'ingest', format: Format) {
+  return runScript<{ papers: number; ms: number; peakRssMb: number }>('parse-child.ts', [file, mode, format]);
+}
+
+/** Runs a bench script in its own Node process (its peak RSS is its own) and reads its last JSON line. */
+function runScript<T>(script: string, args: string[]): T {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  if (child.status !== 0) throw new Error(`${script} ${args.join(' ')} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as T;
+}

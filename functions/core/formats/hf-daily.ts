@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compact } from '../paper.ts';
 import { cleanText, httpsUrl, parseArxivId, titleId } from '../text.ts';
-import { type ParsedRecord, rejected, toRecord } from './records.ts';
+import { decodeJson, type ParsedRecord, rejected, toRecord } from './records.ts';
 import { splitJsonArray } from './split.ts';
 
 const count = z.number().int().nonnegative();
@@ -38,15 +38,8 @@ export async function* parseHfDaily(
 ): AsyncGenerator<ParsedRecord> {
   let index = 0;
   for await (const element of splitJsonArray(text)) {
-    let value: unknown;
-    try {
-      value = JSON.parse(element);
-    } catch (error) {
-      yield { index, rejects: [{ field: '(root)', reason: `not valid JSON: ${(error as Error).message}` }] };
-      index += 1;
-      continue;
-    }
-    yield hfItemRecord(index, value, observedAt);
+    const decoded = decodeJson(index, element);
+    yield 'rejected' in decoded ? decoded.rejected : hfItemRecord(index, decoded.value, observedAt);
     index += 1;
   }
 }

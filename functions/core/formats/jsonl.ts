@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compact, PaperSchema } from '../paper.ts';
 import { cleanText, parseArxivId, titleId } from '../text.ts';
-import { type ParsedRecord, rejected } from './records.ts';
+import { decodeJson, type ParsedRecord, rejected } from './records.ts';
 import { splitLines } from './split.ts';
 
 /**
@@ -25,15 +25,13 @@ export async function* parseJsonl(
   let index = 0;
   for await (const line of splitLines(text)) {
     if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      yield { index, rejects: [{ field: '(root)', reason: `not valid JSON: ${(error as Error).message}` }] };
+    const decoded = decodeJson(index, line);
+    if ('rejected' in decoded) {
+      yield decoded.rejected;
       index += 1;
       continue;
     }
-    const parsed = JsonlPaperSchema.safeParse(value);
+    const parsed = JsonlPaperSchema.safeParse(decoded.value);
     if (!parsed.success) {
       yield rejected(index, parsed.error);
     } else {

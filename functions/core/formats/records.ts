@@ -19,3 +19,17 @@ export function toRecord(index: number, candidate: unknown): ParsedRecord {
 export function rejected(index: number, error: z.ZodError): ParsedRecord {
   return { index, rejects: describeIssues(error.issues).map((i) => ({ field: i.path, reason: i.message })) };
 }
+
+/** A record's JSON text decoded, or the record rejected for not being JSON. */
+export function decodeJson(index: number, text: string): { value: unknown } | { rejected: ParsedRecord } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return {
+      rejected: {
+        index,
+        rejects: [{ field: '(root)', reason: `not valid JSON: ${(error as Error).message}` }],
+      },
+    };
+  }
+}
