@@ -35,7 +35,7 @@ export interface IngestFileDeps {
 
 export type IngestFileResult = Omit<IngestRecord, 'etag' | 'at'> & { reportKey?: string };
 
-export const emptyOutcome = (): StoreOutcome => ({ new: 0, updated: 0, unchanged: 0, merged: 0, linked: 0 });
+const emptyOutcome = (): StoreOutcome => ({ new: 0, updated: 0, unchanged: 0, merged: 0, linked: 0 });
 
 /**
  * Ingests one uploaded paper file, streaming: memory holds one batch of papers, whatever the
@@ -169,7 +169,7 @@ async function quarantine(
   return result;
 }
 
-export function addOutcome(total: StoreOutcome, more: StoreOutcome): void {
+function addOutcome(total: StoreOutcome, more: StoreOutcome): void {
   for (const name of Object.keys(total) as (keyof StoreOutcome)[]) total[name] += more[name];
 }
 

@@ -1,5 +1,3 @@
-import type { Paper } from './paper.ts';
-
 /** One record that could not become a paper, with where and why. */
 export interface RejectedRecord {
   /** Position of the record in the file (0-based). */
@@ -7,10 +5,4 @@ export interface RejectedRecord {
   /** Dotted path of the offending field inside the record, or `(root)`. */
   field: string;
   reason: string;
-}
-
-export interface ParseResult {
-  format: string;
-  papers: Paper[];
-  rejects: RejectedRecord[];
 }

@@ -74,19 +74,19 @@ export class Runtime {
   }
 
   rankDeps(): RankEditionDeps & { timeZone: string } {
-    const needed = this.overrides.queue
-      ? (['TABLE_NAME'] as const)
-      : (['TABLE_NAME', 'SEND_QUEUE_URL'] as const);
-    const config = loadConfig(this.env, [...needed, 'EDITION_TIME_ZONE']);
-    const queueUrl = 'SEND_QUEUE_URL' in config ? (config.SEND_QUEUE_URL as string) : '';
+    const { TABLE_NAME, EDITION_TIME_ZONE } = loadConfig(this.env, ['TABLE_NAME', 'EDITION_TIME_ZONE']);
+    // The local stack brings its in-process queue; on AWS the queue is SQS.
+    const queue =
+      this.overrides.queue ??
+      new SqsWorkQueue(sqsClient(), loadConfig(this.env, ['SEND_QUEUE_URL']).SEND_QUEUE_URL);
     return {
-      papers: new DynamoPaperRepository(this.db(), config.TABLE_NAME),
-      editions: new DynamoEditionRepository(this.db(), config.TABLE_NAME),
-      subscribers: new DynamoSubscriberRepository(this.db(), config.TABLE_NAME, this.clock),
-      queue: this.overrides.queue ?? new SqsWorkQueue(sqsClient(), queueUrl),
+      papers: new DynamoPaperRepository(this.db(), TABLE_NAME),
+      editions: new DynamoEditionRepository(this.db(), TABLE_NAME),
+      subscribers: new DynamoSubscriberRepository(this.db(), TABLE_NAME, this.clock),
+      queue,
       clock: this.clock,
       config: { ...defaultRankEditionConfig, trending: defaultTrendingConfig, policy: this.policy() },
-      timeZone: config.EDITION_TIME_ZONE,
+      timeZone: EDITION_TIME_ZONE,
     };
   }
 
