@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     // Each file runs in its own process: the integration tests point the AWS SDK at their own
     // emulators through process.env, as Lambda does.
     pool: 'forks',
