@@ -54,7 +54,8 @@ export interface RankEditionResult {
 /**
  * Makes the edition of a day and dispatches its sending.
  * 1. A weekday whose policy is `skip` makes nothing.
- * 2. If the day's edition exists, keep it (a re-run must not change what half the list got).
+ * 2. If the day's edition exists, keep it (a re-run must not change what half the list got);
+ *    a day with no papers yet stores nothing, so a later run can still make it.
  * 3. Otherwise rank every paper of the week ending that day by trending score (velocity from
  *    signal snapshots), and store the top candidates with the day's mode: `daily` (readers get
  *    what is new since `freshSince`) or `week` (the best of the week).
@@ -94,6 +95,10 @@ export async function rankEdition(
       since,
     );
     const entries = rankTrending(papers, asOf, history, config.trending).slice(0, config.editionSize);
+    // No papers yet: store nothing, so a run after today's files arrive still makes the edition.
+    if (entries.length === 0) {
+      return { date: input.date, created: false, skipped: false, candidates: 0, entries: 0, subscribers: 0, jobs: 0 };
+    }
     const fresh: Edition = {
       date: input.date,
       createdAt: deps.clock.now().toISOString(),

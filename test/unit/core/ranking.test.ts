@@ -149,6 +149,14 @@ describe('rankEdition', () => {
     expect(await rankEdition({ date: '2026-11-26' }, weekly.deps)).toMatchObject({ mode: 'week' });
   });
 
+  it('stores no edition for a day without papers, so a later run can make it', async () => {
+    const { deps, editions, jobs } = setup();
+    const result = await rankEdition({ date: '2026-10-01' }, deps);
+    expect(result).toMatchObject({ created: false, skipped: false, entries: 0, jobs: 0 });
+    expect(editions.items.size).toBe(0);
+    expect(jobs).toEqual([]);
+  });
+
   it('keeps an existing edition as it was', async () => {
     const { deps, editions } = setup();
     await editions.create({
