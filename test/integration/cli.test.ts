@@ -97,6 +97,45 @@ describe('npx paperboy', { timeout: 60_000 }, () => {
     expect(wrong.stderr).toContain("argument 'pdf' is invalid");
   });
 
+  it('ranks files for a profile without a store, and shows a stored edition', async () => {
+    const ranked = await paperboy(
+      'rank',
+      '--papers',
+      SAMPLE_FILE.pathname,
+      '--topics',
+      'speech',
+      '--limit',
+      '3',
+      '--json',
+    );
+    expect(ranked.code).toBe(0);
+    const lines = ranked.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({
+      rank: 1,
+      id: expect.any(String),
+      title: expect.any(String),
+      score: expect.any(Number),
+    });
+    expect(lines[0].parts).toMatchObject({
+      relevance: expect.any(Number),
+      trending: expect.any(Number),
+      recency: expect.any(Number),
+    });
+    expect(lines.every((line: { reasons: string[] }) => line.reasons.includes('matches “speech”'))).toBe(
+      true,
+    );
+    const stored = await paperboy('rank', '--edition', '2026-11-26', '--limit', '2');
+    expect(stored.code).toBe(0);
+    expect(stored.stdout).toContain('edition 2026-11-26');
+    const nothing = await paperboy('rank');
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('give --papers');
+  });
+
   it('says what is wrong with its arguments, and has --help', async () => {
     const bad = await paperboy('edition', 'run', '--date', 'tomorrow');
     expect(bad.code).toBe(2);
