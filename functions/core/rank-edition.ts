@@ -97,7 +97,15 @@ export async function rankEdition(
     const entries = rankTrending(papers, asOf, history, config.trending).slice(0, config.editionSize);
     // No papers yet: store nothing, so a run after today's files arrive still makes the edition.
     if (entries.length === 0) {
-      return { date: input.date, created: false, skipped: false, candidates: 0, entries: 0, subscribers: 0, jobs: 0 };
+      return {
+        date: input.date,
+        created: false,
+        skipped: false,
+        candidates: 0,
+        entries: 0,
+        subscribers: 0,
+        jobs: 0,
+      };
     }
     const fresh: Edition = {
       date: input.date,
