@@ -2,15 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import type { IngestFileResult } from '../core/ingest-file.ts';
-import type { createIngestObjectHandler } from '../handlers/ingest-object.ts';
-import type { createRankPapersHandler } from '../handlers/rank-papers.ts';
-import type { Runtime } from '../handlers/wiring.ts';
 import type { DeadLetter } from './async-invoker.ts';
 import { createHttpGateway } from './http-gateway.ts';
 import { createLocalRuntime, type LocalRuntime } from './local-runtime.ts';
@@ -52,17 +48,12 @@ export const defaultLocalOptions: LocalStackOptions = {
   sendAt: '06:00',
 };
 
-export interface LocalStack {
+/** The running stack: the same runtime, handlers and S3 client as `LocalRuntime`, plus its servers. */
+export interface LocalStack extends Pick<LocalRuntime, 'runtime' | 'handlers' | 's3'> {
   urls: { api: string; mailbox: string; dynamodb: string; s3: string; ses: string };
   options: LocalStackOptions;
-  runtime: Runtime;
   /** The handlers and their wiring, as the CLI also builds them against a running stack. */
   local: LocalRuntime;
-  handlers: {
-    ingest: ReturnType<typeof createIngestObjectHandler>;
-    rank: ReturnType<typeof createRankPapersHandler>;
-  };
-  s3: S3Client;
   scheduler: DailyScheduler;
   deadLetters: DeadLetter[];
   /** What every ingest of this run produced, in order. */
@@ -153,7 +144,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options,
       runtime: local.runtime,
       local,
-      handlers: { ingest: handlers.ingest, rank: handlers.rank },
+      handlers,
       s3: local.s3,
       scheduler,
       deadLetters: invoker.deadLetters,
