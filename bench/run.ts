@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import mjml2html from 'mjml';
+import { keys } from '../functions/adapters/dynamo-keys.ts';
 import { buildPutPaper, snapshotItem } from '../functions/adapters/dynamo-paper-repository.ts';
 import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates, templatesDir } from '../functions/adapters/mjml-compiler.ts';
@@ -22,7 +23,7 @@ import type { DigestView } from '../functions/core/digest.ts';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
 import { FORMATS, type Format } from '../functions/core/formats/records.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
-import { documentClient } from '../functions/shared/clients.ts';
+import { documentClient } from '../functions/shared/aws/dynamodb.ts';
 import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
@@ -47,8 +48,11 @@ const results: BenchResult[] = [];
       summary: p.abstract.slice(0, 280),
       reasons: ['▲ 12 upvotes', '★ 40 GitHub stars'],
     })),
-    unsubscribeUrl: 'https://papers.example.org/unsubscribe?token=v1.unsubscribe.abc.k1.0.sig',
     webViewUrl: 'https://papers.example.org/editions/2026-11-26',
+    footerLink: {
+      text: 'Unsubscribe',
+      url: 'https://papers.example.org/unsubscribe?token=v1.unsubscribe.abc.k1.0.sig',
+    },
   };
   const renderer = new HtmlDigestRenderer(await compileTemplates());
   const source = await readFile(new URL('digest.mjml', templatesDir), 'utf8');
@@ -57,10 +61,12 @@ const results: BenchResult[] = [];
   const end = source.indexOf(endMarker) + endMarker.length;
   const fill = (text: string, values: Record<string, string>) =>
     text.replace(/\{\{([A-Za-z]+)\}\}/gu, (_, name: string) => escapeHtml(values[name] ?? ''));
-  const shared = { ...view, heading: `The trending papers of ${view.editionDate}` } as unknown as Record<
-    string,
-    string
-  >;
+  const shared = {
+    ...view,
+    heading: `The trending papers of ${view.editionDate}`,
+    footerUrl: view.footerLink.url,
+    footerText: view.footerLink.text,
+  } as unknown as Record<string, string>;
   // The naive way: fill the MJML for this recipient and render it in full.
   const fullRender = async () => {
     const blocks = view.papers.map((p, i) =>
@@ -183,11 +189,11 @@ try {
     const t1 = performance.now();
     for (const paper of papers) {
       const id = `9${paper.id}`;
-      await client.send(new GetCommand({ TableName: table, Key: { PK: `PAPER#${id}`, SK: 'PAPER' } }));
-      await client.send(new GetCommand({ TableName: table, Key: { PK: `TITLE#x${id}`, SK: 'TITLE' } }));
+      await client.send(new GetCommand({ TableName: table, Key: keys.paper(id) }));
+      await client.send(new GetCommand({ TableName: table, Key: keys.title(`x${id}`) }));
       await client.send(new PutCommand(buildPutPaper(table, { ...paper, id }, { exists: false })));
       await client.send(
-        new PutCommand({ TableName: table, Item: { PK: `TITLE#x${id}`, SK: 'TITLE', paperId: id } }),
+        new PutCommand({ TableName: table, Item: { ...keys.title(`x${id}`), paperId: id } }),
       );
       const snapshot = snapshotItem(id, paper.signals);
       if (snapshot) await client.send(new PutCommand({ TableName: table, Item: snapshot }));
@@ -211,7 +217,7 @@ try {
 
 // 5. Relevance: hand-judged topic queries on the seed page, Paperboy's ranker vs plain BM25.
 {
-  const { evaluateRelevance } = await import('../test/support/relevance-eval.ts');
+  const { evaluateRelevance } = await import('./eval/relevance.ts');
   const figures = await evaluateRelevance();
   const mean = (pick: (f: (typeof figures)[number]) => number) =>
     figures.reduce((s, f) => s + pick(f), 0) / figures.length;

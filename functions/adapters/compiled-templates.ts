@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../core/errors.ts';
+import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
 
 /** The compiled HTML of each email template and page, with `{{slot}}` placeholders left in. */
 export const CompiledTemplatesSchema = z.object({
@@ -15,13 +15,22 @@ export const CompiledTemplatesSchema = z.object({
 });
 export type CompiledTemplates = z.infer<typeof CompiledTemplatesSchema>;
 
-/** Loads templates compiled at build time (the Lambda bundle carries them as JSON). */
-export async function loadCompiledTemplates(path: string | URL): Promise<CompiledTemplates> {
+/**
+ * Reads templates compiled at build time (the Lambda bundle carries them as JSON beside the
+ * handler). Synchronous on purpose: it runs once, at cold start, before the first event.
+ */
+export function readCompiledTemplates(path: string | URL): CompiledTemplates {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new ConfigError(`cannot read compiled templates at ${String(path)}`, { cause: error });
   }
-  return CompiledTemplatesSchema.parse(json);
+  const parsed = CompiledTemplatesSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `compiled templates at ${String(path)}: ${formatIssues(describeIssues(parsed.error.issues))}`,
+    );
+  }
+  return parsed.data;
 }

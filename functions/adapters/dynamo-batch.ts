@@ -1,4 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PaperboyError } from '../core/errors.ts';
 
 type Key = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -22,7 +23,9 @@ export async function batchGet(
     let pending: Key[] = unique.slice(i, i + GET_LIMIT);
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt >= MAX_ATTEMPTS)
-        throw new Error(`DynamoDB left ${pending.length} keys unread after ${MAX_ATTEMPTS} attempts`);
+        throw new RetriesExhaustedError(
+          `DynamoDB left ${pending.length} keys unread after ${MAX_ATTEMPTS} attempts`,
+        );
       if (attempt > 0) await backoff(attempt);
       const result = await client.send(
         new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
@@ -45,12 +48,19 @@ export async function batchPut(
     let pending = unique.slice(i, i + WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt >= MAX_ATTEMPTS)
-        throw new Error(`DynamoDB left ${pending.length} items unwritten after ${MAX_ATTEMPTS} attempts`);
+        throw new RetriesExhaustedError(
+          `DynamoDB left ${pending.length} items unwritten after ${MAX_ATTEMPTS} attempts`,
+        );
       if (attempt > 0) await backoff(attempt);
       const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
       pending = (result.UnprocessedItems?.[tableName] as typeof pending | undefined) ?? [];
     }
   }
+}
+
+/** DynamoDB kept leaving part of a batch unprocessed (sustained throttling): the caller must retry later. */
+export class RetriesExhaustedError extends PaperboyError {
+  override name = 'RetriesExhaustedError';
 }
 
 export function keyId(item: Key): string {

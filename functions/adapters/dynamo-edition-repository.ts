@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Edition, EditionRepository, IngestLog, IngestRecord } from '../core/ports.ts';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { Edition, EditionRepository } from '../core/ports.ts';
 import type { RankedPaper } from '../core/ranking.ts';
 import { batchPut } from './dynamo-batch.ts';
 import { isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
@@ -102,36 +96,5 @@ export class DynamoEditionRepository implements EditionRepository {
     for await (const page of pages)
       for (const part of page.Items ?? []) entries.push(...(part.entries as RankedPaper[]));
     return { ...(header as Omit<Edition, 'entries'>), entries };
-  }
-}
-
-/** One item per ingest of a file version, under the file's key: its full history is one query. */
-export class DynamoIngestLog implements IngestLog {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  /** The ingests of one file recorded at or after `since` (ISO time), oldest first. */
-  async since(key: string, since: string): Promise<IngestRecord[]> {
-    const { PK, SK } = keys.ingest(key, since, '');
-    const { Items } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND SK >= :sk',
-        ExpressionAttributeValues: { ':pk': PK, ':sk': SK },
-        ConsistentRead: true,
-      }),
-    );
-    return (Items ?? []).map((item) => stripKeys(item) as unknown as IngestRecord);
-  }
-
-  async record(entry: IngestRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.ingest(entry.key, entry.at, entry.etag), ...entry },
-      }),
-    );
   }
 }

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/errors.ts';
 /**
  * Every key of the single table is built here and nowhere else. See docs/data-model.md for the
  * access patterns these keys serve.
@@ -60,7 +61,7 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   try {
     return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new Error('invalid paging cursor', { cause: error });
+    throw new ValidationError('cursor: not a paging cursor this service gave out', [], { cause: error });
   }
 }
 

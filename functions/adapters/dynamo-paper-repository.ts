@@ -8,6 +8,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mergePaper, planStore, type StoredState, titleKey } from '../core/dedup.ts';
+import { PaperboyError } from '../core/errors.ts';
 import { type Paper, PaperSchema, paperDay } from '../core/paper.ts';
 import type { PaperRepository, StoreOutcome } from '../core/ports.ts';
 import type { SignalPoint } from '../core/ranking.ts';
@@ -27,7 +28,10 @@ interface Versioned {
   rev: number | undefined;
 }
 
-class ConflictError extends Error {}
+/** Another writer changed the paper between our read and our conditional write: read again. */
+class ConflictError extends PaperboyError {
+  override name = 'ConflictError';
+}
 
 /** The title key item's id: a hash of the de-duplication key of a title. */
 export function hashTitleKey(key: string): string {

@@ -1,4 +1,5 @@
 import type { DigestPaper, DigestView } from '../core/digest.ts';
+import { ConfigError } from '../core/errors.ts';
 import type { DigestRenderer } from '../core/ports.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
 import { type Slotted, slotted } from './slots.ts';
@@ -21,10 +22,13 @@ export class HtmlDigestRenderer implements DigestRenderer {
     const start = templates.digest.indexOf(START);
     const end = templates.digest.indexOf(END);
     if (start < 0 || end < start) {
-      throw new Error(`the digest template must contain ${START} … ${END} around the paper block`);
+      throw new ConfigError(`the digest template must contain ${START} … ${END} around the paper block`);
     }
+    // The markers stay in every paper block: MJML renders consecutive blocks with nothing
+    // between one's end marker and the next one's start, so the assembly is byte for byte what
+    // a full MJML render of the same digest gives.
     this.head = slotted(templates.digest.slice(0, start));
-    this.paper = slotted(templates.digest.slice(start + START.length, end));
+    this.paper = slotted(templates.digest.slice(start, end + END.length));
     this.tail = slotted(templates.digest.slice(end + END.length));
     this.confirm = slotted(templates.confirm);
   }
@@ -35,7 +39,8 @@ export class HtmlDigestRenderer implements DigestRenderer {
       preheader: view.preheader,
       heading: `The trending papers of ${view.editionDate}`,
       webViewUrl: view.webViewUrl,
-      unsubscribeUrl: view.unsubscribeUrl,
+      footerUrl: view.footerLink.url,
+      footerText: view.footerLink.text,
     };
     const papers = view.papers.map((paper, i) => this.paper(paperSlots(paper, i)));
     return this.head(shared) + papers.join('') + this.tail(shared);

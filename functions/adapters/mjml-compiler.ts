@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import mjml2html from 'mjml';
+import { ConfigError } from '../core/errors.ts';
 import { type CompiledTemplates, CompiledTemplatesSchema } from './compiled-templates.ts';
 
 const EMAIL_NAMES = ['digest', 'confirm'] as const;
@@ -19,7 +20,7 @@ export async function compileTemplates(dir: URL = templatesDir): Promise<Compile
       const { html, errors } = await mjml2html(source, { validationLevel: 'strict' });
       if (errors.length > 0) {
         const detail = errors.map((e) => `line ${e.line}: ${e.message}`).join('; ');
-        throw new Error(`templates/${name}.mjml is not valid MJML: ${detail}`);
+        throw new ConfigError(`templates/${name}.mjml is not valid MJML: ${detail}`);
       }
       // On Node 20 mjml's output string is slow to operate on until copied (PITFALLS: 15–25×).
       return [name, Buffer.from(html).toString()] as const;

@@ -1,4 +1,5 @@
 import { type SESv2Client, SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
+import { PaperboyError, ValidationError } from '../core/errors.ts';
 import type { EmailSender, OutgoingEmail } from '../core/ports.ts';
 
 /** Builds the SES v2 request. Refuses header values with CR or LF: no header injection. */
@@ -8,7 +9,7 @@ export function buildSendEmail(
   configurationSet?: string,
 ): SendEmailCommandInput {
   for (const [name, value] of Object.entries({ Subject: email.subject, ...email.headers })) {
-    if (/[\r\n]/u.test(value)) throw new Error(`header ${name} contains a line break`);
+    if (/[\r\n]/u.test(value)) throw new ValidationError(`header ${name} contains a line break`);
   }
   return {
     FromEmailAddress: from,
@@ -35,7 +36,7 @@ export class SesEmailSender implements EmailSender {
     const result = await this.client.send(
       new SendEmailCommand(buildSendEmail(email, this.from, this.configurationSet)),
     );
-    if (!result.MessageId) throw new Error('SES accepted the message but returned no MessageId');
+    if (!result.MessageId) throw new PaperboyError('SES accepted the message but returned no MessageId');
     return { messageId: result.MessageId };
   }
 }

@@ -1,3 +1,5 @@
+import { ConfigError } from '../core/errors.ts';
+
 const SLOT = /\{\{([A-Za-z]+)\}\}/gu;
 
 /** A template cut once into literals and slot names; filling it is a join of escaped values. */
@@ -17,7 +19,7 @@ export function slotted(template: string): Slotted {
     let out = literals[0] as string;
     for (let i = 0; i < names.length; i += 1) {
       const value = values[names[i] as string];
-      if (value === undefined) throw new Error(`template slot {{${names[i]}}} has no value`);
+      if (value === undefined) throw new ConfigError(`template slot {{${names[i]}}} has no value`);
       out += escapeHtml(value) + literals[i + 1];
     }
     return out;

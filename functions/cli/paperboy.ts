@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, PaperboyError, UnreadableFileError, ValidationError } from '../core/errors.ts';
 import { FORMATS, type Format } from '../core/formats/records.ts';
 import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
@@ -17,7 +18,9 @@ import { ProgressBar } from './progress.ts';
 
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
-class CliError extends Error {
+/** A failure the CLI reports itself, with the exit code it stands for. */
+class CliError extends PaperboyError {
+  override name = 'CliError';
   constructor(
     message: string,
     readonly exitCode: number,
@@ -150,7 +153,7 @@ program
     }) => {
       if (options.edition) {
         await withConnection(options, async (connection) => {
-          const found = await connection.local.runtime.editions().get(options.edition as string);
+          const found = await connection.local.operator.editions.get(options.edition as string);
           if (!found) throw new CliError(`there is no edition for ${options.edition}`, EXIT.failed);
           if (options.json)
             for (const entry of found.entries.slice(0, options.limit)) console.log(JSON.stringify(entry));
@@ -223,7 +226,7 @@ edition
   .addOption(jsonOption())
   .action(async (date: string, options: { dataDir: string; json?: boolean }) => {
     await withConnection(options, async (connection) => {
-      const found = await connection.local.runtime.editions().get(date);
+      const found = await connection.local.operator.editions.get(date);
       if (!found)
         throw new CliError(
           `there is no edition for ${date}; make it with: paperboy edition run --date ${date}`,
@@ -285,7 +288,7 @@ async function uploadFile(
 
 async function waitForIngest(connection: Connection, key: string, since: string, timeoutSeconds: number) {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  const log = connection.local.runtime.ingestHistory();
+  const log = connection.local.operator.ingestLog;
   while (Date.now() < deadline) {
     const [record] = await log.since(key, since);
     if (record) return record;
@@ -315,6 +318,21 @@ function printEdition(found: Edition): void {
   });
 }
 
+/**
+ * The documented exit codes for errors the commands did not classify themselves: input the
+ * operator can fix (a bad value, a file that is not papers, a wrong setting) is 2; anything
+ * else is a failed operation, 1.
+ */
+export function exitCodeFor(error: unknown): number {
+  if (
+    error instanceof ValidationError ||
+    error instanceof ConfigError ||
+    error instanceof UnreadableFileError
+  )
+    return EXIT.badInput;
+  return EXIT.failed;
+}
+
 // Piped into `head` or a closed pager: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(EXIT.ok);
@@ -332,6 +350,6 @@ try {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   } else {
     console.error(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = EXIT.failed;
+    process.exitCode = exitCodeFor(error);
   }
 }

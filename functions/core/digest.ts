@@ -1,4 +1,4 @@
-import type { Edition } from './ports.ts';
+import type { Edition } from './edition.ts';
 import type { RankedPaper } from './ranking.ts';
 
 /** Everything a digest email shows, as plain values; the renderer escapes them. */
@@ -7,8 +7,12 @@ export interface DigestView {
   subject: string;
   preheader: string;
   papers: DigestPaper[];
-  unsubscribeUrl: string;
   webViewUrl: string;
+  /**
+   * The footer's link: a reader's own unsubscribe link in an email; the sign-up page on the
+   * public web view, which belongs to no one.
+   */
+  footerLink: { text: string; url: string };
 }
 
 export interface DigestPaper {
@@ -31,7 +35,7 @@ export interface DigestItem {
 export function buildDigestView(
   edition: Pick<Edition, 'date' | 'mode'>,
   items: readonly DigestItem[],
-  links: { unsubscribeUrl: string; webViewUrl: string },
+  links: { webViewUrl: string; footerLink: DigestView['footerLink'] },
 ): DigestView {
   const first = items[0]?.entry.paper.title;
   const week = edition.mode === 'week';
@@ -61,7 +65,7 @@ export function renderDigestText(view: DigestView): string {
     lines.push('');
   });
   lines.push(`View in a browser: ${view.webViewUrl}`);
-  lines.push(`Unsubscribe: ${view.unsubscribeUrl}`);
+  lines.push(`${view.footerLink.text}: ${view.footerLink.url}`);
   return `${lines.join('\n')}\n`;
 }
 

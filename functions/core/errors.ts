@@ -35,9 +35,19 @@ export class UnreadableFileError extends PaperboyError {
   override name = 'UnreadableFileError';
 }
 
-/** Configuration that is missing or wrong; thrown at start-up, never per request. */
+/** Configuration that is missing or wrong: a fault on our side (a 500), never the caller's. */
 export class ConfigError extends PaperboyError {
   override name = 'ConfigError';
+}
+
+/** A record kept changing under us (optimistic locking lost every retry): retry the request later. */
+export class ConcurrentUpdateError extends PaperboyError {
+  override name = 'ConcurrentUpdateError';
+}
+
+/** A request body larger than the API accepts. */
+export class PayloadTooLargeError extends PaperboyError {
+  override name = 'PayloadTooLargeError';
 }
 
 /** Turns zod issues into `path: message` pairs that name where the input was wrong. */

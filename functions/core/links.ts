@@ -1,38 +1,50 @@
-import { type KeyRing, signToken } from './tokens.ts';
+import { signToken, type TokenKeys } from './tokens.ts';
 
 const CONFIRM_TTL_SECONDS = 7 * 86_400;
 
 /** Builds the public links in emails and pages. Tokens, never addresses, go into URLs. */
 export class LinkBuilder {
-  constructor(
-    private readonly publicBaseUrl: string,
-    private readonly keys: KeyRing,
-  ) {}
+  private readonly base: string;
 
-  confirm(subscriberId: string, now: Date): string {
+  constructor(
+    publicBaseUrl: string,
+    private readonly keys: TokenKeys,
+  ) {
+    this.base = publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`;
+  }
+
+  async confirm(subscriberId: string, now: Date): Promise<string> {
     const expiresAt = Math.floor(now.getTime() / 1000) + CONFIRM_TTL_SECONDS;
-    return this.url('/confirm', signToken({ purpose: 'confirm', subscriberId, expiresAt }, this.keys));
+    const ring = await this.keys.current();
+    return this.withToken('confirm', signToken({ purpose: 'confirm', subscriberId, expiresAt }, ring));
   }
 
   /** Unsubscribe links never expire: an old email must always be able to stop the next one. */
-  unsubscribe(subscriberId: string): string {
-    return this.url(
-      '/unsubscribe',
-      signToken({ purpose: 'unsubscribe', subscriberId, expiresAt: 0 }, this.keys),
+  async unsubscribe(subscriberId: string): Promise<string> {
+    const ring = await this.keys.current();
+    return this.withToken(
+      'unsubscribe',
+      signToken({ purpose: 'unsubscribe', subscriberId, expiresAt: 0 }, ring),
     );
   }
 
   edition(date: string): string {
-    return new URL(`editions/${date}`, this.base()).toString();
+    return new URL(`editions/${date}`, this.base).toString();
   }
 
-  private url(path: string, token: string): string {
-    const url = new URL(path.slice(1), this.base());
+  /** The sign-up page. */
+  home(): string {
+    return this.base;
+  }
+
+  /** Where a page's form posts: a path under the public base URL, with the page's own query kept. */
+  action(path: string, token?: string): string {
+    return token ? this.withToken(path, token) : new URL(path, this.base).toString();
+  }
+
+  private withToken(path: string, token: string): string {
+    const url = new URL(path, this.base);
     url.searchParams.set('token', token);
     return url.toString();
-  }
-
-  private base(): string {
-    return this.publicBaseUrl.endsWith('/') ? this.publicBaseUrl : `${this.publicBaseUrl}/`;
   }
 }

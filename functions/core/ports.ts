@@ -1,7 +1,12 @@
+import type { DigestView } from './digest.ts';
+import type { Edition } from './edition.ts';
 import type { Paper } from './paper.ts';
-import type { RankedPaper, SignalPoint } from './ranking.ts';
-import type { EditionMode } from './schedule-policy.ts';
+import type { SignalPoint } from './ranking.ts';
+import type { SendJob } from './send-job.ts';
 import type { Subscriber } from './subscriber.ts';
+
+export type { Edition } from './edition.ts';
+export type { SendJob } from './send-job.ts';
 
 /** Time comes in from outside so that use cases are deterministic under test. */
 export interface Clock {
@@ -68,17 +73,6 @@ export interface IngestLog {
   record(entry: IngestRecord): Promise<void>;
 }
 
-export interface Edition {
-  /** The edition's day, `YYYY-MM-DD` in the configured time zone. */
-  date: string;
-  createdAt: string;
-  /** `daily`: readers get papers published since `freshSince`; `week`: the best of the week. */
-  mode: EditionMode;
-  freshSince: string;
-  /** Candidates in trending order, with score parts and reasons. */
-  entries: RankedPaper[];
-}
-
 export interface EditionRepository {
   /** Stores a new edition; false when that day's edition already exists (it is left untouched). */
   create(edition: Edition): Promise<boolean>;
@@ -133,18 +127,22 @@ export interface EmailSender {
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
 }
 
-/** One unit of sending work: an edition for a page of subscribers. */
-export interface SendJob {
-  editionDate: string;
-  subscriberIds: string[];
-}
-
 export interface WorkQueue {
   enqueue(jobs: readonly SendJob[]): Promise<void>;
 }
 
+/** The public pages around the emails. Every value is escaped by the renderer. */
+export interface PageRenderer {
+  /** The sign-up form, posting to `action`. */
+  subscribe(action: string): string;
+  /** A page that says one thing: a heading and a sentence. */
+  message(heading: string, message: string): string;
+  /** The unsubscribe page: one button that posts to `action`. */
+  unsubscribe(action: string): string;
+}
+
 /** Turns a digest's values into email HTML. */
 export interface DigestRenderer {
-  renderDigest(view: import('./digest.ts').DigestView): string;
+  renderDigest(view: DigestView): string;
   renderConfirmation(view: { confirmUrl: string }): string;
 }

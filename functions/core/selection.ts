@@ -1,4 +1,4 @@
-import type { Edition } from './ports.ts';
+import type { Edition } from './edition.ts';
 import type { RankedPaper } from './ranking.ts';
 import { type RelevanceConfig, RelevanceIndex, relevanceConfig } from './relevance/index.ts';
 

@@ -71,10 +71,10 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
       result.skipped += 1;
       continue;
     }
-    const unsubscribeUrl = deps.links.unsubscribe(subscriberId);
+    const unsubscribeUrl = await deps.links.unsubscribe(subscriberId);
     const view = buildDigestView(edition, chosen, {
-      unsubscribeUrl,
       webViewUrl: deps.links.edition(edition.date),
+      footerLink: { text: 'Unsubscribe', url: unsubscribeUrl },
     });
     try {
       const { messageId } = await deps.sender.send({

@@ -1,15 +1,15 @@
-import { NotFoundError } from './errors.ts';
+import { ConcurrentUpdateError, NotFoundError } from './errors.ts';
 import type { LinkBuilder } from './links.ts';
 import type { Clock, DigestRenderer, EmailSender, SubscriberRepository } from './ports.ts';
 import { normalizeEmail, type Subscriber, type SubscriptionRequest } from './subscriber.ts';
-import { type KeyRing, subscriberIdFor, verifyToken } from './tokens.ts';
+import { subscriberIdFor, type TokenKeys, verifyTokenWith } from './tokens.ts';
 
 export interface SubscriptionDeps {
   subscribers: SubscriberRepository;
   sender: EmailSender;
   renderer: DigestRenderer;
   links: LinkBuilder;
-  keys: KeyRing;
+  keys: TokenKeys;
   clock: Clock;
 }
 
@@ -26,7 +26,7 @@ const PENDING_TTL_SECONDS = 8 * 86_400;
  */
 export async function subscribe(request: SubscriptionRequest, deps: SubscriptionDeps): Promise<void> {
   const email = normalizeEmail(request.email);
-  const id = subscriberIdFor(email, deps.keys);
+  const id = subscriberIdFor(email, await deps.keys.current());
   const now = deps.clock.now();
   const pending: Subscriber = {
     id,
@@ -55,11 +55,12 @@ export async function subscribe(request: SubscriptionRequest, deps: Subscription
     const renewed: Subscriber = { ...pending, createdAt: existing.createdAt };
     if (!(await deps.subscribers.replace(renewed, existing.status))) return;
   }
+  const confirmUrl = await deps.links.confirm(id, now);
   await deps.sender.send({
     to: email,
     subject: 'Confirm your Paperboy subscription',
-    html: deps.renderer.renderConfirmation({ confirmUrl: deps.links.confirm(id, now) }),
-    text: `Confirm your subscription to Paperboy's daily papers:\n${deps.links.confirm(id, now)}\n\nIf you did not ask for this, ignore this email: nothing will be sent.\n`,
+    html: deps.renderer.renderConfirmation({ confirmUrl }),
+    text: `Confirm your subscription to Paperboy's daily papers:\n${confirmUrl}\n\nIf you did not ask for this, ignore this email: nothing will be sent.\n`,
     headers: {},
   });
 }
@@ -67,7 +68,7 @@ export async function subscribe(request: SubscriptionRequest, deps: Subscription
 /** Confirms a pending subscriber. Confirming twice is fine; an expired or forged token is not. */
 export async function confirm(token: string, deps: SubscriptionDeps): Promise<Subscriber> {
   const now = deps.clock.now();
-  const { subscriberId } = verifyToken(token, 'confirm', deps.keys, now);
+  const { subscriberId } = await verifyTokenWith(token, 'confirm', deps.keys, now);
   const subscriber = await deps.subscribers.get(subscriberId);
   if (!subscriber) throw new NotFoundError('this subscription request has expired; please subscribe again');
   if (subscriber.status !== 'pending') return subscriber;
@@ -86,7 +87,7 @@ export async function confirm(token: string, deps: SubscriptionDeps): Promise<Su
 /** Unsubscribes at once (RFC 8058 one-click). Idempotent; the token never expires. */
 export async function unsubscribe(token: string, deps: SubscriptionDeps): Promise<void> {
   const now = deps.clock.now();
-  const { subscriberId } = verifyToken(token, 'unsubscribe', deps.keys, now);
+  const { subscriberId } = await verifyTokenWith(token, 'unsubscribe', deps.keys, now);
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const subscriber = await deps.subscribers.get(subscriberId);
     if (!subscriber || subscriber.status === 'unsubscribed') return;
@@ -99,10 +100,13 @@ export async function unsubscribe(token: string, deps: SubscriptionDeps): Promis
     };
     if (await deps.subscribers.replace(left, subscriber.status)) return;
   }
-  throw new Error(`subscriber ${subscriberId} kept changing while unsubscribing`);
+  throw new ConcurrentUpdateError(`subscriber ${subscriberId} kept changing while unsubscribing`);
 }
 
 /** Checks an unsubscribe token without changing anything (for the GET page). */
-export function checkUnsubscribeToken(token: string, deps: Pick<SubscriptionDeps, 'keys' | 'clock'>): void {
-  verifyToken(token, 'unsubscribe', deps.keys, deps.clock.now());
+export async function checkUnsubscribeToken(
+  token: string,
+  deps: Pick<SubscriptionDeps, 'keys' | 'clock'>,
+): Promise<void> {
+  await verifyTokenWith(token, 'unsubscribe', deps.keys, deps.clock.now());
 }

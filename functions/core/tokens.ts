@@ -1,14 +1,25 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { InvalidTokenError } from './errors.ts';
+import { ConfigError, InvalidTokenError } from './errors.ts';
 
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences';
+export type TokenPurpose = 'confirm' | 'unsubscribe';
+const PURPOSES: ReadonlySet<string> = new Set<TokenPurpose>(['confirm', 'unsubscribe']);
 
 /** Signing keys by id, and which one signs new tokens. Old keys keep verifying after rotation. */
 export interface KeyRing {
   currentKeyId: string;
-  keys: Readonly<Record<string, Buffer>>;
+  /** A Map, not an object: a key id taken from a token (`__proto__`, say) can only ever miss. */
+  keys: ReadonlyMap<string, Buffer>;
   /** Key for subscriber ids; never rotated, since ids must stay stable. */
   idKey: Buffer;
+}
+
+/**
+ * Where the key ring comes from. `current` may serve a cached ring (for a bounded time);
+ * `refresh` reads it again past any cache, so that a key added by a rotation is found at once.
+ */
+export interface TokenKeys {
+  current(): Promise<KeyRing>;
+  refresh(): Promise<KeyRing>;
 }
 
 export interface TokenClaims {
@@ -19,25 +30,37 @@ export interface TokenClaims {
 }
 
 const VERSION = 'v1';
-const FIELD = /^[A-Za-z0-9_-]+$/u;
+const FIELD = /^[A-Za-z0-9_-]{1,128}$/u;
+const MAX_TOKEN_CHARS = 512;
 
 /**
  * `v1.<purpose>.<subscriberId>.<keyId>.<expiresAt>.<mac>`, where mac is HMAC-SHA256 over
  * everything before it, base64url. No email address is ever in a token.
  */
 export function signToken(claims: TokenClaims, keys: KeyRing): string {
-  if (!FIELD.test(claims.subscriberId)) throw new InvalidTokenError('subscriber id has unsafe characters');
-  const key = keys.keys[keys.currentKeyId];
-  if (!key) throw new InvalidTokenError(`signing key ${keys.currentKeyId} is missing from the key ring`);
+  if (!FIELD.test(claims.subscriberId)) throw new ConfigError('subscriber id has unsafe characters');
+  const key = keys.keys.get(keys.currentKeyId);
+  // A ring without its current key is a deployment fault (a 500), not a bad link.
+  if (!key) throw new ConfigError(`signing key ${keys.currentKeyId} is missing from the key ring`);
   const body = [VERSION, claims.purpose, claims.subscriberId, keys.currentKeyId, claims.expiresAt].join('.');
   return `${body}.${mac(key, body)}`;
 }
 
-/** Verifies signature, purpose and expiry in constant time; throws InvalidTokenError otherwise. */
-export function verifyToken(token: string, purpose: TokenPurpose, keys: KeyRing, now: Date): TokenClaims {
+/** The parts of a token, checked for shape only (no signature yet). */
+interface TokenParts {
+  purpose: string;
+  subscriberId: string;
+  keyId: string;
+  expires: string;
+  signature: string;
+  body: string;
+}
+
+function splitToken(token: string): TokenParts {
+  if (token.length > MAX_TOKEN_CHARS) throw new InvalidTokenError('malformed token');
   const parts = token.split('.');
   if (parts.length !== 6 || parts.some((p) => !FIELD.test(p))) throw new InvalidTokenError('malformed token');
-  const [version, tokenPurpose, subscriberId, keyId, expires, signature] = parts as [
+  const [version, purpose, subscriberId, keyId, expires, signature] = parts as [
     string,
     string,
     string,
@@ -46,18 +69,46 @@ export function verifyToken(token: string, purpose: TokenPurpose, keys: KeyRing,
     string,
   ];
   if (version !== VERSION) throw new InvalidTokenError('unknown token version');
-  const key = keys.keys[keyId];
+  return { purpose, subscriberId, keyId, expires, signature, body: parts.slice(0, 5).join('.') };
+}
+
+/** Verifies signature, purpose and expiry in constant time; throws InvalidTokenError otherwise. */
+export function verifyToken(token: string, purpose: TokenPurpose, keys: KeyRing, now: Date): TokenClaims {
+  return verifyParts(splitToken(token), purpose, keys, now);
+}
+
+function verifyParts(parts: TokenParts, purpose: TokenPurpose, keys: KeyRing, now: Date): TokenClaims {
+  const key = keys.keys.get(parts.keyId);
   if (!key) throw new InvalidTokenError('unknown signing key');
-  const expected = Buffer.from(mac(key, parts.slice(0, 5).join('.')));
-  const given = Buffer.from(signature);
+  const expected = Buffer.from(mac(key, parts.body));
+  const given = Buffer.from(parts.signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new InvalidTokenError('bad signature');
   }
-  if (tokenPurpose !== purpose) throw new InvalidTokenError('token is for another purpose');
-  const expiresAt = Number(expires);
-  if (!Number.isSafeInteger(expiresAt)) throw new InvalidTokenError('malformed expiry');
+  if (!PURPOSES.has(parts.purpose) || parts.purpose !== purpose) {
+    throw new InvalidTokenError('token is for another purpose');
+  }
+  const expiresAt = Number(parts.expires);
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) throw new InvalidTokenError('malformed expiry');
   if (expiresAt !== 0 && expiresAt * 1000 < now.getTime()) throw new InvalidTokenError('token has expired');
-  return { purpose, subscriberId, expiresAt };
+  return { purpose, subscriberId: parts.subscriberId, expiresAt };
+}
+
+/**
+ * Verifies a token against the key ring, reading the ring once more when the token names a key
+ * the cached ring does not hold: after a rotation, a warm function must accept links signed
+ * with the new key at once. (The key source bounds how often that re-read may happen.)
+ */
+export async function verifyTokenWith(
+  token: string,
+  purpose: TokenPurpose,
+  keys: TokenKeys,
+  now: Date,
+): Promise<TokenClaims> {
+  const parts = splitToken(token);
+  let ring = await keys.current();
+  if (!ring.keys.has(parts.keyId)) ring = await keys.refresh();
+  return verifyParts(parts, purpose, ring, now);
 }
 
 /** The subscriber id for a normalized address: keyed, so ids reveal nothing about addresses. */

@@ -1,52 +1,8 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { SendJobSchema } from '../adapters/work-queue.ts';
-import { describeIssues, formatIssues } from '../core/errors.ts';
-import { type SendDigestsDeps, sendDigests } from '../core/send-digests.ts';
-import { createLogger } from '../shared/logger.ts';
-import { bootstrap } from './bootstrap.ts';
+/** Lambda entry: SQS send jobs → each subscriber's digest, exactly once. */
+import { SendDigestEnv, sendDigestDeps } from '../roots/send-digest.ts';
+import { parseEnv } from '../shared/config.ts';
+import { createSendDigestHandler } from '../triggers/send-digest.ts';
 
-const logger = createLogger('send');
-
-/**
- * SQS send jobs → digests. A job that failed in part is reported as a batch item failure, so SQS
- * delivers it again; the delivery ledger makes that retry skip everyone already sent. A message
- * that is not a valid job fails every time and ends in the dead-letter queue, where it can be read.
- */
-export function createSendDigestHandler(deps: SendDigestsDeps) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        const job = SendJobSchema.safeParse(safeJson(record.body));
-        if (!job.success) {
-          throw new Error(`invalid send job: ${formatIssues(describeIssues(job.error.issues))}`);
-        }
-        const result = await sendDigests(job.data, deps);
-        logger.info('sent digests', {
-          editionDate: job.data.editionDate,
-          sent: result.sent,
-          skipped: result.skipped,
-          failed: result.failed.length,
-        });
-        if (result.failed.length > 0) {
-          logger.warn('some digests failed; the job will be retried', { failed: result.failed });
-          failures.push({ itemIdentifier: record.messageId });
-        }
-      } catch (error) {
-        logger.error('send job failed', { messageId: record.messageId, error: error as Error });
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures: failures };
-  };
-}
-
-function safeJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
-}
-
-export const handler = bootstrap(async (runtime) => createSendDigestHandler(await runtime.sendDeps()));
+const env = parseEnv(SendDigestEnv, process.env);
+const deps = sendDigestDeps(env);
+export const handler = createSendDigestHandler(deps);

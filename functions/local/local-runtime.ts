@@ -1,13 +1,27 @@
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DynamoEditionRepository } from '../adapters/dynamo-edition-repository.ts';
+import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
+import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';
 import { compileTemplates } from '../adapters/mjml-compiler.ts';
-import { createApiHandler } from '../handlers/api.ts';
-import { createIngestObjectHandler } from '../handlers/ingest-object.ts';
-import { createRankPapersHandler } from '../handlers/rank-papers.ts';
-import { createSendDigestHandler } from '../handlers/send-digest.ts';
-import { Runtime } from '../handlers/wiring.ts';
+import type { LinkBuilder } from '../core/links.ts';
+import { ApiEnv, apiDeps } from '../roots/api.ts';
+import { IngestObjectEnv, ingestObjectDeps } from '../roots/ingest-object.ts';
+import { RankPapersEnv, rankPapersDeps } from '../roots/rank-papers.ts';
+import { SendDigestEnv, sendDigestDeps } from '../roots/send-digest.ts';
+import { documentClient } from '../shared/aws/dynamodb.ts';
+import { s3Client } from '../shared/aws/s3.ts';
+import { parseEnv } from '../shared/config.ts';
+import { ENV } from '../shared/env-names.ts';
+import { systemClock } from '../shared/system-clock.ts';
+import { createApiHandler } from '../triggers/api/api.ts';
+import { createIngestObjectHandler } from '../triggers/ingest-object.ts';
+import { createRankPapersHandler } from '../triggers/rank-papers.ts';
+import { createSendDigestHandler } from '../triggers/send-digest.ts';
 import { AsyncInvoker } from './async-invoker.ts';
+import { localLambdaContext } from './lambda-context.ts';
 import { MemoryWorkQueue } from './memory-work-queue.ts';
 import { tableDefinition } from './table.ts';
 
@@ -28,21 +42,33 @@ export interface LocalSettings {
   timeZone: string;
 }
 
+/** The functions' timeouts in the CDK app, so local invocations see the same deadlines. */
+const TIMEOUT_MS = { ingest: 5 * 60_000, rank: 5 * 60_000, send: 60_000, api: 10_000 } as const;
+
 export interface LocalRuntime {
-  runtime: Runtime;
   invoker: AsyncInvoker;
   s3: S3Client;
+  /** Each function's handler, built by its own composition root from the local environment. */
   handlers: {
-    ingest: ReturnType<typeof createIngestObjectHandler>;
-    rank: ReturnType<typeof createRankPapersHandler>;
-    api: () => Promise<ReturnType<typeof createApiHandler>>;
+    ingest: (event: unknown) => ReturnType<ReturnType<typeof createIngestObjectHandler>>;
+    rank: (event: unknown) => ReturnType<ReturnType<typeof createRankPapersHandler>>;
+    send: (event: SQSEvent) => Promise<SQSBatchResponse>;
+    api: ReturnType<typeof createApiHandler>;
+  };
+  /** What operators (the CLI) and tests read and build: editions, the ingest log, subscribers, links. */
+  operator: {
+    editions: DynamoEditionRepository;
+    ingestLog: DynamoIngestLog;
+    subscribers: DynamoSubscriberRepository;
+    links: LinkBuilder;
   };
 }
 
 /**
- * The handlers wired to a set of emulators, in this process: used by `npm start` around the
- * emulators it starts, and by the CLI when it attaches to a stack that is already running.
- * The send queue is in-process, so whoever ranks an edition also sends it.
+ * The functions wired to a set of emulators, in this process: used by `npm start` around the
+ * emulators it starts, and by the CLI when it attaches to a stack that is already running. Each
+ * function is built by the same composition root as its Lambda, from an environment made here;
+ * the send queue is in-process, so whoever ranks an edition also sends it.
  */
 export async function createLocalRuntime(
   endpoints: LocalEndpoints,
@@ -50,37 +76,46 @@ export async function createLocalRuntime(
   log: (line: string) => void = () => {},
 ): Promise<LocalRuntime> {
   setAwsEnvironment(endpoints);
+  const env: Record<string, string> = {
+    [ENV.tableName]: settings.tableName,
+    [ENV.bucketName]: settings.bucket,
+    [ENV.senderAddress]: settings.sender,
+    [ENV.publicBaseUrl]: endpoints.api,
+    [ENV.tokenKeyFile]: join(settings.dataDir, 'token-key.json'),
+    [ENV.editionTimeZone]: settings.timeZone,
+    // The in-process queue stands in for SQS; the variable only has to be well-formed.
+    [ENV.sendQueueUrl]: 'http://127.0.0.1/local/send-queue',
+  };
   const invoker = new AsyncInvoker({
     attempts: 3,
     backoffMs: 200,
     onError: (letter) => log(`dead letter from ${letter.source}: ${letter.error}`),
   });
-  let sendHandler: Promise<ReturnType<typeof createSendDigestHandler>> | undefined;
-  let apiHandler: Promise<ReturnType<typeof createApiHandler>> | undefined;
-  const queue = new MemoryWorkQueue(
-    invoker,
-    () => (sendHandler ??= runtime.sendDeps().then(createSendDigestHandler)),
+  const templates = await compileTemplates();
+  const send = createSendDigestHandler(sendDigestDeps(parseEnv(SendDigestEnv, env), { templates }));
+  const queue = new MemoryWorkQueue(invoker, (event) =>
+    send(event, localLambdaContext('send', TIMEOUT_MS.send)),
   );
-  const runtime = new Runtime(
-    {
-      TABLE_NAME: settings.tableName,
-      BUCKET_NAME: settings.bucket,
-      SENDER_ADDRESS: settings.sender,
-      PUBLIC_BASE_URL: endpoints.api,
-      TOKEN_KEY_FILE: join(settings.dataDir, 'token-key.json'),
-      EDITION_TIME_ZONE: settings.timeZone,
-    },
-    { templates: await compileTemplates(), queue },
-  );
+  const ingest = createIngestObjectHandler(ingestObjectDeps(parseEnv(IngestObjectEnv, env)));
+  const rank = createRankPapersHandler(rankPapersDeps(parseEnv(RankPapersEnv, env), { queue }));
+  const apiWiring = apiDeps(parseEnv(ApiEnv, env), { templates });
+  const api = createApiHandler(apiWiring);
   await ensureTable(settings.tableName);
+  const db = documentClient();
   return {
-    runtime,
     invoker,
-    s3: new S3Client({ forcePathStyle: true }),
+    s3: s3Client(),
     handlers: {
-      ingest: createIngestObjectHandler(runtime.ingestDeps()),
-      rank: createRankPapersHandler(runtime.rankDeps()),
-      api: () => (apiHandler ??= runtime.apiDeps().then(createApiHandler)),
+      ingest: (event) => ingest(event, localLambdaContext('ingest', TIMEOUT_MS.ingest)),
+      rank: (event) => rank(event, localLambdaContext('rank', TIMEOUT_MS.rank)),
+      send: (event) => send(event, localLambdaContext('send', TIMEOUT_MS.send)),
+      api: (event) => api(event, localLambdaContext('api', TIMEOUT_MS.api)),
+    },
+    operator: {
+      editions: new DynamoEditionRepository(db, settings.tableName),
+      ingestLog: new DynamoIngestLog(db, settings.tableName),
+      subscribers: new DynamoSubscriberRepository(db, settings.tableName, systemClock),
+      links: apiWiring.links,
     },
   };
 }

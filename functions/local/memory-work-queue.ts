@@ -10,7 +10,7 @@ import type { AsyncInvoker } from './async-invoker.ts';
 export class MemoryWorkQueue implements WorkQueue {
   constructor(
     private readonly invoker: AsyncInvoker,
-    private readonly consume: () => Promise<(event: SQSEvent) => Promise<SQSBatchResponse>>,
+    private readonly consume: (event: SQSEvent) => Promise<SQSBatchResponse>,
   ) {}
 
   async enqueue(jobs: readonly SendJob[]): Promise<void> {
@@ -19,7 +19,7 @@ export class MemoryWorkQueue implements WorkQueue {
       this.invoker.invoke(
         'send-queue',
         job,
-        async () => (await this.consume())(event),
+        () => this.consume(event),
         (response) => response.batchItemFailures.length > 0,
       );
     }

@@ -10,9 +10,9 @@ import type { IngestFileResult } from '../core/ingest-file.ts';
 import type { DeadLetter } from './async-invoker.ts';
 import { createHttpGateway } from './http-gateway.ts';
 import { createLocalRuntime, type LocalRuntime } from './local-runtime.ts';
-import { assertPortFree } from './ports.ts';
 import { DailyScheduler } from './scheduler.ts';
 import { DEFAULT_DATA_DIR } from './stack-info.ts';
+import { assertPortFree } from './tcp-ports.ts';
 
 // The package is CommonJS compiled from ESM: under Node's ESM loader its factory is `.default`,
 // while bundlers that honour `__esModule` (vitest) hand over the factory itself.
@@ -49,7 +49,7 @@ export const defaultLocalOptions: LocalStackOptions = {
 };
 
 /** The running stack: the same runtime, handlers and S3 client as `LocalRuntime`, plus its servers. */
-export interface LocalStack extends Pick<LocalRuntime, 'runtime' | 'handlers' | 's3'> {
+export interface LocalStack extends Pick<LocalRuntime, 'handlers' | 's3'> {
   urls: { api: string; mailbox: string; dynamodb: string; s3: string; ses: string };
   options: LocalStackOptions;
   /** The handlers and their wiring, as the CLI also builds them against a running stack. */
@@ -114,10 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The API's public base URL must name the real port, so the gateway listens first and
     // finds its handler on the first request.
     let local: LocalRuntime | undefined;
-    const gateway = createHttpGateway(() => {
-      if (!local) throw new Error('the local runtime is still starting');
-      return local.handlers.api();
-    });
+    const gateway = createHttpGateway(() => local?.handlers.api);
     const apiPort = await listen(gateway, ports.api, host);
     servers.push({ name: 'api', close: () => closeServer(gateway) });
     urls.api = `http://${host}:${apiPort}/`;
@@ -142,7 +139,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       urls,
       options,
-      runtime: local.runtime,
       local,
       handlers,
       s3: local.s3,

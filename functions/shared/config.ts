@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
-import { defaultSchedulePolicy, parseDayPolicies, WEEKDAYS } from '../core/schedule-policy.ts';
+import {
+  type DayPolicy,
+  defaultSchedulePolicy,
+  parseDayPolicies,
+  type SchedulePolicy,
+  WEEKDAYS,
+  type Weekday,
+} from '../core/schedule-policy.ts';
+import { ENV } from './env-names.ts';
 
 const publicUrl = z
   .url({ message: 'must be an absolute URL' })
@@ -8,28 +16,28 @@ const publicUrl = z
     message: 'must be https (plain http only for 127.0.0.1 or localhost)',
   });
 
-/** Every variable any handler reads. Each handler picks the ones it needs with `loadConfig`. */
-const EnvSchema = z.object({
-  TABLE_NAME: z.string().min(3),
-  BUCKET_NAME: z.string().min(3),
-  SEND_QUEUE_URL: z.url(),
-  SENDER_ADDRESS: z.email({ message: 'must be an email address such as papers@example.org' }),
-  PUBLIC_BASE_URL: publicUrl,
-  /** Secrets Manager id of the token secret (on AWS) … */
-  TOKEN_SECRET_ID: z.string().min(1).optional(),
-  /** … or a local key file (the local stack). Exactly one of the two. */
-  TOKEN_KEY_FILE: z.string().min(1).optional(),
-  SES_CONFIGURATION_SET: z.string().min(1).optional(),
-  /** IANA time zone whose calendar day names an edition. */
-  EDITION_TIME_ZONE: z
+/**
+ * How each environment variable is read. A composition root picks the ones its function needs
+ * into its own schema (`z.object({ [ENV.tableName]: envFields.tableName, … })`).
+ */
+export const envFields = {
+  tableName: z.string().min(3, 'must name the DynamoDB table'),
+  bucketName: z.string().min(3, 'must name the ingest bucket'),
+  sendQueueUrl: z.url({ message: 'must be the URL of the send queue' }),
+  senderAddress: z.email({ message: 'must be an email address such as papers@example.org' }),
+  sesConfigurationSet: z.string().min(1).optional(),
+  publicBaseUrl: publicUrl,
+  tokenSecretId: z.string().min(1).optional(),
+  tokenKeyFile: z.string().min(1).optional(),
+  tokenKeyMaxAge: z.coerce.number().int().min(1).max(86_400).default(300),
+  editionTimeZone: z
     .string()
     .default('UTC')
     .refine((tz) => isTimeZone(tz), { message: 'must be an IANA time zone such as Europe/Paris' }),
-  /** Quiet days: `mon=send,…,sat=skip,sun=best-of-week` (days not named keep the default). */
-  WEEKDAY_POLICY: z
+  weekdayPolicy: z
     .string()
     .optional()
-    .transform((value, ctx) => {
+    .transform((value, ctx): Record<Weekday, DayPolicy> => {
       if (value === undefined) return defaultSchedulePolicy.days;
       try {
         return parseDayPolicies(value);
@@ -41,35 +49,47 @@ const EnvSchema = z.object({
         return z.NEVER;
       }
     }),
-  /** For a reader with nothing new on a sending day. */
-  WHEN_NOTHING_NEW: z.enum(['skip', 'best-of-week']).default(defaultSchedulePolicy.whenNothingNew),
-  /** The day weekly readers get their digest. */
-  WEEKLY_DAY: z.enum(WEEKDAYS).default(defaultSchedulePolicy.weeklyDay),
-  /** Compiled email and page templates; defaults to the file bundled beside the handler. */
-  TEMPLATES_FILE: z.string().min(1).optional(),
+  whenNothingNew: z.enum(['skip', 'best-of-week']).default(defaultSchedulePolicy.whenNothingNew),
+  weeklyDay: z.enum(WEEKDAYS).default(defaultSchedulePolicy.weeklyDay),
+  templatesFile: z.string().min(1).optional(),
+} as const;
+
+/** The variables of the quiet-day policy, read by the functions that rank and send. */
+export const PolicyEnv = z.object({
+  [ENV.weekdayPolicy]: envFields.weekdayPolicy,
+  [ENV.whenNothingNew]: envFields.whenNothingNew,
+  [ENV.weeklyDay]: envFields.weeklyDay,
 });
-export type Env = z.infer<typeof EnvSchema>;
+
+export function policyFrom(env: z.infer<typeof PolicyEnv>): SchedulePolicy {
+  return { days: env.WEEKDAY_POLICY, whenNothingNew: env.WHEN_NOTHING_NEW, weeklyDay: env.WEEKLY_DAY };
+}
+
+/** The token key ring's location: exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE. */
+export const TokenKeysEnv = z
+  .object({
+    [ENV.tokenSecretId]: envFields.tokenSecretId,
+    [ENV.tokenKeyFile]: envFields.tokenKeyFile,
+    [ENV.tokenKeyMaxAge]: envFields.tokenKeyMaxAge,
+  })
+  .refine((env) => Boolean(env.TOKEN_SECRET_ID) !== Boolean(env.TOKEN_KEY_FILE), {
+    message: `set exactly one of ${ENV.tokenSecretId} and ${ENV.tokenKeyFile}`,
+    path: [ENV.tokenSecretId],
+  });
 
 /**
- * Parses the variables a handler needs, failing fast (at cold start) with one message that
- * names every missing or wrong variable.
+ * Parses a function's environment with its own schema, once, at cold start; a bad or missing
+ * variable fails the start with one message that names every one of them.
  */
-export function loadConfig<K extends keyof Env>(env: NodeJS.ProcessEnv, needed: readonly K[]): Pick<Env, K> {
-  const mask: Record<string, true> = Object.fromEntries(needed.map((k) => [k, true]));
-  const parsed = EnvSchema.pick(mask as Parameters<typeof EnvSchema.pick>[0]).safeParse(env);
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(`invalid environment: ${formatIssues(describeIssues(parsed.error.issues))}`);
   }
-  return parsed.data as unknown as Pick<Env, K>;
-}
-
-/** The secret's location: exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE. */
-export function tokenKeySource(
-  env: Pick<Env, 'TOKEN_SECRET_ID' | 'TOKEN_KEY_FILE'>,
-): { kind: 'secret'; secretId: string } | { kind: 'file'; file: string } {
-  if (env.TOKEN_SECRET_ID && !env.TOKEN_KEY_FILE) return { kind: 'secret', secretId: env.TOKEN_SECRET_ID };
-  if (env.TOKEN_KEY_FILE && !env.TOKEN_SECRET_ID) return { kind: 'file', file: env.TOKEN_KEY_FILE };
-  throw new ConfigError('invalid environment: set exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE');
+  return parsed.data;
 }
 
 /** True for an IANA time zone name this runtime knows (`Europe/Paris`, `UTC`). */

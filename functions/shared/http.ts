@@ -1,44 +1,51 @@
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { InvalidTokenError, NotFoundError, ValidationError } from '../core/errors.ts';
+import {
+  ConcurrentUpdateError,
+  InvalidTokenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../core/errors.ts';
 
-type Result = Exclude<APIGatewayProxyResultV2, string>;
-
-const SECURITY_HEADERS = {
+/** Headers on every response: no sniffing, no referrer (links carry tokens), no caching of tokens. */
+const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
 
-export function html(statusCode: number, body: string): Result {
-  return {
-    statusCode,
+/** Pages load nothing from anywhere: inline styles only, forms post to this site, no framing. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+
+export function htmlResponse(status: number, body: string): Response {
+  return new Response(body, {
+    status,
     headers: {
-      ...SECURITY_HEADERS,
+      ...COMMON_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'content-security-policy': PAGE_CSP,
     },
-    body,
-  };
+  });
 }
 
-export function json(statusCode: number, body: unknown): Result {
-  return {
-    statusCode,
-    headers: { ...SECURITY_HEADERS, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  };
+export function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' },
+  });
 }
 
-/** What each error becomes on the wire: 4xx carry their message, anything else is an opaque 500. */
+/** What each error becomes on the wire: 4xx carry their public message, anything else is an opaque 500. */
 export interface ErrorView {
   status: number;
   error: string;
+  /** Safe to show the caller. */
   message: string;
   issues?: readonly { path: string; message: string }[];
 }
 
-export function errorView(error: unknown): ErrorView {
+/** The one error table of the API. `routeMissing` marks the router's own "no such route". */
+export function errorView(error: unknown, routeMissing = false): ErrorView {
   if (error instanceof ValidationError) {
     return { status: 400, error: 'invalid_request', message: error.message, issues: error.issues };
   }
@@ -46,9 +53,22 @@ export function errorView(error: unknown): ErrorView {
     return { status: 400, error: 'invalid_link', message: 'This link is invalid or has expired.' };
   }
   if (error instanceof NotFoundError) return { status: 404, error: 'not_found', message: error.message };
+  if (routeMissing) return { status: 404, error: 'not_found', message: 'There is no page at this address.' };
+  if (error instanceof PayloadTooLargeError) {
+    return { status: 413, error: 'payload_too_large', message: error.message };
+  }
+  if (error instanceof ConcurrentUpdateError) {
+    return { status: 503, error: 'busy', message: 'This changed while we worked on it. Please try again.' };
+  }
   return {
     status: 500,
     error: 'internal_error',
     message: 'Something went wrong on our side. Please try again later.',
   };
+}
+
+export function titleFor(status: number): string {
+  if (status === 404) return 'Not found';
+  if (status < 500) return 'That did not work';
+  return 'Something went wrong';
 }

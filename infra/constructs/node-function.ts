@@ -1,14 +1,20 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
-import { Construct } from 'constructs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct, type IConstruct } from 'constructs';
 import { GSI1 } from '../../functions/adapters/dynamo-keys.ts';
+import { ENV, type EnvName } from '../../functions/shared/env-names.ts';
+import { acknowledgeWildcard } from './nag.ts';
 
-export interface NodeFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture'> {
+export interface NodeFunctionProps
+  extends Omit<NodejsFunctionProps, 'entry' | 'runtime' | 'architecture' | 'environment'> {
   /** Handler file name under functions/handlers, e.g. `ingest-object.ts`. */
   handlerFile: string;
   /** Compiled templates to ship beside the handler (`templates.json`). */
@@ -16,15 +22,20 @@ export interface NodeFunctionProps extends Omit<NodejsFunctionProps, 'entry' | '
 }
 
 /**
- * Every Paperboy Lambda: Node.js 22 on ARM64, ESM bundle built by the local esbuild, JSON logs
- * with bounded retention, X-Ray tracing. Callers' environment is merged, never replaced.
+ * Every Paperboy Lambda: Node.js 22 on ARM64, an ESM bundle built by the local esbuild with the
+ * tested AWS SDK inside (not the runtime's), JSON logs with bounded retention, X-Ray tracing.
+ *
+ * A function gets access and the environment variable that names the resource in one call
+ * (`useTable`, `useSendQueue`, …), so it can never have one without the other; plain settings
+ * go through `setConfig`. Variable names come from functions/shared/env-names.ts, which the
+ * functions' composition roots parse.
  */
 export class NodeFunction extends Construct {
   readonly fn: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     super(scope, id);
-    const { handlerFile, templatesFile, environment, bundling, ...rest } = props;
+    const { handlerFile, templatesFile, bundling, ...rest } = props;
     const logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH });
     this.fn = new NodejsFunction(this, 'Function', {
       entry: new URL(`../../functions/handlers/${handlerFile}`, import.meta.url).pathname,
@@ -37,7 +48,7 @@ export class NodeFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       ...rest,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -45,6 +56,8 @@ export class NodeFunction extends Construct {
         keepNames: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
+        // Ship the SDK version the tests ran against, not whatever the runtime carries.
+        bundleAwsSDK: true,
         // CommonJS dependencies inside an ESM bundle still call require().
         banner:
           "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
@@ -62,7 +75,8 @@ export class NodeFunction extends Construct {
         ...bundling,
       },
     });
-    const acknowledge = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
+    const acknowledge = (ruleId: string, reason: string) =>
+      Validations.of(this).acknowledge({ id: ruleId, reason });
     acknowledge(
       'AwsSolutions-L1',
       'DESIGN: Lambda runs Node.js 22, the newest runtime the code is tested on (developer machines run Node 20).',
@@ -77,24 +91,82 @@ export class NodeFunction extends Construct {
     );
   }
 
-  /**
-   * Lets this function use a resource ARN that contains `*` (object prefixes, say), recording
-   * why for cdk-nag. The finding id is computed the way cdk-nag renders it, so it stays exact.
-   */
-  allowWildcardResource(arn: string, reason: string, scope: Construct = this): this {
-    const rendered = flattenCfnReference(Stack.of(this).resolve(arn));
-    Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${rendered}]`, reason });
+  /** A plain setting (no access attached): a URL, a time zone, a policy. */
+  setConfig(name: EnvName, value: string): this {
+    this.fn.addEnvironment(name, value);
     return this;
   }
 
-  /** Table access without wildcards: the table and its one index, with only the named actions. */
-  grantTable(table: ITableV2, actions: readonly string[]): this {
+  /** The table and its one index, with only the named actions; sets TABLE_NAME. */
+  useTable(table: ITableV2, actions: readonly string[]): this {
     this.fn.addToRolePolicy(
       new PolicyStatement({
         actions: actions.map((a) => `dynamodb:${a}`),
         resources: [table.tableArn, `${table.tableArn}/index/${GSI1}`],
       }),
     );
+    return this.setConfig(ENV.tableName, table.tableName);
+  }
+
+  /**
+   * Object access under prefixes of the ingest bucket (per prefix, the listed actions); sets
+   * BUCKET_NAME. Object ARNs end in `*`, which cdk-nag is told about with the reason.
+   */
+  useBucketObjects(bucket: IBucket, access: Record<string, readonly ('Get' | 'Put' | 'Delete')[]>): this {
+    for (const [prefix, actions] of Object.entries(access)) {
+      const arn = bucket.arnForObjects(`${prefix}*`);
+      this.fn.addToRolePolicy(
+        new PolicyStatement({ actions: actions.map((a) => `s3:${a}Object`), resources: [arn] }),
+      );
+      acknowledgeWildcard(
+        this,
+        arn,
+        `Objects are per file: this function ${actions.join('/').toLowerCase()}s objects under ${prefix}, and only there.`,
+      );
+    }
+    return this.setConfig(ENV.bucketName, bucket.bucketName);
+  }
+
+  /** May send messages to the send queue; sets SEND_QUEUE_URL. */
+  useSendQueue(queue: IQueue): this {
+    queue.grantSendMessages(this.fn);
+    return this.setConfig(ENV.sendQueueUrl, queue.queueUrl);
+  }
+
+  /** May read the token key ring; sets TOKEN_SECRET_ID. */
+  useTokenSecret(secret: ISecret): this {
+    secret.grantRead(this.fn);
+    return this.setConfig(ENV.tokenSecretId, secret.secretArn);
+  }
+
+  /**
+   * May send email as the sender (its address or its domain identity), through the
+   * configuration set only; sets SENDER_ADDRESS and SES_CONFIGURATION_SET.
+   */
+  useSender(sender: string, configurationSet: IConfigurationSet): this {
+    const stack = this.fn.stack;
+    const domain = sender.slice(sender.lastIndexOf('@') + 1);
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: sender }),
+          stack.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSet.configurationSetName,
+          }),
+        ],
+      }),
+    );
+    this.setConfig(ENV.senderAddress, sender);
+    return this.setConfig(ENV.sesConfigurationSet, configurationSet.configurationSetName);
+  }
+
+  /** Acknowledges a wildcard resource this function (or `scope`) is granted, with why. */
+  allowWildcardResource(arn: string, reason: string, scope: IConstruct = this): this {
+    acknowledgeWildcard(scope, arn, reason);
     return this;
   }
 }

@@ -41,15 +41,13 @@ describe.skipIf(!hasChromium)('subscribe and unsubscribe pages in Chromium', () 
     expect(await page.locator('h1').textContent()).toBe('You are subscribed');
 
     // The unsubscribe link every digest carries for this subscriber.
-    const runtime = await stack.runtime.sendDeps();
     const subscriberId = mail?.body.text?.match(/token=v1\.confirm\.([^.]+)\./u)?.[1] as string;
-    await page.goto(runtime.links.unsubscribe(subscriberId));
+    await page.goto(await stack.local.operator.links.unsubscribe(subscriberId));
     expect(await page.locator('h1').textContent()).toBe('Unsubscribe from Paperboy?');
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await expect.poll(() => page.locator('h1').textContent()).toBe('You are unsubscribed');
 
-    const deps = await stack.runtime.apiDeps();
-    expect((await deps.subscribers.get(subscriberId))?.status).toBe('unsubscribed');
+    expect((await stack.local.operator.subscribers.get(subscriberId))?.status).toBe('unsubscribed');
     await page.screenshot({ path: `${stack.options.dataDir}/unsubscribed.png` });
     await context.close();
   });

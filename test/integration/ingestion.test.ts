@@ -8,7 +8,7 @@ import type { IngestFileResult } from '../../functions/core/ingest-file.ts';
 import type { Paper } from '../../functions/core/paper.ts';
 import { titleId } from '../../functions/core/text.ts';
 import { SAMPLE_FILE } from '../../functions/local/demo.ts';
-import { documentClient } from '../../functions/shared/clients.ts';
+import { documentClient } from '../../functions/shared/aws/dynamodb.ts';
 import { bootTestStack } from '../support/local-stack.ts';
 import { paper } from '../support/papers.ts';
 import { hasSharedData, readSample, sharedDataSkipReason } from '../support/shared-data.ts';

@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_FILE } from '../../functions/local/demo.ts';
 import { header, readMailbox, type StoredEmail } from '../../functions/local/mailbox.ts';
-import { documentClient } from '../../functions/shared/clients.ts';
+import { documentClient } from '../../functions/shared/aws/dynamodb.ts';
 import { bootTestStack } from '../support/local-stack.ts';
 
 let stack: Awaited<ReturnType<typeof bootTestStack>>;
@@ -109,7 +109,7 @@ describe('the pipeline on the local stack', () => {
     const [digest] = await mailTo('leaves@example.org', 'Trending');
     expect(digest).toBeDefined();
     // Its first paper is the edition's best for this reader: with no topics, the trending top.
-    const stored = await stack.runtime.editions().get('2026-11-26');
+    const stored = await stack.local.operator.editions.get('2026-11-26');
     const topTitle = stored?.entries[0]?.paper.title as string;
     expect(digest?.body.html).toContain(topTitle);
     expect(digest?.body.text).toContain(`1. ${topTitle}`);

@@ -13,7 +13,7 @@ import type {
   SubscriberRepository,
 } from '../../functions/core/ports.ts';
 import type { Subscriber } from '../../functions/core/subscriber.ts';
-import type { KeyRing } from '../../functions/core/tokens.ts';
+import type { KeyRing, TokenKeys } from '../../functions/core/tokens.ts';
 
 export class FixedClock implements Clock {
   constructor(public current: Date) {}
@@ -27,9 +27,24 @@ export class FixedClock implements Clock {
 
 export const testKeys: KeyRing = {
   currentKeyId: 'k1',
-  keys: { k1: Buffer.alloc(32, 1) },
+  keys: new Map([['k1', Buffer.alloc(32, 1)]]),
   idKey: Buffer.alloc(32, 2),
 };
+
+/** A key source that always holds `ring` (swap it to simulate a rotation); counts re-reads. */
+export class StaticTokenKeys implements TokenKeys {
+  refreshes = 0;
+  constructor(public ring: KeyRing = testKeys) {}
+  async current(): Promise<KeyRing> {
+    return this.ring;
+  }
+  async refresh(): Promise<KeyRing> {
+    this.refreshes += 1;
+    return this.ring;
+  }
+}
+
+export const testTokenKeys = new StaticTokenKeys();
 
 export class MemorySubscribers implements SubscriberRepository {
   readonly items = new Map<string, Subscriber>();

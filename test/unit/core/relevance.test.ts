@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ndcgAt, precisionAt, topK } from '../../../bench/eval/metrics.ts';
+import { evaluateRelevance } from '../../../bench/eval/relevance.ts';
 import { definedAcronyms, terms } from '../../../functions/core/relevance/analyze.ts';
-import { ndcgAt, precisionAt, topK } from '../../../functions/core/relevance/evaluate.ts';
 import { RelevanceIndex } from '../../../functions/core/relevance/index.ts';
-import { evaluateRelevance } from '../../support/relevance-eval.ts';
 import { hasSharedData, sharedDataSkipReason } from '../../support/shared-data.ts';
 
 const doc = (title: string, abstract = '', keywords: string[] = []) => ({ title, abstract, keywords });

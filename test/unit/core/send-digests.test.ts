@@ -15,6 +15,7 @@ import {
   MemorySubscribers,
   RecordingSender,
   testKeys,
+  testTokenKeys,
 } from '../../support/memory-ports.ts';
 import { paper } from '../../support/papers.ts';
 
@@ -60,7 +61,7 @@ beforeEach(async () => {
     policy: defaultSchedulePolicy,
     sender: new RecordingSender(),
     renderer,
-    links: new LinkBuilder('https://papers.example.org', testKeys),
+    links: new LinkBuilder('https://papers.example.org', testTokenKeys),
     listId: 'daily.papers.example.org',
   };
 });

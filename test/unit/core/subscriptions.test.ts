@@ -11,7 +11,13 @@ import {
   unsubscribe,
 } from '../../../functions/core/subscriptions.ts';
 import { subscriberIdFor } from '../../../functions/core/tokens.ts';
-import { FixedClock, MemorySubscribers, RecordingSender, testKeys } from '../../support/memory-ports.ts';
+import {
+  FixedClock,
+  MemorySubscribers,
+  RecordingSender,
+  testKeys,
+  testTokenKeys,
+} from '../../support/memory-ports.ts';
 
 let renderer: HtmlDigestRenderer;
 beforeAll(async () => {
@@ -30,8 +36,8 @@ beforeEach(() => {
     subscribers,
     sender,
     renderer,
-    links: new LinkBuilder('https://papers.example.org', testKeys),
-    keys: testKeys,
+    links: new LinkBuilder('https://papers.example.org', testTokenKeys),
+    keys: testTokenKeys,
     clock,
   };
 });
@@ -89,7 +95,7 @@ describe('subscribe → confirm → unsubscribe', () => {
     await subscribe(request('ana@example.org'), deps);
     await confirm(confirmToken(), deps);
     const unsubscribeToken =
-      new URL(deps.links.unsubscribe(idOf('ana@example.org'))).searchParams.get('token') ?? '';
+      new URL(await deps.links.unsubscribe(idOf('ana@example.org'))).searchParams.get('token') ?? '';
     await unsubscribe(unsubscribeToken, deps);
     await unsubscribe(unsubscribeToken, deps);
     expect(subscribers.items.get(idOf('ana@example.org'))?.status).toBe('unsubscribed');

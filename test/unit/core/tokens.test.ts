@@ -42,7 +42,7 @@ describe('tokens', () => {
     const rotated: KeyRing = {
       ...testKeys,
       currentKeyId: 'k2',
-      keys: { ...testKeys.keys, k2: Buffer.alloc(32, 9) },
+      keys: new Map([...testKeys.keys, ['k2', Buffer.alloc(32, 9)]]),
     };
     expect(verifyToken(old, 'unsubscribe', rotated, now).subscriberId).toBe('s1');
     const fresh = signToken({ purpose: 'unsubscribe', subscriberId: 's1', expiresAt: 0 }, rotated);
@@ -63,6 +63,50 @@ describe('tokens', () => {
           return error instanceof InvalidTokenError;
         }
       }),
+    );
+  });
+
+  it('treats key ids that name object members as unknown keys, never as keys', () => {
+    for (const keyId of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(() => verifyToken(`v1.confirm.AAAA.${keyId}.0.AAAA`, 'confirm', testKeys, now)).toThrow(
+        InvalidTokenError,
+      );
+    }
+  });
+
+  it('refuses every malformed or unknown part, whatever is in each field', () => {
+    const field = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'toString',
+        'k1',
+        'v1',
+        'confirm',
+        '0',
+        '-1',
+        '1e999',
+        'NaN',
+      ),
+    );
+    const valid = signToken({ purpose: 'confirm', subscriberId: 's1', expiresAt: inOneHour }, testKeys).split(
+      '.',
+    );
+    fc.assert(
+      fc.property(fc.nat({ max: 5 }), field, (at, value) => {
+        const parts = [...valid];
+        parts[at] = value;
+        const token = parts.join('.');
+        if (token === valid.join('.')) return true;
+        try {
+          verifyToken(token, 'confirm', testKeys, now);
+          return false;
+        } catch (error) {
+          return error instanceof InvalidTokenError;
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 

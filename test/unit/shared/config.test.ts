@@ -1,30 +1,51 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.ts';
-import { dayIn, loadConfig, tokenKeySource } from '../../../functions/shared/config.ts';
+import { ApiEnv } from '../../../functions/roots/api.ts';
+import { RankPapersEnv } from '../../../functions/roots/rank-papers.ts';
+import { dayIn, parseEnv } from '../../../functions/shared/config.ts';
 import { readStageConfig } from '../../../infra/config.ts';
 
-describe('handler environment', () => {
+describe('function environment', () => {
+  const api = {
+    TABLE_NAME: 'papers',
+    SENDER_ADDRESS: 'papers@example.org',
+    PUBLIC_BASE_URL: 'https://papers.example.org',
+    TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
+  };
+
   it('names every missing or wrong variable in one message', () => {
-    expect(() =>
-      loadConfig({ PUBLIC_BASE_URL: 'http://papers.example.org' }, ['TABLE_NAME', 'PUBLIC_BASE_URL']),
-    ).toThrow(/TABLE_NAME: .*; PUBLIC_BASE_URL: must be https/u);
-    expect(() => loadConfig({}, ['TABLE_NAME'])).toThrow(ConfigError);
+    expect(() => parseEnv(ApiEnv, { PUBLIC_BASE_URL: 'http://papers.example.org' })).toThrow(
+      /TABLE_NAME: .*SENDER_ADDRESS: .*PUBLIC_BASE_URL: must be https/su,
+    );
+    expect(() => parseEnv(ApiEnv, {})).toThrow(ConfigError);
   });
 
-  it('reads only what a handler asks for, with defaults', () => {
-    expect(loadConfig({ TABLE_NAME: 'papers', OTHER: 'x' }, ['TABLE_NAME', 'EDITION_TIME_ZONE'])).toEqual({
+  it('reads only what the function declares, with defaults', () => {
+    const env = parseEnv(RankPapersEnv, {
+      TABLE_NAME: 'papers',
+      SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/send',
+      OTHER: 'x',
+    });
+    expect(env).toMatchObject({
       TABLE_NAME: 'papers',
       EDITION_TIME_ZONE: 'UTC',
+      WHEN_NOTHING_NEW: 'best-of-week',
     });
-    expect(() => loadConfig({ EDITION_TIME_ZONE: 'Mars/Olympus' }, ['EDITION_TIME_ZONE'])).toThrow(
-      /IANA time zone/u,
-    );
+    expect(env).not.toHaveProperty('OTHER');
+    expect(() =>
+      parseEnv(RankPapersEnv, {
+        TABLE_NAME: 'papers',
+        SEND_QUEUE_URL: 'https://q',
+        EDITION_TIME_ZONE: 'Mars/Olympus',
+      }),
+    ).toThrow(/EDITION_TIME_ZONE: must be an IANA time zone/u);
   });
 
-  it('wants exactly one source for the token key', () => {
-    expect(tokenKeySource({ TOKEN_SECRET_ID: 'arn:x' })).toEqual({ kind: 'secret', secretId: 'arn:x' });
-    expect(() => tokenKeySource({})).toThrow(/exactly one/u);
-    expect(() => tokenKeySource({ TOKEN_SECRET_ID: 'a', TOKEN_KEY_FILE: 'b' })).toThrow(/exactly one/u);
+  it('wants exactly one source for the token keys', () => {
+    expect(parseEnv(ApiEnv, api).TOKEN_SECRET_ID).toBe(api.TOKEN_SECRET_ID);
+    const { TOKEN_SECRET_ID: _, ...none } = api;
+    expect(() => parseEnv(ApiEnv, none)).toThrow(/exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE/u);
+    expect(() => parseEnv(ApiEnv, { ...api, TOKEN_KEY_FILE: '/tmp/k.json' })).toThrow(/exactly one/u);
   });
 
   it('names the edition day in the configured time zone', () => {

@@ -1,17 +1,18 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
+import { HtmlPageRenderer } from '../../../functions/adapters/html-page-renderer.ts';
 import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
-import { PageRenderer } from '../../../functions/adapters/page-renderer.ts';
 import { LinkBuilder } from '../../../functions/core/links.ts';
 import { subscriberIdFor } from '../../../functions/core/tokens.ts';
-import { createApiHandler } from '../../../functions/handlers/api.ts';
+import { createApiHandler } from '../../../functions/triggers/api/api.ts';
+import { apiEvent } from '../../support/api-events.ts';
 import {
   FixedClock,
   MemoryEditions,
   MemorySubscribers,
   RecordingSender,
   testKeys,
+  testTokenKeys,
 } from '../../support/memory-ports.ts';
 
 let templates: Awaited<ReturnType<typeof compileTemplates>>;
@@ -32,33 +33,14 @@ beforeEach(() => {
     editions: new MemoryEditions(),
     sender,
     renderer: new HtmlDigestRenderer(templates),
-    pages: new PageRenderer(templates.pages),
-    links: new LinkBuilder(base, testKeys),
-    keys: testKeys,
+    pages: new HtmlPageRenderer(templates.pages),
+    links: new LinkBuilder(base, testTokenKeys),
+    keys: testTokenKeys,
     clock,
-    publicBaseUrl: base,
   });
 });
 
-function event(
-  method: string,
-  path: string,
-  init: { body?: string; type?: string; query?: Record<string, string>; accept?: string } = {},
-) {
-  return {
-    version: '2.0',
-    rawPath: path,
-    rawQueryString: new URLSearchParams(init.query).toString(),
-    headers: {
-      ...(init.type ? { 'content-type': init.type } : {}),
-      ...(init.accept ? { accept: init.accept } : {}),
-    },
-    ...(init.query ? { queryStringParameters: init.query } : {}),
-    requestContext: { http: { method, path } },
-    ...(init.body ? { body: init.body } : {}),
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEventV2;
-}
+const event = apiEvent;
 
 describe('api handler', () => {
   it('serves the subscribe form, which posts without JavaScript', async () => {
@@ -127,7 +109,7 @@ describe('api handler', () => {
 
   it('shows an unsubscribe button on GET and changes nothing', async () => {
     const token =
-      new URL(new LinkBuilder(base, testKeys).unsubscribe('sub1')).searchParams.get('token') ?? '';
+      new URL(await new LinkBuilder(base, testTokenKeys).unsubscribe('sub1')).searchParams.get('token') ?? '';
     const response = await handler(event('GET', '/unsubscribe', { query: { token } }));
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('<form method="post"');

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { collectPapers } from '../../functions/core/formats/open-papers.ts';
-import { type Judgments, ndcgAt, precisionAt, topK } from '../../functions/core/relevance/evaluate.ts';
-import { plainBm25, RelevanceIndex } from '../../functions/core/relevance/index.ts';
-import { readSample } from './shared-data.ts';
+import { RelevanceIndex } from '../../functions/core/relevance/index.ts';
+import { readSample } from '../../test/support/shared-data.ts';
+import { type Judgments, ndcgAt, precisionAt, topK } from './metrics.ts';
+import { plainBm25 } from './plain-bm25.ts';
 
 export interface QueryFigures {
   query: string;
@@ -13,7 +14,7 @@ export interface QueryFigures {
 /** Runs the hand-judged topic queries on the seed page with Paperboy's ranker and with plain BM25. */
 export async function evaluateRelevance(): Promise<QueryFigures[]> {
   const judgments = JSON.parse(
-    await readFile(new URL('../fixtures/relevance-judgments.json', import.meta.url), 'utf8'),
+    await readFile(new URL('../../test/fixtures/relevance-judgments.json', import.meta.url), 'utf8'),
   ) as { queries: Record<string, Judgments> };
   const { papers } = await collectPapers(await readSample('hf-papers-page.txt'), {
     observedAt: '2026-11-27T00:00:00.000Z',

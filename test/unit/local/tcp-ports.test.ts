@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { assertPortFree, PortInUseError } from '../../../functions/local/ports.ts';
+import { assertPortFree, PortInUseError } from '../../../functions/local/tcp-ports.ts';
 
 describe('assertPortFree', () => {
   it('names the taken port, its role and the flag that moves it', async () => {
@@ -19,7 +19,12 @@ describe('assertPortFree', () => {
     }
   });
 
-  it('passes for a free port', async () => {
-    await expect(assertPortFree('127.0.0.1', 0, 'API', '--api-port')).resolves.toBeUndefined();
+  it('passes for a port that was just freed', async () => {
+    // A real port, probed: port 0 would return before probing anything.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await expect(assertPortFree('127.0.0.1', port, 'API', '--api-port')).resolves.toBeUndefined();
   });
 });

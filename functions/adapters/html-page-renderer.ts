@@ -1,10 +1,12 @@
+import { ConfigError } from '../core/errors.ts';
+import type { PageRenderer } from '../core/ports.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
 import { type Slotted, slotted } from './slots.ts';
 
 const CONTENT = '<!-- paperboy:content -->';
 
 /** The public pages: subscribe form, messages, the unsubscribe confirmation button. */
-export class PageRenderer {
+export class HtmlPageRenderer implements PageRenderer {
   private readonly after: Slotted;
   private readonly head: Slotted;
   private readonly subscribeBody: Slotted;
@@ -13,7 +15,7 @@ export class PageRenderer {
 
   constructor(templates: CompiledTemplates['pages']) {
     const at = templates.layout.indexOf(CONTENT);
-    if (at < 0) throw new Error(`the page layout must contain ${CONTENT}`);
+    if (at < 0) throw new ConfigError(`the page layout must contain ${CONTENT}`);
     this.head = slotted(templates.layout.slice(0, at));
     this.after = slotted(templates.layout.slice(at + CONTENT.length));
     this.subscribeBody = slotted(templates.subscribe);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
+import { PaperboyError } from '../core/errors.ts';
 
-export class PortInUseError extends Error {
+export class PortInUseError extends PaperboyError {
   override name = 'PortInUseError';
 }
 

@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
-import { decodeS3Key, recordIngestMetrics } from '../../../functions/handlers/ingest-object.ts';
+import { decodeS3Key, recordIngestMetrics } from '../../../functions/triggers/ingest-object.ts';
 
 const result = (status: 'ingested' | 'quarantined', accepted: number, rejected: number) => ({
   key: 'incoming/x',

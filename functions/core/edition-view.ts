@@ -1,0 +1,29 @@
+import { buildDigestView, type DigestView } from './digest.ts';
+import { NotFoundError } from './errors.ts';
+import type { LinkBuilder } from './links.ts';
+import type { EditionRepository } from './ports.ts';
+
+/** How many papers the public web view of an edition shows. */
+export const WEB_VIEW_PAPERS = 30;
+
+export interface EditionViewDeps {
+  editions: EditionRepository;
+  links: LinkBuilder;
+}
+
+/**
+ * The public web view of an edition: its trending list, personal to no one.
+ * 1. Load the edition; a day without one is a 404 for the caller.
+ * 2. Take its first papers in trending order, each with the edition's own reasons.
+ * 3. Build the same view model as an email, whose footer invites to subscribe (there is no
+ *    reader to unsubscribe).
+ */
+export async function editionView(date: string, deps: EditionViewDeps): Promise<DigestView> {
+  const edition = await deps.editions.get(date);
+  if (!edition) throw new NotFoundError(`There is no edition for ${date}.`);
+  const items = edition.entries.slice(0, WEB_VIEW_PAPERS).map((entry) => ({ entry, reasons: entry.reasons }));
+  return buildDigestView(edition, items, {
+    webViewUrl: deps.links.edition(date),
+    footerLink: { text: 'Subscribe', url: deps.links.home() },
+  });
+}

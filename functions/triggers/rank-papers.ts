@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
+import { type RankEditionDeps, type RankEditionResult, rankEdition } from '../core/rank-edition.ts';
+import { dayIn } from '../shared/config.ts';
+import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
+import { createLogger } from '../shared/logger.ts';
+
+export const logger = createLogger('rank');
+
+export interface RankPapersDeps extends RankEditionDeps {
+  /** The operator's time zone: a scheduled run names the edition by its calendar day there. */
+  timeZone: string;
+}
+
+/**
+ * An EventBridge scheduled event (its `time` names the edition's day in the configured time
+ * zone), or `{ "date": "YYYY-MM-DD" }` when an operator re-runs a given day.
+ */
+const RankEventSchema = z.union([
+  z.object({ date: z.iso.date() }),
+  z.object({ time: z.iso.datetime({ offset: true }), 'detail-type': z.string().optional() }),
+]);
+
+/** The day an event asks for: its date, or the calendar day of its time in the operator's zone. */
+export function editionDayOf(event: z.infer<typeof RankEventSchema>, timeZone: string): string {
+  return 'date' in event ? event.date : dayIn(new Date(event.time), timeZone);
+}
+
+/** Schedule (or an operator) → make the day's edition once and dispatch its sending. Errors rethrow. */
+export function createRankPapersHandler(deps: RankPapersDeps): LambdaHandler<unknown, RankEditionResult> {
+  return withLambdaContext(logger, async (event) => {
+    const parsed = RankEventSchema.safeParse(event);
+    if (!parsed.success) {
+      throw new ValidationError(
+        `expected a scheduled event or {"date":"YYYY-MM-DD"}: ${formatIssues(describeIssues(parsed.error.issues))}`,
+      );
+    }
+    const result = await rankEdition({ date: editionDayOf(parsed.data, deps.timeZone) }, deps);
+    logger.info('ranked edition', { ...result });
+    return result;
+  });
+}
