@@ -1,9 +1,14 @@
 /**
  * `npm run bench`: Paperboy's speed figures, each beside a baseline measured in the same run.
- * 1. Per-recipient digest HTML: string assembly from the once-compiled template vs a full MJML render.
- * 2. Parsing each format (200k generated papers): streaming vs reading the whole file first.
- * 3. Peak memory parsing a 500 MB file.
- * 4. Ingest through S3 and the handler into the local table, vs one DynamoDB call at a time.
+ * Sections (run some with `npm run bench -- --only render,bundles`):
+ * - render: per-recipient digest HTML, string assembly from the once-compiled template vs a full MJML render;
+ * - parse: each format (200k generated papers) streaming vs reading the whole file first, and peak
+ *   memory on a 500 MB file;
+ * - limits: hostile files (deep nesting, a line without end) vs normal files of the same size;
+ * - ingest: through S3 and the handler into the local table, vs one DynamoDB call at a time;
+ * - relevance: judged topic queries, Paperboy vs plain BM25;
+ * - digests: choosing 100,000 readers' digests vs scoring from scratch;
+ * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -28,9 +33,21 @@ import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
 const results: BenchResult[] = [];
+const SECTIONS = ['render', 'parse', 'limits', 'ingest', 'relevance', 'digests', 'bundles'] as const;
+const only = (() => {
+  const at = process.argv.indexOf('--only');
+  if (at < 0) return new Set<string>(SECTIONS);
+  const chosen = (process.argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = chosen.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (chosen.length === 0 || unknown.length > 0) {
+    console.error(`--only takes a comma-separated list of: ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+  return new Set(chosen);
+})();
 
-// 1. Rendering: a 10-paper digest for one recipient.
-{
+// Rendering: a 10-paper digest for one recipient.
+if (only.has('render')) {
   const sample = await collectPapers(
     await readFile(new URL('../samples/hf-daily-papers-demo.json', import.meta.url), 'utf8'),
     {
@@ -92,69 +109,77 @@ const results: BenchResult[] = [];
   );
 }
 
-// 2. Parsing: every format, 200,000 generated papers, streaming vs the whole file in one go.
-const workDir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
-try {
-  for (const format of FORMATS) {
-    const file = join(workDir, `papers.${format}`);
-    const bytes = await writeSynthetic(file, format, 200_000);
-    const streaming = runChild(file, 'streaming', format);
-    const whole = runChild(file, 'whole', format);
-    const mb = bytes / 1024 ** 2;
+// Parsing: every format, 200,000 generated papers, streaming vs the whole file in one go.
+if (only.has('parse')) {
+  const workDir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
+  try {
+    for (const format of FORMATS) {
+      const file = join(workDir, `papers.${format}`);
+      const bytes = await writeSynthetic(file, format, 200_000);
+      const streaming = runChild(file, 'streaming', format);
+      const whole = runChild(file, 'whole', format);
+      const mb = bytes / 1024 ** 2;
+      results.push(
+        result(
+          `parse ${format} (200k papers, ${mb.toFixed(0)} MB)`,
+          mb / (streaming.ms / 1000),
+          'MB/s',
+          'read whole file, parse in one go',
+          mb / (whole.ms / 1000),
+          true,
+        ),
+        result(
+          `parse ${format}: papers per second`,
+          streaming.papers / (streaming.ms / 1000),
+          'papers/s',
+          'read whole file, parse in one go',
+          whole.papers / (whole.ms / 1000),
+          true,
+        ),
+        result(
+          `parse ${format}: peak RSS`,
+          streaming.peakRssMb,
+          'MB',
+          'read whole file, parse in one go',
+          whole.peakRssMb,
+          false,
+        ),
+      );
+      await rm(file);
+    }
+
+    // A 500 MB daily papers file: memory must stay under 300 MB.
+    const big = join(workDir, 'big.json');
+    let count = 0;
+    let bytes = 0;
+    for (count = 500_000; bytes < 500 * 1024 ** 2; count += 50_000)
+      bytes = await writeSynthetic(big, 'hf-daily', count);
+    const ingest = runChild(big, 'ingest', 'hf-daily');
+    const whole = runChild(big, 'whole', 'hf-daily');
     results.push(
       result(
-        `parse ${format} (200k papers, ${mb.toFixed(0)} MB)`,
-        mb / (streaming.ms / 1000),
-        'MB/s',
-        'read whole file, parse in one go',
-        mb / (whole.ms / 1000),
-        true,
-      ),
-      result(
-        `parse ${format}: papers per second`,
-        streaming.papers / (streaming.ms / 1000),
-        'papers/s',
-        'read whole file, parse in one go',
-        whole.papers / (whole.ms / 1000),
-        true,
-      ),
-      result(
-        `parse ${format}: peak RSS`,
-        streaming.peakRssMb,
+        `ingest use case on a ${(bytes / 1024 ** 2).toFixed(0)} MB daily papers file (${ingest.papers} papers, table writes counted): peak RSS`,
+        ingest.peakRssMb,
         'MB',
         'read whole file, parse in one go',
         whole.peakRssMb,
         false,
       ),
     );
-    await rm(file);
+    await rm(big);
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
   }
-
-  // 3. A 500 MB daily papers file: memory must stay under 300 MB.
-  const big = join(workDir, 'big.json');
-  let count = 0;
-  let bytes = 0;
-  for (count = 500_000; bytes < 500 * 1024 ** 2; count += 50_000)
-    bytes = await writeSynthetic(big, 'hf-daily', count);
-  const ingest = runChild(big, 'ingest', 'hf-daily');
-  const whole = runChild(big, 'whole', 'hf-daily');
-  results.push(
-    result(
-      `ingest use case on a ${(bytes / 1024 ** 2).toFixed(0)} MB daily papers file (${ingest.papers} papers, table writes counted): peak RSS`,
-      ingest.peakRssMb,
-      'MB',
-      'read whole file, parse in one go',
-      whole.peakRssMb,
-      false,
-    ),
-  );
-  await rm(big);
-} finally {
-  await rm(workDir, { recursive: true, force: true });
 }
 
-// 4. Ingesting into the local table through S3 and the ingest handler, vs the naive store.
-{
+// Hostile files: the parse time and peak memory of deep nesting and endless lines.
+if (only.has('limits')) {
+  const { benchLimits } = await import('./limits.ts');
+  results.push(...(await benchLimits()));
+}
+
+// Ingesting into the local table through S3 and the ingest handler, vs the naive store.
+if (only.has('ingest')) {
   const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
   const stack = await startLocalStack({
     ...defaultLocalOptions,
@@ -192,9 +217,7 @@ try {
       await client.send(new GetCommand({ TableName: table, Key: keys.paper(id) }));
       await client.send(new GetCommand({ TableName: table, Key: keys.title(`x${id}`) }));
       await client.send(new PutCommand(buildPutPaper(table, { ...paper, id }, { exists: false })));
-      await client.send(
-        new PutCommand({ TableName: table, Item: { ...keys.title(`x${id}`), paperId: id } }),
-      );
+      await client.send(new PutCommand({ TableName: table, Item: { ...keys.title(`x${id}`), paperId: id } }));
       const snapshot = snapshotItem(id, paper.signals);
       if (snapshot) await client.send(new PutCommand({ TableName: table, Item: snapshot }));
     }
@@ -215,8 +238,8 @@ try {
   }
 }
 
-// 5. Relevance: hand-judged topic queries on the seed page, Paperboy's ranker vs plain BM25.
-{
+// Relevance: hand-judged topic queries on the seed page, Paperboy's ranker vs plain BM25.
+if (only.has('relevance')) {
   const { evaluateRelevance } = await import('./eval/relevance.ts');
   const figures = await evaluateRelevance();
   const mean = (pick: (f: (typeof figures)[number]) => number) =>
@@ -246,8 +269,8 @@ try {
   }
 }
 
-// 6. Choosing digests: 100,000 readers with random topic profiles, 1,000 candidates, one core.
-{
+// Choosing digests: 100,000 readers with random topic profiles, 1,000 candidates, one core.
+if (only.has('digests')) {
   const digests = (mode: 'index' | 'scratch', readers: number) =>
     runScript<{ readers: number; ms: number; peakRssMb: number }>('digests-child.ts', [
       mode,
@@ -275,6 +298,12 @@ try {
       false,
     ),
   );
+}
+
+// Bundles: what each Lambda carries and how long it takes to load.
+if (only.has('bundles')) {
+  const { benchBundles } = await import('./bundles.ts');
+  results.push(...(await benchBundles()));
 }
 
 await report(results);

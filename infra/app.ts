@@ -44,7 +44,7 @@ export async function buildApp(app: App = new App()): Promise<PaperboyApp> {
     configurationSet: stateful.configurationSet,
     templatesFile: templatesFile.pathname,
   });
-  stateless.addDependency(stateful, 'the functions use the data stack’s bucket by name');
+  stateless.addStackDependency(stateful, 'the functions use the data stack’s bucket by name');
   Tags.of(app).add('app', 'paperboy');
   Tags.of(app).add('stage', config.stage);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDayPolicies, WEEKDAYS } from '../functions/core/schedule-policy.ts';
 import { isTimeZone } from '../functions/shared/config.ts';
 

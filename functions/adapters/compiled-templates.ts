@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
 
 /** The compiled HTML of each email template and page, with `{{slot}}` placeholders left in. */

@@ -7,7 +7,7 @@ import {
   paginateQuery,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { mergePaper, planStore, type StoredState, titleKey } from '../core/dedup.ts';
+import { hasExternalId, mergePaper, planStore, type StoredState, titleKey } from '../core/dedup.ts';
 import { PaperboyError } from '../core/errors.ts';
 import { type Paper, PaperSchema, paperDay } from '../core/paper.ts';
 import type { PaperRepository, StoreOutcome } from '../core/ports.ts';
@@ -95,27 +95,46 @@ export class DynamoPaperRepository implements PaperRepository {
     const states = await this.readStates(incoming);
     const snapshots: Record<string, unknown>[] = [];
 
+    // Records that share a title key may be one work: decide them one after another, those with
+    // an external id first, so that title-only records merge into the arXiv paper rather than
+    // racing it for the title. Otherwise the outcome would depend on timing, and storing the
+    // same file twice could change the table the second time.
+    const groups = new Map<string, Paper[]>();
+    for (const paper of incoming) {
+      const key = titleHash(paper.title);
+      groups.set(key, [...(groups.get(key) ?? []), paper]);
+    }
+    const queue = [...groups.values()].map((group) =>
+      group.sort((a, b) => Number(hasExternalId(b)) - Number(hasExternalId(a))),
+    );
+
     let next = 0;
     const worker = async () => {
-      while (next < incoming.length) {
-        const paper = incoming[next++] as Paper;
-        let state = states.get(paper.id) as LoadedState;
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            const plan = planStore(paper, state.plan);
-            await this.apply(plan, state);
-            outcome[plan.outcome] += 1;
-            const snapshot = snapshotItem(plan.receiverId, paper.signals);
-            if (snapshot) snapshots.push(snapshot);
-            break;
-          } catch (error) {
-            if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICTS) throw error;
-            state = (await this.readStates([paper])).get(paper.id) as LoadedState;
+      while (next < queue.length) {
+        const group = queue[next++] as Paper[];
+        for (const [position, paper] of group.entries()) {
+          // The first of a group uses the batch read; the next ones see what it wrote.
+          let state =
+            position === 0
+              ? (states.get(paper.id) as LoadedState)
+              : ((await this.readStates([paper])).get(paper.id) as LoadedState);
+          for (let attempt = 1; ; attempt += 1) {
+            try {
+              const plan = planStore(paper, state.plan);
+              await this.apply(plan, state);
+              outcome[plan.outcome] += 1;
+              const snapshot = snapshotItem(plan.receiverId, paper.signals);
+              if (snapshot) snapshots.push(snapshot);
+              break;
+            } catch (error) {
+              if (!(error instanceof ConflictError) || attempt >= MAX_CONFLICTS) throw error;
+              state = (await this.readStates([paper])).get(paper.id) as LoadedState;
+            }
           }
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, incoming.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
     await batchPut(this.client, this.tableName, snapshots);
     return outcome;
   }

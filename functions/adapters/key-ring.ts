@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
 import type { KeyRing } from '../core/tokens.ts';
 

@@ -8,15 +8,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, PaperboyError, UnreadableFileError, ValidationError } from '../core/errors.ts';
+import { PaperboyError } from '../core/errors.ts';
 import { FORMATS, type Format } from '../core/formats/records.ts';
 import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
 import { DEFAULT_DATA_DIR, findRunningStack } from '../local/stack-info.ts';
 import type { Connection } from './connect.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { ProgressBar } from './progress.ts';
 
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
 /** A failure the CLI reports itself, with the exit code it stands for. */
 class CliError extends PaperboyError {
@@ -318,21 +318,6 @@ function printEdition(found: Edition): void {
   });
 }
 
-/**
- * The documented exit codes for errors the commands did not classify themselves: input the
- * operator can fix (a bad value, a file that is not papers, a wrong setting) is 2; anything
- * else is a failed operation, 1.
- */
-export function exitCodeFor(error: unknown): number {
-  if (
-    error instanceof ValidationError ||
-    error instanceof ConfigError ||
-    error instanceof UnreadableFileError
-  )
-    return EXIT.badInput;
-  return EXIT.failed;
-}
-
 // Piped into `head` or a closed pager: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(EXIT.ok);
@@ -345,11 +330,10 @@ try {
   if (error instanceof CliError) {
     if (error.message) console.error(`paperboy: ${error.message}`);
     process.exitCode = error.exitCode;
-  } else if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
-    // commander: --help and --version exit 0, usage errors exit 2 (its message is already printed).
-    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   } else {
-    console.error(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
+    // commander prints its own usage message; anything else is printed here.
+    const fromCommander = error instanceof Error && 'exitCode' in error;
+    if (!fromCommander) console.error(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = exitCodeFor(error);
   }
 }

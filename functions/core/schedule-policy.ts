@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a weekday's edition does: send the day's papers, nothing, or the best of the past week. */
 export const DayPolicySchema = z.enum(['send', 'skip', 'best-of-week']);

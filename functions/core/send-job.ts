@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One unit of sending work: an edition for a page of subscribers. The send function validates

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One message as the SES emulator keeps it (`GET /store`). */
 const StoredEmailSchema = z.object({

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { HtmlPageRenderer } from '../adapters/html-page-renderer.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { systemClock } from '../shared/system-clock.ts';

@@ -1,5 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
 import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
 import { S3FileStore } from '../adapters/s3-file-store.ts';

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CompiledTemplates, readCompiledTemplates } from '../adapters/compiled-templates.ts';
 import { DynamoEditionRepository } from '../adapters/dynamo-edition-repository.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DynamoEditionRepository } from '../adapters/dynamo-edition-repository.ts';
 import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { DynamoDeliveryLedger } from '../adapters/dynamo-delivery-ledger.ts';
 import { DynamoSentPapers } from '../adapters/dynamo-sent-papers.ts';
 import { createSelectorCache } from '../core/selection.ts';

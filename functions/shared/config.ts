@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
 import {
   type DayPolicy,

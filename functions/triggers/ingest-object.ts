@@ -1,6 +1,6 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import {
   INGEST_PREFIX,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import { type RankEditionDeps, type RankEditionResult, rankEdition } from '../core/rank-edition.ts';
 import { dayIn } from '../shared/config.ts';

@@ -60,6 +60,11 @@ describe('npx paperboy', { timeout: 60_000 }, () => {
     const missing = await paperboy('ingest', join(stack.options.dataDir, 'absent.json'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no such file');
+    // An error no command classified itself still maps to the documented code.
+    const notPapers = await paperboy('rank', '--papers', bad);
+    expect(notPapers.code).toBe(2);
+    expect(notPapers.stderr).toContain('paperboy: ');
+    expect(notPapers.stderr).not.toMatch(/\n\s+at /u);
   });
 
   it('runs an edition and shows it', async () => {

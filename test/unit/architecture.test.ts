@@ -69,7 +69,9 @@ describe('dependency rules (STYLE.md)', () => {
     const allowedPackages = new Set(['zod', 'entities', 'saxes', 'stemmer', 'node:crypto']);
     for (const file of files('functions/core')) {
       for (const to of importsOf(file)) {
-        expect(to.startsWith('functions/core/') || allowedPackages.has(to), `${file} imports ${to}`).toBe(true);
+        expect(to.startsWith('functions/core/') || allowedPackages.has(to), `${file} imports ${to}`).toBe(
+          true,
+        );
       }
       expect(source(file), `${file} reads process.env`).not.toMatch(/process\.env/u);
       expect(source(file), `${file} reads the clock`).not.toMatch(/new Date\(\)|Date\.now\(\)/u);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues, PayloadTooLargeError, ValidationError } from '../../core/errors.ts';
 
 /** Bodies larger than this are refused before they are read whole. */

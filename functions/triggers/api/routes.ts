@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { editionView } from '../../core/edition-view.ts';
 import type { LinkBuilder } from '../../core/links.ts';
 import type { DigestRenderer, EditionRepository, PageRenderer } from '../../core/ports.ts';

@@ -108,12 +108,30 @@ describe('sendDigests', () => {
   });
 
   it('follows the quiet-day policy when nothing is new: skip, or the best of the week', async () => {
-    await deps.sent.record('a', ['1', '2', '3']);
-    const skip = await sendDigests(
-      { ...job, subscriberIds: ['a'] },
-      { ...deps, policy: { ...defaultSchedulePolicy, whenNothingNew: 'skip' } },
-    );
+    // A day whose fresh papers the reader already has; one older paper of the week remains.
+    await deps.editions.create({
+      date: '2026-11-27',
+      createdAt: now.toISOString(),
+      mode: 'daily',
+      freshSince: '2026-11-26T00:00:00.000Z',
+      entries: rankTrending([paper('1', 1), paper('2', 2), paper('old', 100, { upvotes: 9 })], now),
+    });
+    await deps.sent.record('a', ['1', '2']);
+    const day = { editionDate: '2026-11-27', subscriberIds: ['a'] };
+    const skip = await sendDigests(day, {
+      ...deps,
+      policy: { ...defaultSchedulePolicy, whenNothingNew: 'skip' },
+    });
     expect(skip).toMatchObject({ sent: 0, nothingNew: 1 });
+    expect(deps.sender.sent).toHaveLength(0);
+
+    const best = await sendDigests(day, {
+      ...deps,
+      policy: { ...defaultSchedulePolicy, whenNothingNew: 'best-of-week' },
+    });
+    expect(best).toMatchObject({ sent: 1, nothingNew: 0 });
+    expect(deps.sender.sent[0]?.text).toContain('Paper old');
+    expect(deps.sender.sent[0]?.text).not.toContain('Paper 1');
   });
 
   it('sends weekly readers only on their day', async () => {

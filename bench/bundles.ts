@@ -1,0 +1,123 @@
+/**
+ * Each function's bundle, as `cdk synth` builds it (esbuild, ESM, minified, the AWS SDK inside),
+ * and its cold import time in a fresh Node process, beside the same function at the commit
+ * before the composition roots (one shared Runtime object wired every adapter into every
+ * bundle), bundled the same way in the same run.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
+import { type BenchResult, result } from './harness.ts';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+/** The last commit with the shared Runtime (functions/handlers/wiring.ts). */
+export const BEFORE_COMMIT = '145507f';
+const HANDLERS = ['ingest-object', 'rank-papers', 'send-digest', 'api'] as const;
+
+/** What the functions' roots read; stand-ins, since nothing is called at import. */
+const ENVIRONMENT = {
+  TABLE_NAME: 'paperboy-bench',
+  BUCKET_NAME: 'paperboy-bench-ingest',
+  SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send',
+  SENDER_ADDRESS: 'papers@example.org',
+  SES_CONFIGURATION_SET: 'paperboy',
+  PUBLIC_BASE_URL: 'https://papers.example.org',
+  TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token',
+  EDITION_TIME_ZONE: 'UTC',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+/** The NodejsFunction bundling options of infra/constructs/node-function.ts. */
+async function bundle(entry: string, outdir: string): Promise<number> {
+  await mkdir(outdir, { recursive: true });
+  const outfile = join(outdir, 'index.mjs');
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    keepNames: true,
+    mainFields: ['module', 'main'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'silent',
+  });
+  return (await stat(outfile)).size;
+}
+
+/** Milliseconds to import the bundle in a fresh process: the fastest of five. */
+function coldImportMs(dir: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(performance.now() - t);`;
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i += 1) {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...ENVIRONMENT },
+    });
+    if (child.status !== 0) throw new Error(`importing ${dir} failed: ${child.stderr}`);
+    best = Math.min(best, Number(child.stdout.trim()));
+  }
+  return best;
+}
+
+export async function benchBundles(): Promise<BenchResult[]> {
+  const work = await mkdtemp(join(ROOT, '.build', 'bench-bundles-'));
+  const results: BenchResult[] = [];
+  try {
+    const before = join(work, 'before');
+    await mkdir(before, { recursive: true });
+    try {
+      const archive = execFileSync('git', ['archive', BEFORE_COMMIT, 'functions', 'templates'], {
+        cwd: ROOT,
+      });
+      execFileSync('tar', ['-x', '-C', before], { input: archive });
+    } catch (error) {
+      console.log(
+        `  bundles: commit ${BEFORE_COMMIT} is not in this clone (${(error as Error).message}); no baseline`,
+      );
+      return [];
+    }
+    const templates = JSON.stringify(await compileTemplates());
+    for (const name of HANDLERS) {
+      const now = join(work, 'after', name);
+      const then = join(work, 'before-out', name);
+      const size = await bundle(join(ROOT, 'functions/handlers', `${name}.ts`), now);
+      const sizeBefore = await bundle(join(before, 'functions/handlers', `${name}.ts`), then);
+      // The mail functions read their templates beside the bundle, as in Lambda.
+      await writeFile(join(now, 'templates.json'), templates);
+      await writeFile(join(then, 'templates.json'), templates);
+      results.push(
+        result(
+          `${name} bundle (minified, SDK inside)`,
+          size / 1024,
+          'KB',
+          `the same function at ${BEFORE_COMMIT}`,
+          sizeBefore / 1024,
+          false,
+        ),
+        result(
+          `${name} cold import`,
+          coldImportMs(now),
+          'ms',
+          `the same function at ${BEFORE_COMMIT}`,
+          coldImportMs(then),
+          false,
+        ),
+      );
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return results;
+}
