@@ -8,7 +8,11 @@ export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
  * wrong value, a file that is not papers, a wrong setting) is 2; anything else failed, 1.
  */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof ValidationError || error instanceof ConfigError || error instanceof UnreadableFileError)
+  if (
+    error instanceof ValidationError ||
+    error instanceof ConfigError ||
+    error instanceof UnreadableFileError
+  )
     return EXIT.badInput;
   if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
     // commander: --help and --version exit 0, usage errors 2.

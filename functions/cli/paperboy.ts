@@ -12,11 +12,15 @@ import { PaperboyError } from '../core/errors.ts';
 import { FORMATS, type Format } from '../core/formats/records.ts';
 import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
-import { DEFAULT_DATA_DIR, findRunningStack } from '../local/stack-info.ts';
+import { DEFAULT_DATA_DIR, findRunningStack, readStackInfo } from '../local/stack-info.ts';
 import type { Connection } from './connect.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { ProgressBar } from './progress.ts';
+import { forTerminal, jsonForTerminal } from './terminal.ts';
 
+/** Every line the CLI prints goes through here: text from files never reaches the terminal raw. */
+const out = (line: string) => console.log(forTerminal(line));
+const err = (line: string) => console.error(forTerminal(line));
 
 /** A failure the CLI reports itself, with the exit code it stands for. */
 class CliError extends PaperboyError {
@@ -40,7 +44,7 @@ const dataDirOption = () =>
   new Option('--data-dir <dir>', 'local data folder of the stack to use').default(DEFAULT_DATA_DIR);
 const jsonOption = () => new Option('--json', 'print the result as JSON');
 const progress = (json: boolean) => (line: string) => {
-  if (!json) console.error(line);
+  if (!json) err(line);
 };
 
 const program = new Command('paperboy')
@@ -55,13 +59,21 @@ program
   .addOption(dataDirOption())
   .addOption(jsonOption())
   .action(async (options: { dataDir: string; json?: boolean }) => {
-    const info = await findRunningStack(options.dataDir);
-    if (options.json) console.log(JSON.stringify(info ? { running: true, ...info } : { running: false }));
-    else if (info) {
-      console.log(`running (pid ${info.pid})`);
-      for (const [name, url] of Object.entries(info.urls)) console.log(`${name}: ${url}`);
-    } else console.log(`no stack is running for ${options.dataDir}; start one with npm start`);
-    if (!info) throw new CliError('', EXIT.failed);
+    const running = await findRunningStack(options.dataDir);
+    const holder = running ?? (await readStackInfo(options.dataDir));
+    if (options.json)
+      out(jsonForTerminal(running ? { running: true, ...running } : { running: false, holder }));
+    else if (running) {
+      out(
+        `running (pid ${running.pid}, ${running.state === 'running' ? 'serving' : 'running its start-up demo'})`,
+      );
+      for (const [name, url] of Object.entries(running.urls)) out(`${name}: ${url}`);
+    } else if (holder)
+      out(
+        `${options.dataDir} is held by \`${holder.command}\` (pid ${holder.pid}), which is ${holder.state}`,
+      );
+    else out(`no stack is running for ${options.dataDir}; start one with npm start`);
+    if (!running) throw new CliError('', EXIT.failed);
   });
 
 program
@@ -78,9 +90,9 @@ program
     const summary = await parseFile(file, {
       ...(options.format ? { format: options.format } : {}),
       out: process.stdout,
-      log: (line) => console.error(line),
+      log: (line) => err(line),
     });
-    console.error(
+    err(
       `${file}: ${summary.format}, ${summary.accepted} accepted, ${summary.rejected} rejected, ${summary.duplicates} duplicates`,
     );
     if (summary.error) throw new CliError(`${file} could not be read: ${summary.error}`, EXIT.badInput);
@@ -92,7 +104,12 @@ program
   .argument('<files...>', 'paper files in any supported format, optionally gzip-compressed')
   .addOption(dataDirOption())
   .addOption(jsonOption())
-  .option('--timeout <seconds>', 'how long to wait for each file to be ingested', Number, 60)
+  .option(
+    '--timeout <seconds>',
+    'how long to wait for each file to be ingested',
+    (v) => positiveInt(v, 86_400),
+    60,
+  )
   .action(async (files: string[], options: { dataDir: string; json?: boolean; timeout: number }) => {
     const sizes = new Map<string, number>();
     for (const file of files) {
@@ -105,18 +122,29 @@ program
       for (const file of files) {
         const key = `${INGEST_PREFIX}cli/${new Date().toISOString().slice(0, 10)}/${basename(file)}`;
         const since = new Date(Date.now() - 1000).toISOString();
-        await uploadFile(
-          connection,
-          file,
-          key,
-          options.json ? undefined : new ProgressBar(basename(file), sizes.get(file) ?? 0),
+        // The timeout covers the whole file: upload, ingestion in this process or the stack's, report.
+        const deadline = Date.now() + options.timeout * 1000;
+        const late = () =>
+          new CliError(
+            `${key}: not ingested within ${options.timeout} s (--timeout); it may still finish: see npx paperboy edition show, or the stack's log`,
+            EXIT.failed,
+          );
+        await beforeDeadline(
+          uploadFile(
+            connection,
+            file,
+            key,
+            options.json ? undefined : new ProgressBar(basename(file), sizes.get(file) ?? 0),
+          ),
+          deadline,
+          late,
         );
-        await connection.settle();
-        const record = await waitForIngest(connection, key, since, options.timeout);
+        await beforeDeadline(connection.settle(), deadline, late);
+        const record = await waitForIngest(connection, key, since, deadline, late);
         records.push(record);
-        if (!options.json) console.log(describeIngest(file, record));
+        if (!options.json) out(describeIngest(file, record));
       }
-      if (options.json) console.log(JSON.stringify(records));
+      if (options.json) out(jsonForTerminal(records));
       if (records.some((r) => r.status === 'quarantined')) throw new CliError('', EXIT.badInput);
     });
   });
@@ -156,7 +184,7 @@ program
           const found = await connection.local.operator.editions.get(options.edition as string);
           if (!found) throw new CliError(`there is no edition for ${options.edition}`, EXIT.failed);
           if (options.json)
-            for (const entry of found.entries.slice(0, options.limit)) console.log(JSON.stringify(entry));
+            for (const entry of found.entries.slice(0, options.limit)) out(jsonForTerminal(entry));
           else printEdition({ ...found, entries: found.entries.slice(0, options.limit) });
         });
         return;
@@ -170,16 +198,16 @@ program
       const { rankFiles } = await import('./rank.ts');
       const { lines, papers } = await rankFiles(options.papers, options);
       if (options.json) {
-        for (const line of lines) console.log(JSON.stringify(line));
+        for (const line of lines) out(jsonForTerminal(line));
         return;
       }
-      console.log(
+      out(
         `${lines.length} of ${papers} papers${options.topics.length ? ` for ${options.topics.join(', ')}` : ', trending'}`,
       );
       for (const line of lines) {
         const { trending, relevance } = line.parts;
-        console.log(`${String(line.rank).padStart(3)}. ${line.score.toFixed(3)}  ${line.title}`);
-        console.log(
+        out(`${String(line.rank).padStart(3)}. ${line.score.toFixed(3)}  ${line.title}`);
+        out(
           `       ${line.id} · trending ${trending.toFixed(2)} · relevance ${relevance.toFixed(2)} · ${line.reasons.join(' · ')}`,
         );
       }
@@ -200,14 +228,14 @@ edition
       const result = await connection.local.handlers.rank({ date });
       await connection.settle();
       const failed = connection.local.invoker.deadLetters;
-      if (options.json) console.log(JSON.stringify({ ...result, failedJobs: failed.length }));
+      if (options.json) out(jsonForTerminal({ ...result, failedJobs: failed.length }));
       else {
-        console.log(
+        out(
           `edition ${result.date}: ${result.entries} papers from ${result.candidates} candidates` +
             `${result.created ? '' : ' (already made; kept as it was)'}`,
         );
-        console.log(`dispatched to ${result.subscribers} active subscriber(s) in ${result.jobs} job(s)`);
-        console.log(`mailbox: ${connection.urls.mailbox}`);
+        out(`dispatched to ${result.subscribers} active subscriber(s) in ${result.jobs} job(s)`);
+        out(`mailbox: ${connection.urls.mailbox}`);
       }
       if (failed.length > 0) {
         throw new CliError(
@@ -232,7 +260,7 @@ edition
           `there is no edition for ${date}; make it with: paperboy edition run --date ${date}`,
           EXIT.failed,
         );
-      if (options.json) console.log(JSON.stringify(found));
+      if (options.json) out(jsonForTerminal(found));
       else printEdition(found);
     });
   });
@@ -250,7 +278,8 @@ async function withConnection(
 ): Promise<void> {
   // Loaded on use: the stack pulls in the SDK and the MJML compiler, which --help does not need.
   const { connect } = await import('./connect.ts');
-  const connection = await connect(options.dataDir, progress(Boolean(options.json)));
+  const command = `paperboy ${process.argv.slice(2).join(' ')}`.slice(0, 120);
+  const connection = await connect(options.dataDir, progress(Boolean(options.json)), command);
   try {
     await work(connection);
   } finally {
@@ -286,18 +315,33 @@ async function uploadFile(
   bar?.done();
 }
 
-async function waitForIngest(connection: Connection, key: string, since: string, timeoutSeconds: number) {
-  const deadline = Date.now() + timeoutSeconds * 1000;
+async function waitForIngest(
+  connection: Connection,
+  key: string,
+  since: string,
+  deadline: number,
+  late: () => CliError,
+): Promise<IngestRecord> {
   const log = connection.local.operator.ingestLog;
   while (Date.now() < deadline) {
     const [record] = await log.since(key, since);
     if (record) return record;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new CliError(
-    `${key}: not ingested within ${timeoutSeconds} s; is the stack's ingest handler failing?`,
-    EXIT.failed,
-  );
+  throw late();
+}
+
+/** The work's result, or the `late` error once the deadline passes (the work is left to finish or fail). */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function describeIngest(file: string, record: IngestRecord): string {
@@ -311,10 +355,10 @@ function describeIngest(file: string, record: IngestRecord): string {
 }
 
 function printEdition(found: Edition): void {
-  console.log(`edition ${found.date} (made ${found.createdAt}), ${found.entries.length} papers`);
+  out(`edition ${found.date} (made ${found.createdAt}), ${found.entries.length} papers`);
   found.entries.forEach((entry, i) => {
-    console.log(`${String(i + 1).padStart(3)}. ${entry.score.toFixed(3)}  ${entry.paper.title}`);
-    console.log(`       ${entry.paper.id} · ${entry.reasons.join(' · ')}`);
+    out(`${String(i + 1).padStart(3)}. ${entry.score.toFixed(3)}  ${entry.paper.title}`);
+    out(`       ${entry.paper.id} · ${entry.reasons.join(' · ')}`);
   });
 }
 
@@ -328,12 +372,12 @@ try {
   await program.parseAsync();
 } catch (error) {
   if (error instanceof CliError) {
-    if (error.message) console.error(`paperboy: ${error.message}`);
+    if (error.message) err(`paperboy: ${error.message}`);
     process.exitCode = error.exitCode;
   } else {
     // commander prints its own usage message; anything else is printed here.
     const fromCommander = error instanceof Error && 'exitCode' in error;
-    if (!fromCommander) console.error(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
+    if (!fromCommander) err(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = exitCodeFor(error);
   }
 }

@@ -5,6 +5,7 @@ import { UnreadableFileError } from '../core/errors.ts';
 import { openPapers } from '../core/formats/open-papers.ts';
 import type { Format } from '../core/formats/records.ts';
 import { SeenIds } from '../core/seen-ids.ts';
+import { jsonForTerminal } from './terminal.ts';
 
 export interface ParseSummary {
   file: string;
@@ -44,7 +45,7 @@ export async function parseFile(
       if ('paper' in record) {
         summary.accepted += 1;
         if (seen.check(record.paper.id)) summary.duplicates += 1;
-        if (!options.out.write(`${JSON.stringify(record.paper)}\n`)) await once(options.out, 'drain');
+        if (!options.out.write(`${jsonForTerminal(record.paper)}\n`)) await once(options.out, 'drain');
       } else {
         summary.rejected += 1;
         if (summary.rejected <= maxRejectLines) {

@@ -59,11 +59,11 @@ export interface RankEditionResult {
  * 3. Otherwise rank every paper of the week ending that day by trending score (velocity from
  *    signal snapshots), and store the top candidates with the day's mode: `daily` (readers get
  *    what is new since `freshSince`) or `week` (the best of the week).
- * 4. Page through active subscribers and enqueue one send job per page. Re-sending is harmless:
- *    the delivery ledger sends each subscriber an edition once.
+ * 4. Unless asked not to, page through active subscribers and enqueue one send job per page.
+ *    Re-sending is harmless: the delivery ledger sends each subscriber an edition once.
  */
 export async function rankEdition(
-  input: { date: string },
+  input: { date: string /** false: make (or keep) the edition and send nothing. */; dispatch?: boolean },
   deps: RankEditionDeps,
 ): Promise<RankEditionResult> {
   const { config } = deps;
@@ -121,7 +121,7 @@ export async function rankEdition(
 
   let subscribers = 0;
   let jobs = 0;
-  if (edition.entries.length > 0) {
+  if (edition.entries.length > 0 && input.dispatch !== false) {
     let cursor: string | undefined;
     do {
       const page = await deps.subscribers.listActive(cursor, config.jobSize);

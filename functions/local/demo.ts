@@ -21,8 +21,8 @@ export interface DemoRun {
 
 /**
  * The start-up run, through the real paths: upload the sample file (S3 event → ingest handler),
- * subscribe and confirm a demo reader over HTTP, rank the sample's newest day, send, and read the
- * digest back from the SES emulator.
+ * subscribe and confirm a demo reader over HTTP, rank the sample's newest day, send it to the
+ * demo reader through the send queue, and read the digest back from the SES emulator.
  */
 export async function runDemo(stack: LocalStack): Promise<DemoRun> {
   const since = Math.floor(Date.now() / 1000);
@@ -61,7 +61,12 @@ export async function runDemo(stack: LocalStack): Promise<DemoRun> {
 
   const sample = await collectPapers(body.toString('utf8'), { observedAt: new Date().toISOString() });
   const date = sample.papers.map(paperDay).sort().at(-1) ?? new Date().toISOString().slice(0, 10);
-  const edition = await stack.handlers.rank({ date });
+  // Make the sample day's edition, and send it to the demo reader alone: other subscribers of a
+  // kept data folder get the editions the schedule makes, never the sample day's.
+  const edition = await stack.handlers.rank({ date, dispatch: false });
+  const readerId = await stack.local.operator.subscriberId(DEMO_SUBSCRIBER);
+  if (edition.entries > 0)
+    await stack.local.queue.enqueue([{ editionDate: date, subscriberIds: [readerId] }]);
   await stack.idle();
   failOnDeadLetters(stack);
 

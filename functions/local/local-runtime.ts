@@ -7,6 +7,9 @@ import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';
 import { compileTemplates } from '../adapters/mjml-compiler.ts';
 import type { LinkBuilder } from '../core/links.ts';
+import type { WorkQueue } from '../core/ports.ts';
+import { normalizeEmail } from '../core/subscriber.ts';
+import { subscriberIdFor } from '../core/tokens.ts';
 import { ApiEnv, apiDeps } from '../roots/api.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../roots/ingest-object.ts';
 import { RankPapersEnv, rankPapersDeps } from '../roots/rank-papers.ts';
@@ -47,6 +50,8 @@ const TIMEOUT_MS = { ingest: 5 * 60_000, rank: 5 * 60_000, send: 60_000, api: 10
 
 export interface LocalRuntime {
   invoker: AsyncInvoker;
+  /** The in-process send queue (SQS on AWS), feeding the send handler. */
+  queue: WorkQueue;
   s3: S3Client;
   /** Each function's handler, built by its own composition root from the local environment. */
   handlers: {
@@ -61,6 +66,8 @@ export interface LocalRuntime {
     ingestLog: DynamoIngestLog;
     subscribers: DynamoSubscriberRepository;
     links: LinkBuilder;
+    /** The subscriber id of an address, as the api function derives it. */
+    subscriberId(email: string): Promise<string>;
   };
 }
 
@@ -104,6 +111,7 @@ export async function createLocalRuntime(
   const db = documentClient();
   return {
     invoker,
+    queue,
     s3: s3Client(),
     handlers: {
       ingest: (event) => ingest(event, localLambdaContext('ingest', TIMEOUT_MS.ingest)),
@@ -116,6 +124,7 @@ export async function createLocalRuntime(
       ingestLog: new DynamoIngestLog(db, settings.tableName),
       subscribers: new DynamoSubscriberRepository(db, settings.tableName, systemClock),
       links: apiWiring.links,
+      subscriberId: async (email) => subscriberIdFor(normalizeEmail(email), await apiWiring.keys.current()),
     },
   };
 }

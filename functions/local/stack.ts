@@ -131,9 +131,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
     });
 
-    const scheduler = new DailyScheduler({ at: options.sendAt, timeZone: options.timeZone }, (event) => {
-      invoker.invoke('schedule', event, () => handlers.rank(event));
-    });
+    const scheduler = new DailyScheduler(
+      { at: options.sendAt, timeZone: options.timeZone, statePath: join(options.dataDir, 'scheduler.json') },
+      (event) => invoker.invoke('schedule', event, () => handlers.rank(event)),
+      log,
+    );
     servers.push({ name: 'scheduler', close: async () => scheduler.stop() });
 
     return {

@@ -6,9 +6,16 @@ import './log-level.ts';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { isTimeZone } from '../shared/config.ts';
 import { runDemo } from './demo.ts';
 import { defaultLocalOptions, type LocalStack, startLocalStack } from './stack.ts';
-import { removeStackInfo, writeStackInfo } from './stack-info.ts';
+import {
+  claimDataDir,
+  DataDirBusyError,
+  type DataDirClaim,
+  readStackInfo,
+  waitForDataDir,
+} from './stack-info.ts';
 
 const port = (value: string) => {
   const n = Number(value);
@@ -48,7 +55,29 @@ async function main(): Promise<void> {
     timeZone: string;
   }>();
   if (!/^([01]\d|2[0-3]):[0-5]\d$/u.test(flags.sendAt)) fail('--send-at must be a time such as 06:00');
-  if (flags.fresh) await rm(flags.dataDir, { recursive: true, force: true });
+  if (!isTimeZone(flags.timeZone)) fail('--time-zone must be an IANA time zone such as Europe/Paris');
+
+  // One process per data folder: a CLI command holding it is waited for; another stack is refused.
+  let claim: DataDirClaim;
+  try {
+    const holder = await readStackInfo(flags.dataDir);
+    if (holder?.role === 'npm-start') throw new DataDirBusyError(holder);
+    if (holder) await waitForDataDir(flags.dataDir, 120_000, (line) => console.error(`paperboy: ${line}`));
+    // --fresh empties the folder only once nobody else uses it.
+    if (flags.fresh) await rm(flags.dataDir, { recursive: true, force: true });
+    const { tableName, bucket, sender } = defaults;
+    claim = await claimDataDir({
+      role: 'npm-start',
+      command: 'npm start',
+      dataDir: flags.dataDir,
+      tableName,
+      bucket,
+      sender,
+      timeZone: flags.timeZone,
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
 
   let stack: LocalStack;
   try {
@@ -61,15 +90,20 @@ async function main(): Promise<void> {
       log: (line) => console.error(line),
     });
   } catch (error) {
+    await claim.release();
     return fail((error as Error).message);
   }
+  // From here the CLI can use this stack, even while the demo runs.
+  await claim.update({ urls: stack.urls });
 
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await removeStackInfo(flags.dataDir);
+    stack.scheduler.stop();
+    await stack.idle().catch(() => {});
     await stack.stop();
+    await claim.release();
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
@@ -91,7 +125,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `emails sent: ${run.digestsSent} digest(s), ${run.confirmationsSent} confirmation(s)` +
-        (run.digestsSent === 0 ? ' (this edition already reached everyone; --fresh starts over)' : ''),
+        (run.digestsSent === 0 ? ' (the demo reader already has this edition; --fresh starts over)' : ''),
     );
     console.log(`mailbox: ${stack.urls.mailbox}`);
     console.log(`subscribe: ${stack.urls.api}`);
@@ -102,18 +136,12 @@ async function main(): Promise<void> {
   }
 
   if (flags.once) return shutdown(0);
-  const { tableName, bucket, sender, timeZone } = stack.options;
-  await writeStackInfo({
-    pid: process.pid,
-    urls: stack.urls,
-    dataDir: flags.dataDir,
-    tableName,
-    bucket,
-    sender,
-    timeZone,
-  });
-  stack.scheduler.start(true);
-  console.log(`serving; the next edition runs daily at ${flags.sendAt} ${flags.timeZone}. Ctrl-C stops.`);
+  await claim.update({ state: 'running' });
+  const { caughtUp } = await stack.scheduler.start();
+  console.log(
+    `serving; the edition runs daily at ${flags.sendAt} ${flags.timeZone}` +
+      `${caughtUp ? " (today's, missed while the stack was down, is running now)" : ''}. Ctrl-C stops.`,
+  );
 }
 
 function fail(message: string): never {

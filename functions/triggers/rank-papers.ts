@@ -14,10 +14,11 @@ export interface RankPapersDeps extends RankEditionDeps {
 
 /**
  * An EventBridge scheduled event (its `time` names the edition's day in the configured time
- * zone), or `{ "date": "YYYY-MM-DD" }` when an operator re-runs a given day.
+ * zone), or `{ "date": "YYYY-MM-DD" }` when an operator re-runs a given day (with
+ * `"dispatch": false` to make the edition without sending it).
  */
 const RankEventSchema = z.union([
-  z.object({ date: z.iso.date() }),
+  z.object({ date: z.iso.date(), dispatch: z.boolean().optional() }),
   z.object({ time: z.iso.datetime({ offset: true }), 'detail-type': z.string().optional() }),
 ]);
 
@@ -35,7 +36,11 @@ export function createRankPapersHandler(deps: RankPapersDeps): LambdaHandler<unk
         `expected a scheduled event or {"date":"YYYY-MM-DD"}: ${formatIssues(describeIssues(parsed.error.issues))}`,
       );
     }
-    const result = await rankEdition({ date: editionDayOf(parsed.data, deps.timeZone) }, deps);
+    const dispatch = 'dispatch' in parsed.data ? parsed.data.dispatch : undefined;
+    const result = await rankEdition(
+      { date: editionDayOf(parsed.data, deps.timeZone), ...(dispatch === false ? { dispatch } : {}) },
+      deps,
+    );
     logger.info('ranked edition', { ...result });
     return result;
   });

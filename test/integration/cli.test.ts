@@ -28,7 +28,18 @@ async function paperboy(...args: string[]): Promise<{ code: number; stdout: stri
 beforeAll(async () => {
   stack = await bootTestStack();
   const { tableName, bucket, sender, timeZone, dataDir } = stack.options;
-  await writeStackInfo({ pid: process.pid, urls: stack.urls, dataDir, tableName, bucket, sender, timeZone });
+  await writeStackInfo({
+    pid: process.pid,
+    role: 'npm-start',
+    state: 'running',
+    command: 'npm start (test)',
+    urls: stack.urls,
+    dataDir,
+    tableName,
+    bucket,
+    sender,
+    timeZone,
+  });
 });
 afterAll(async () => {
   await stack?.cleanup();
@@ -100,6 +111,28 @@ describe('npx paperboy', { timeout: 60_000 }, () => {
     const wrong = await paperboy('parse', SAMPLE_FILE.pathname, '--format', 'pdf');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("argument 'pdf' is invalid");
+  });
+
+  it('never prints the control characters of a hostile title to the terminal', async () => {
+    const hostile = join(stack.options.dataDir, 'hostile.jsonl');
+    const title = 'Speech \u001b]0;pwned\u0007models \u001b[8mhidden\u001b[0m \u009b31m\u202eevil';
+    await writeFile(
+      hostile,
+      `${JSON.stringify({ id: '2611.99991', title, abstract: 'Speech recognition in noisy rooms.', publishedAt: '2026-11-26T00:00:00Z' })}\n`,
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the assertion is about control characters
+    const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u;
+    for (const args of [[], ['--json']]) {
+      const ranked = await paperboy('rank', '--papers', hostile, '--topics', 'speech', ...args);
+      expect(ranked.code).toBe(0);
+      expect(ranked.stdout).toContain('Speech');
+      expect(ranked.stdout).not.toMatch(raw);
+    }
+    const ingested = await paperboy('ingest', hostile);
+    expect(ingested.code).toBe(0);
+    expect((await paperboy('edition', 'run', '--date', '2026-11-26')).code).toBe(0);
+    const shown = await paperboy('edition', 'show', '2026-11-26');
+    expect(shown.stdout).not.toMatch(raw);
   });
 
   it('ranks files for a profile without a store, and shows a stored edition', async () => {

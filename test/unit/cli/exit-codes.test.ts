@@ -14,7 +14,9 @@ describe('CLI exit codes', () => {
     expect(exitCodeFor(new ValidationError('topics: at most 20'))).toBe(EXIT.badInput);
     expect(exitCodeFor(new ConfigError('invalid environment'))).toBe(EXIT.badInput);
     expect(exitCodeFor(new UnreadableFileError('not a papers file'))).toBe(EXIT.badInput);
-    expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', 'unknown option'))).toBe(EXIT.badInput);
+    expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', 'unknown option'))).toBe(
+      EXIT.badInput,
+    );
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toBe(EXIT.ok);
     expect(exitCodeFor(new PaperboyError('DynamoDB is down'))).toBe(EXIT.failed);
     expect(exitCodeFor(new InvalidTokenError('bad signature'))).toBe(EXIT.failed);
