@@ -29,11 +29,15 @@ if (mode === 'ingest') {
     { key: 'incoming/bench.json', etag: 'bench' },
     {
       files: {
-        open: async () => ({
-          text: decodeText(createReadStream(file, { highWaterMark: 256 * 1024 })),
-          lastModified: new Date(),
-          size: (await stat(file)).size,
-        }),
+        open: async () => {
+          const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+          return {
+            text: decodeText(stream),
+            lastModified: new Date(),
+            size: (await stat(file)).size,
+            close: () => stream.destroy(),
+          };
+        },
         writeJson: async () => {},
         move: async () => {},
       },

@@ -34,6 +34,8 @@ export const keys = {
   }),
   sentPrefix: 'SENT#',
   ingest: (key: string, at: string, etag: string) => ({ PK: `FILE#${key}`, SK: `INGEST#${at}#${etag}` }),
+  /** A rate-limit counter: a keyed hash of what is limited (an IP, an address) and its window. */
+  rateLimit: (key: string, windowStart: number) => ({ PK: `RATE#${key}`, SK: `WINDOW#${windowStart}` }),
 } as const;
 
 export const ACTIVE_SUBSCRIBERS = 'SUBS#active';

@@ -15,12 +15,14 @@ export function slotted(template: string): Slotted {
     last = match.index + match[0].length;
   }
   literals.push(template.slice(last));
+  // Literals copied flat once, so that every email is built from flat pieces.
+  const flat = literals.map((literal) => Buffer.from(literal).toString());
   return (values) => {
-    let out = literals[0] as string;
+    let out = flat[0] as string;
     for (let i = 0; i < names.length; i += 1) {
       const value = values[names[i] as string];
       if (value === undefined) throw new ConfigError(`template slot {{${names[i]}}} has no value`);
-      out += escapeHtml(value) + literals[i + 1];
+      out += escapeHtml(value) + flat[i + 1];
     }
     return out;
   };
@@ -34,6 +36,9 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
+const SPECIAL = /[&<>"']/u;
+
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/gu, (c) => ESCAPES[c] as string);
+  // Most values hold nothing to escape: test before replacing.
+  return SPECIAL.test(value) ? value.replace(/[&<>"']/gu, (c) => ESCAPES[c] as string) : value;
 }

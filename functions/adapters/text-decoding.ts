@@ -2,19 +2,27 @@ import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { UnreadableFileError } from '../core/errors.ts';
+import {
+  defaultIngestLimits,
+  describeLimit,
+  type IngestLimits,
+  LimitExceededError,
+} from '../core/formats/limits.ts';
 
 const GZIP_MAGIC = [0x1f, 0x8b];
-/** Past this many decompressed bytes a gzip file is refused (a decompression bomb). */
-export const MAX_DECOMPRESSED_BYTES = 4 * 1024 ** 3;
+/** Past this many decompressed bytes a gzip file is refused: `defaultIngestLimits.maxDecompressedBytes`. */
+export const MAX_DECOMPRESSED_BYTES = defaultIngestLimits.maxDecompressedBytes;
 
 /**
  * Turns a file's bytes into text as they stream: gunzips when the content starts with the
  * gzip magic bytes (whatever the file's name), and decodes strict UTF-8. A truncated or corrupt
- * gzip, bytes that are not UTF-8 and a decompression bomb become UnreadableFileError.
+ * gzip and bytes that are not UTF-8 become UnreadableFileError; a gzip that expands past
+ * `maxDecompressedBytes` (the ingest limits object may be passed whole) becomes
+ * LimitExceededError as soon as the decompressed bytes pass it.
  */
 export async function* decodeText(
   bytes: AsyncIterable<Uint8Array>,
-  options: { maxDecompressedBytes?: number } = {},
+  options: Partial<Pick<IngestLimits, 'maxDecompressedBytes'>> = {},
 ): AsyncGenerator<string> {
   const iterator = bytes[Symbol.asyncIterator]();
   const first = await iterator.next();
@@ -59,8 +67,10 @@ async function* gunzip(compressed: AsyncIterable<Uint8Array>, maxBytes: number):
     for await (const chunk of inflate) {
       total += (chunk as Buffer).length;
       if (total > maxBytes) {
-        throw new UnreadableFileError(
-          `the gzip file expands past ${maxBytes} bytes; refused as a decompression bomb`,
+        throw new LimitExceededError(
+          'maxDecompressedBytes',
+          maxBytes,
+          `the gzip file expands past ${maxBytes.toLocaleString('en-US')} bytes; refused as a decompression bomb (${describeLimit('maxDecompressedBytes', maxBytes)})`,
         );
       }
       yield chunk as Buffer;

@@ -1,5 +1,6 @@
 import type { Edition } from './edition.ts';
 import type { RankedPaper } from './ranking.ts';
+import { singleLine } from './text.ts';
 
 /** Everything a digest email shows, as plain values; the renderer escapes them. */
 export interface DigestView {
@@ -54,18 +55,23 @@ export function buildDigestView(
   };
 }
 
-/** The plain-text part: the same content as the HTML, readable in any client. */
+/**
+ * The plain-text part: the same content as the HTML, readable in any client. Every value is
+ * put on one line, so nothing from a paper or a reader's profile can add a line of its own
+ * (a forged "Unsubscribe:" line, say).
+ */
 export function renderDigestText(view: DigestView): string {
-  const lines = [`Paperboy: ${view.subject}`, ''];
+  const one = singleLine;
+  const lines = [`Paperboy: ${one(view.subject)}`, ''];
   view.papers.forEach((paper, i) => {
-    lines.push(`${i + 1}. ${paper.title}`);
-    if (paper.authors) lines.push(`   ${paper.authors}`);
-    lines.push(`   Why: ${paper.reasons.join(' · ')}`);
-    if (paper.url) lines.push(`   ${paper.url}`);
+    lines.push(`${i + 1}. ${one(paper.title)}`);
+    if (paper.authors) lines.push(`   ${one(paper.authors)}`);
+    lines.push(`   Why: ${one(paper.reasons.join(' · '))}`);
+    if (paper.url) lines.push(`   ${one(paper.url)}`);
     lines.push('');
   });
-  lines.push(`View in a browser: ${view.webViewUrl}`);
-  lines.push(`${view.footerLink.text}: ${view.footerLink.url}`);
+  lines.push(`View in a browser: ${one(view.webViewUrl)}`);
+  lines.push(`${one(view.footerLink.text)}: ${one(view.footerLink.url)}`);
   return `${lines.join('\n')}\n`;
 }
 

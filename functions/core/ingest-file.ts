@@ -1,10 +1,26 @@
 import { UnreadableFileError } from './errors.ts';
+import {
+  describeLimit,
+  type IngestLimitName,
+  type IngestLimits,
+  ingestLimits,
+  LimitExceededError,
+} from './formats/limits.ts';
 import { openPapers } from './formats/open-papers.ts';
 import type { Format } from './formats/records.ts';
 import type { Paper } from './paper.ts';
 import type { RejectedRecord } from './parse-result.ts';
-import type { Clock, FileStore, IngestLog, IngestRecord, PaperRepository, StoreOutcome } from './ports.ts';
+import type {
+  Clock,
+  FileStore,
+  IngestLog,
+  IngestRecord,
+  OpenedFile,
+  PaperRepository,
+  StoreOutcome,
+} from './ports.ts';
 import { SeenIds } from './seen-ids.ts';
+import { stripControl } from './text.ts';
 
 /** Uploaded paper files go under this prefix; the bucket notification fires only there. */
 export const INGEST_PREFIX = 'incoming/';
@@ -24,6 +40,17 @@ export const MAX_REPORTED_REJECTS = 10_000;
 export interface IngestFileInput {
   key: string;
   etag: string;
+  /**
+   * The object's size in bytes, from the S3 event (`s3.object.size`). A file over `maxFileBytes`
+   * is quarantined before a byte of it is read. Without it, the size the file store reports is used.
+   */
+  size?: number;
+  /**
+   * Milliseconds left before the function is stopped (Lambda's `context.getRemainingTimeInMillis`).
+   * When fewer than `deadlineMarginMs` are left, what was parsed is stored and the file is
+   * quarantined as too large to ingest in one run. Without it, there is no deadline.
+   */
+  remainingTimeMs?: () => number;
 }
 
 export interface IngestFileDeps {
@@ -31,6 +58,8 @@ export interface IngestFileDeps {
   papers: PaperRepository;
   ingestLog: IngestLog;
   clock: Clock;
+  /** Limits to ingest with; those left out are `defaultIngestLimits`. */
+  limits?: Partial<IngestLimits>;
 }
 
 export type IngestFileResult = Omit<IngestRecord, 'etag' | 'at'> & { reportKey?: string };
@@ -46,12 +75,33 @@ const emptyOutcome = (): StoreOutcome => ({ new: 0, updated: 0, unchanged: 0, me
  * 3. Store valid papers in batches (merged, de-duplicated, idempotent); keep every rejected
  *    record's index, field and reason.
  * 4. Write the rejects report beside the file. If the file turns out unreadable (not any format,
- *    truncated, binary, entity expansion, bad encoding) it moves to quarantine with an error
- *    report that says how many records before the failure were stored (each is a valid paper).
+ *    truncated, binary, entity expansion, bad encoding, past a file-level limit) it moves to
+ *    quarantine with an error report that says how many records before the failure were stored
+ *    (each is a valid paper) and, for a limit, which one.
  * 5. Record the outcome in the ingest log.
+ *
+ * Bounds (`deps.limits`): a file larger than `maxFileBytes` is quarantined before it is read; one
+ * that cannot be finished while more than `deadlineMarginMs` of the function's time is left
+ * (`input.remainingTimeMs`) has what was parsed stored, then is quarantined with a reason that
+ * says to split it. Parsing limits: see IngestLimits.
  */
 export async function ingestFile(input: IngestFileInput, deps: IngestFileDeps): Promise<IngestFileResult> {
+  const limits = ingestLimits(deps.limits);
   const file = await deps.files.open(input.key);
+  try {
+    return await ingestOpened(input, file, limits, deps);
+  } finally {
+    // A file refused unread, or left part-read by a failure, must not hold its connection.
+    file?.close();
+  }
+}
+
+async function ingestOpened(
+  input: IngestFileInput,
+  file: OpenedFile | undefined,
+  limits: IngestLimits,
+  deps: IngestFileDeps,
+): Promise<IngestFileResult> {
   const stored = emptyOutcome();
   const tally = { accepted: 0, rejectedRecords: 0, duplicates: 0 };
   if (!file) {
@@ -65,6 +115,16 @@ export async function ingestFile(input: IngestFileInput, deps: IngestFileDeps): 
       stored,
     };
   }
+  // Opening does not read the body: a file too large to read is refused here.
+  const size = input.size ?? file.size;
+  if (size > limits.maxFileBytes) {
+    const error = new LimitExceededError(
+      'maxFileBytes',
+      limits.maxFileBytes,
+      `the file is ${size.toLocaleString('en-US')} bytes, more than ingestion reads (${describeLimit('maxFileBytes', limits.maxFileBytes)}); split it into smaller files`,
+    );
+    return quarantine(input, error.message, { format: 'unknown', stored, tally, limit: error }, deps);
+  }
   const rejects: RejectedRecord[] = [];
   let format: Format | 'unknown' = 'unknown';
   let batch: Paper[] = [];
@@ -75,15 +135,31 @@ export async function ingestFile(input: IngestFileInput, deps: IngestFileDeps): 
     batch = [];
   };
 
+  const deadline = input.remainingTimeMs;
+  const checkTime = () => {
+    if (deadline && deadline() < limits.deadlineMarginMs) {
+      throw new LimitExceededError(
+        'deadlineMarginMs',
+        limits.deadlineMarginMs,
+        `fewer than ${limits.deadlineMarginMs.toLocaleString('en-US')} ms of the function's time left (${describeLimit('deadlineMarginMs', limits.deadlineMarginMs)})`,
+      );
+    }
+  };
+
   try {
-    const opened = await openPapers(file.text, { observedAt: file.lastModified.toISOString() });
+    const text = deadline ? beforeDeadline(file.text, checkTime) : file.text;
+    const opened = await openPapers(text, { observedAt: file.lastModified.toISOString(), limits });
     format = opened.format;
     for await (const record of opened.records) {
       if ('paper' in record) {
         tally.accepted += 1;
         if (seen.check(record.paper.id)) tally.duplicates += 1;
         batch.push(record.paper);
-        if (batch.length >= STORE_BATCH) await flush();
+        if (batch.length >= STORE_BATCH) {
+          await flush();
+          // Storing is where the time goes; reading a chunk is checked in beforeDeadline.
+          checkTime();
+        }
       } else {
         tally.rejectedRecords += 1;
         for (const reject of record.rejects) {
@@ -94,9 +170,17 @@ export async function ingestFile(input: IngestFileInput, deps: IngestFileDeps): 
     await flush();
   } catch (error) {
     if (!(error instanceof UnreadableFileError)) throw error;
+    // Every record yielded before the failure is a valid paper: store them. Ingestion is
+    // idempotent, so storing them again when the repaired or split file comes is harmless.
     await flush();
-    const reason = format === 'unknown' ? error.message : `read as ${format}: ${error.message}`;
-    return quarantine(input, reason, { format, stored, tally }, deps);
+    const limit = error instanceof LimitExceededError ? error : undefined;
+    const records = tally.accepted + tally.rejectedRecords;
+    const message =
+      limit?.limit === 'deadlineMarginMs'
+        ? `not finished within the function's time limit after ${records.toLocaleString('en-US')} records (stopped when less than ${limit.value.toLocaleString('en-US')} ms were left, ${describeLimit('deadlineMarginMs', limit.value)}; the papers read so far are stored); split the file into smaller ones`
+        : stripControl(error.message);
+    const reason = format === 'unknown' ? message : `read as ${format}: ${message}`;
+    return quarantine(input, reason, { format, stored, tally, ...(limit ? { limit } : {}) }, deps);
   }
 
   let reportKey: string | undefined;
@@ -137,6 +221,8 @@ async function quarantine(
     format: Format | 'unknown';
     stored: StoreOutcome;
     tally: { accepted: number; rejectedRecords: number; duplicates: number };
+    /** The limit the file passed, if that is why it is quarantined. */
+    limit?: { limit: IngestLimitName; value: number };
   },
   deps: IngestFileDeps,
 ): Promise<IngestFileResult> {
@@ -148,6 +234,7 @@ async function quarantine(
     format: progress.format,
     recordsBeforeTheFailure: progress.tally.accepted + progress.tally.rejectedRecords,
     papersStoredBeforeTheFailure: progress.tally.accepted,
+    ...(progress.limit ? { limit: { name: progress.limit.limit, value: progress.limit.value } } : {}),
   });
   await deps.files.move(input.key, reportKeys.quarantine(input.key));
   const result: IngestFileResult = {
@@ -167,6 +254,15 @@ async function quarantine(
     at: deps.clock.now().toISOString(),
   });
   return result;
+}
+
+/** The file's text, checked against the deadline before each chunk is read. */
+async function* beforeDeadline(text: AsyncIterable<string>, checkTime: () => void): AsyncGenerator<string> {
+  checkTime();
+  for await (const chunk of text) {
+    yield chunk;
+    checkTime();
+  }
 }
 
 function addOutcome(total: StoreOutcome, more: StoreOutcome): void {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import { stripControl } from './text.ts';
 
 /** Engagement counts as a source reported them at one moment. */
 export const SignalsSchema = z.object({
@@ -10,7 +11,12 @@ export const SignalsSchema = z.object({
 });
 export type Signals = z.infer<typeof SignalsSchema>;
 
-const https = z.url({ protocol: /^https$/u, message: 'must be an https URL' });
+/**
+ * Every string of a paper comes from outside: control and bidi characters are removed before any
+ * other check, whichever parser built it, so that none reaches the table, a digest or a terminal.
+ */
+const text = () => z.string().overwrite(stripControl);
+const https = z.url({ protocol: /^https$/u, message: 'must be an https URL' }).overwrite(stripControl);
 
 export const SOURCES = ['arxiv-api', 'arxiv-rss', 'hf-daily', 'jsonl', 'page-dump'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -18,11 +24,11 @@ export type Source = (typeof SOURCES)[number];
 /** Paperboy's own paper shape: what every parser produces and what the table stores. */
 export const PaperSchema = z.object({
   /** arXiv id without version (`2401.01234`, `hep-th/9901001`) or a title-derived `t-…` id. */
-  id: z.string().min(1).max(64),
+  id: text().min(1).max(64),
   version: z.number().int().positive().optional(),
-  title: z.string().min(1, 'title is empty').max(1000),
-  abstract: z.string().max(20_000),
-  authors: z.array(z.string().min(1)).max(5000),
+  title: text().min(1, 'title is empty').max(1000),
+  abstract: text().max(20_000),
+  authors: z.array(text().min(1)).max(5000),
   publishedAt: z.iso.datetime({ offset: true }),
   source: z.enum(SOURCES),
   links: z.object({
@@ -33,19 +39,19 @@ export const PaperSchema = z.object({
     thumbnail: https.optional(),
     doi: https.optional(),
   }),
-  keywords: z.array(z.string()).default([]),
-  categories: z.array(z.string()).default([]),
-  primaryCategory: z.string().optional(),
-  aiSummary: z.string().optional(),
-  organization: z.string().optional(),
-  journalRef: z.string().optional(),
-  comment: z.string().optional(),
+  keywords: z.array(text()).default([]),
+  categories: z.array(text()).default([]),
+  primaryCategory: text().optional(),
+  aiSummary: text().optional(),
+  organization: text().optional(),
+  journalRef: text().optional(),
+  comment: text().optional(),
   /** arXiv listing announcement: `new`, `cross`, `replace`, `replace-cross`. */
   announceType: z.enum(['new', 'cross', 'replace', 'replace-cross']).optional(),
   /** Position in a curated listing (the page dump's order), 0 first. */
   sourceRank: z.number().int().nonnegative().optional(),
   /** Set on a near-duplicate (a journal copy of a conference paper, say): the paper it stands for. */
-  canonicalId: z.string().optional(),
+  canonicalId: text().optional(),
   signals: SignalsSchema,
 });
 export type Paper = z.infer<typeof PaperSchema>;

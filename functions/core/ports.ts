@@ -40,6 +40,15 @@ export interface PaperRepository {
   signalHistory(ids: readonly string[], since: string): Promise<Map<string, SignalPoint[]>>;
 }
 
+/** An uploaded file, open for reading. */
+export interface OpenedFile {
+  text: AsyncIterable<string>;
+  lastModified: Date;
+  size: number;
+  /** Lets go of the file (its connection) whether or not its text was read to the end. */
+  close(): void;
+}
+
 /** Read access to uploaded files and write access to the reports beside them. */
 export interface FileStore {
   /**
@@ -48,7 +57,7 @@ export interface FileStore {
    * its size in bytes; undefined when the object no longer exists (an event delivered after
    * the file was moved to quarantine).
    */
-  open(key: string): Promise<{ text: AsyncIterable<string>; lastModified: Date; size: number } | undefined>;
+  open(key: string): Promise<OpenedFile | undefined>;
   writeJson(key: string, value: unknown): Promise<void>;
   /** Moves a file that cannot be read at all out of the way, keeping its bytes. */
   move(fromKey: string, toKey: string): Promise<void>;
@@ -129,6 +138,14 @@ export interface EmailSender {
 
 export interface WorkQueue {
   enqueue(jobs: readonly SendJob[]): Promise<void>;
+}
+
+export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/** Counts requests per key in fixed windows, shared by every instance of a function. */
+export interface RateLimiter {
+  /** Counts one request for `key`; refused once the window holds more than `limit`. */
+  hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitVerdict>;
 }
 
 /** The public pages around the emails. Every value is escaped by the renderer. */

@@ -1,8 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigError, InvalidTokenError } from './errors.ts';
 
-export type TokenPurpose = 'confirm' | 'unsubscribe';
-const PURPOSES: ReadonlySet<string> = new Set<TokenPurpose>(['confirm', 'unsubscribe']);
+/**
+ * What a token lets its holder do. Each is verified against its own purpose: a token for one
+ * never works for another. `confirm` activates one sign-up; `preferences` opens the reader's
+ * preference centre (and their data export and erasure); `unsubscribe` stops all mail.
+ */
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences';
+const PURPOSES: ReadonlySet<string> = new Set<TokenPurpose>(['confirm', 'unsubscribe', 'preferences']);
 
 /** Signing keys by id, and which one signs new tokens. Old keys keep verifying after rotation. */
 export interface KeyRing {
@@ -25,24 +30,36 @@ export interface TokenKeys {
 export interface TokenClaims {
   purpose: TokenPurpose;
   subscriberId: string;
+  /**
+   * What the token is bound to beyond the subscriber: the sign-up it was sent for. A new
+   * sign-up (or an erasure) makes every token bound to the old one useless.
+   */
+  binding?: string;
   /** Unix seconds; 0 means the token never expires (unsubscribe links). */
   expiresAt: number;
 }
-
-const VERSION = 'v1';
 const FIELD = /^[A-Za-z0-9_-]{1,128}$/u;
 const MAX_TOKEN_CHARS = 512;
 
 /**
- * `v1.<purpose>.<subscriberId>.<keyId>.<expiresAt>.<mac>`, where mac is HMAC-SHA256 over
- * everything before it, base64url. No email address is ever in a token.
+ * `v1.<purpose>.<subscriberId>.<keyId>.<expiresAt>.<mac>`, or with a binding
+ * `v2.<purpose>.<subscriberId>.<binding>.<keyId>.<expiresAt>.<mac>`, where mac is HMAC-SHA256
+ * over everything before it, base64url. No email address is ever in a token. (Unsubscribe links
+ * stay v1: every one ever sent must keep working.)
  */
 export function signToken(claims: TokenClaims, keys: KeyRing): string {
   if (!FIELD.test(claims.subscriberId)) throw new ConfigError('subscriber id has unsafe characters');
+  if (claims.binding !== undefined && !FIELD.test(claims.binding)) {
+    throw new ConfigError('token binding has unsafe characters');
+  }
   const key = keys.keys.get(keys.currentKeyId);
   // A ring without its current key is a deployment fault (a 500), not a bad link.
   if (!key) throw new ConfigError(`signing key ${keys.currentKeyId} is missing from the key ring`);
-  const body = [VERSION, claims.purpose, claims.subscriberId, keys.currentKeyId, claims.expiresAt].join('.');
+  const fields =
+    claims.binding === undefined
+      ? ['v1', claims.purpose, claims.subscriberId, keys.currentKeyId, claims.expiresAt]
+      : ['v2', claims.purpose, claims.subscriberId, claims.binding, keys.currentKeyId, claims.expiresAt];
+  const body = fields.join('.');
   return `${body}.${mac(key, body)}`;
 }
 
@@ -50,6 +67,7 @@ export function signToken(claims: TokenClaims, keys: KeyRing): string {
 interface TokenParts {
   purpose: string;
   subscriberId: string;
+  binding?: string;
   keyId: string;
   expires: string;
   signature: string;
@@ -59,17 +77,34 @@ interface TokenParts {
 function splitToken(token: string): TokenParts {
   if (token.length > MAX_TOKEN_CHARS) throw new InvalidTokenError('malformed token');
   const parts = token.split('.');
-  if (parts.length !== 6 || parts.some((p) => !FIELD.test(p))) throw new InvalidTokenError('malformed token');
-  const [version, purpose, subscriberId, keyId, expires, signature] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  if (version !== VERSION) throw new InvalidTokenError('unknown token version');
-  return { purpose, subscriberId, keyId, expires, signature, body: parts.slice(0, 5).join('.') };
+  if (parts.some((p) => !FIELD.test(p))) throw new InvalidTokenError('malformed token');
+  const body = parts.slice(0, -1).join('.');
+  if (parts[0] === 'v1' && parts.length === 6) {
+    const [, purpose, subscriberId, keyId, expires, signature] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    return { purpose, subscriberId, keyId, expires, signature, body };
+  }
+  if (parts[0] === 'v2' && parts.length === 7) {
+    const [, purpose, subscriberId, binding, keyId, expires, signature] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    return { purpose, subscriberId, binding, keyId, expires, signature, body };
+  }
+  throw new InvalidTokenError(
+    parts[0] === 'v1' || parts[0] === 'v2' ? 'malformed token' : 'unknown token version',
+  );
 }
 
 /** Verifies signature, purpose and expiry in constant time; throws InvalidTokenError otherwise. */
@@ -91,7 +126,12 @@ function verifyParts(parts: TokenParts, purpose: TokenPurpose, keys: KeyRing, no
   const expiresAt = Number(parts.expires);
   if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) throw new InvalidTokenError('malformed expiry');
   if (expiresAt !== 0 && expiresAt * 1000 < now.getTime()) throw new InvalidTokenError('token has expired');
-  return { purpose, subscriberId: parts.subscriberId, expiresAt };
+  return {
+    purpose,
+    subscriberId: parts.subscriberId,
+    ...(parts.binding === undefined ? {} : { binding: parts.binding }),
+    expiresAt,
+  };
 }
 
 /**

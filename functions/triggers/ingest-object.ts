@@ -54,7 +54,7 @@ export function decodeS3Key(key: string): string {
 export function createIngestObjectHandler(
   deps: IngestObjectDeps,
 ): LambdaHandler<unknown, IngestFileResult[]> {
-  return withLambdaContext(logger, async (event) => {
+  return withLambdaContext(logger, async (event, context) => {
     const parsed = S3EventSchema.safeParse(event);
     if (!parsed.success) {
       throw new ValidationError(`not an S3 event: ${formatIssues(describeIssues(parsed.error.issues))}`);
@@ -66,7 +66,17 @@ export function createIngestObjectHandler(
         logger.info('ignored object', { key, eventName: record.eventName });
         continue;
       }
-      const result = await ingestFile({ key, etag: record.s3.object.eTag ?? '' }, deps);
+      const { eTag, size } = record.s3.object;
+      const result = await ingestFile(
+        {
+          key,
+          etag: eTag ?? '',
+          ...(size === undefined ? {} : { size }),
+          // Stop and quarantine what cannot be finished before Lambda stops the function.
+          ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+        },
+        deps,
+      );
       if (result.status === 'quarantined') logger.warn('quarantined file', { ...result });
       else logger.info('ingested file', { ...result });
       recordIngestMetrics(deps.metrics, result);

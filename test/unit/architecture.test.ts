@@ -15,7 +15,7 @@ function files(dir: string): string[] {
  * `export … from`, a bare `import 'x'`, a dynamic `import('x')` and an inline type
  * `import('x').Name`. Comments are removed first, so an example in a comment is not an import.
  */
-export function imports(source: string): string[] {
+function imports(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//gu, '').replace(/(^|[^:])\/\/.*$/gmu, '$1');
   const found = [
     ...code.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gmu),
@@ -127,6 +127,14 @@ describe('dependency rules (STYLE.md)', () => {
       if (file === 'functions/adapters/dynamo-keys.ts') continue;
       expect(source(file), `${file} builds a key inline`).not.toMatch(
         /['`](PAPER|SUB|DAY|EDITION|DELIVERY|FILE|SUBS|TITLE|SIGNAL|SENT|PART|INGEST)#/u,
+      );
+    }
+  });
+
+  it('imports zod as a namespace, which bundlers can tree-shake (the named export drags in every locale)', () => {
+    for (const file of all) {
+      expect(source(file), `${file} imports { z }`).not.toMatch(
+        /import\s+(type\s+)?\{\s*z\s*\}\s+from\s+'zod'/u,
       );
     }
   });

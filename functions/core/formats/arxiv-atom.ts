@@ -1,7 +1,8 @@
 import { UnreadableFileError } from '../errors.ts';
 import { compact } from '../paper.ts';
 import { cleanText, httpsUrl, parseArxivId, titleId } from '../text.ts';
-import { type ParsedRecord, toRecord } from './records.ts';
+import { defaultIngestLimits, type IngestLimits } from './limits.ts';
+import { type ParsedRecord, refusedRecord, toRecord } from './records.ts';
 import { child, children, NS, streamXmlRecords, type XmlElement } from './xml.ts';
 
 const ENTRY_PATH = [
@@ -17,13 +18,25 @@ const ENTRY_PATH = [
 export async function* parseArxivAtom(
   text: AsyncIterable<string>,
   observedAt: string,
+  limits: IngestLimits = defaultIngestLimits,
 ): AsyncGenerator<ParsedRecord> {
   let index = 0;
-  const entries = streamXmlRecords(text, ENTRY_PATH, (root) => {
-    if (root.uri !== NS.atom || root.local !== 'feed')
-      throw new UnreadableFileError('expected an Atom <feed>');
-  });
-  for await (const entry of entries) {
+  const entries = streamXmlRecords(
+    text,
+    ENTRY_PATH,
+    (root) => {
+      if (root.uri !== NS.atom || root.local !== 'feed')
+        throw new UnreadableFileError('expected an Atom <feed>');
+    },
+    limits,
+  );
+  for await (const record of entries) {
+    if ('refused' in record) {
+      yield refusedRecord(index, record.refused);
+      index += 1;
+      continue;
+    }
+    const entry = record.element;
     const idText = child(entry, NS.atom, 'id')?.text.trim() ?? '';
     const title = cleanText(child(entry, NS.atom, 'title')?.text ?? '');
     if (title === 'Error' && /\/api\/errors/u.test(idText)) {
@@ -54,17 +67,18 @@ function toPaper(entry: XmlElement, idText: string, title: string, observedAt: s
     links: compact({
       abstract: arxiv ? `https://arxiv.org/abs/${arxiv.id}` : undefined,
       pdf: arxiv ? `https://arxiv.org/pdf/${arxiv.id}` : httpsUrl(pdf),
-      doi: httpsUrl(doiLink) ?? (doi ? `https://doi.org/${doi}` : undefined),
+      doi: httpsUrl(doiLink) ?? (doi ? httpsUrl(`https://doi.org/${doi}`) : undefined),
     }),
     keywords: [],
     categories: [
       ...new Set(
         children(entry, NS.atom, 'category')
-          .map((c) => c.attributes.term ?? '')
+          .map((c) => cleanText(c.attributes.term ?? ''))
           .filter(Boolean),
       ),
     ],
-    primaryCategory: child(entry, NS.arxiv, 'primary_category')?.attributes.term,
+    primaryCategory:
+      cleanText(child(entry, NS.arxiv, 'primary_category')?.attributes.term ?? '') || undefined,
     journalRef: optionalText(child(entry, NS.arxiv, 'journal_ref')),
     comment: optionalText(child(entry, NS.arxiv, 'comment')),
     signals: { observedAt },

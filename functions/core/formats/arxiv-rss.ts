@@ -2,7 +2,8 @@ import { UnreadableFileError } from '../errors.ts';
 import { compact } from '../paper.ts';
 import { cleanText, parseArxivId, titleId } from '../text.ts';
 import { isoOrRaw, optionalText } from './arxiv-atom.ts';
-import { type ParsedRecord, toRecord } from './records.ts';
+import { defaultIngestLimits, type IngestLimits } from './limits.ts';
+import { type ParsedRecord, refusedRecord, toRecord } from './records.ts';
 import { child, children, NS, streamXmlRecords, type XmlElement } from './xml.ts';
 
 const ITEM_PATH = [
@@ -19,14 +20,22 @@ const ANNOUNCE_TYPES = new Set(['new', 'cross', 'replace', 'replace-cross']);
 export async function* parseArxivRss(
   text: AsyncIterable<string>,
   observedAt: string,
+  limits: IngestLimits = defaultIngestLimits,
 ): AsyncGenerator<ParsedRecord> {
   let index = 0;
-  const items = streamXmlRecords(text, ITEM_PATH, (root) => {
-    if (root.uri !== NS.none || root.local !== 'rss')
-      throw new UnreadableFileError('expected an RSS <rss> document');
-  });
+  const items = streamXmlRecords(
+    text,
+    ITEM_PATH,
+    (root) => {
+      if (root.uri !== NS.none || root.local !== 'rss')
+        throw new UnreadableFileError('expected an RSS <rss> document');
+    },
+    limits,
+  );
   for await (const item of items) {
-    yield toRecord(index, toPaper(item, observedAt));
+    yield 'refused' in item
+      ? refusedRecord(index, item.refused)
+      : toRecord(index, toPaper(item.element, observedAt));
     index += 1;
   }
 }

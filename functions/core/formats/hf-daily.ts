@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compact } from '../paper.ts';
 import { cleanText, httpsUrl, parseArxivId, titleId } from '../text.ts';
-import { decodeJson, type ParsedRecord, rejected, toRecord } from './records.ts';
+import { defaultIngestLimits, type IngestLimits } from './limits.ts';
+import { decodeJson, type ParsedRecord, refusedRecord, rejected, toRecord } from './records.ts';
 import { splitJsonArray } from './split.ts';
 
 const count = z.number().int().nonnegative();
@@ -31,16 +32,23 @@ const HfItemSchema = z.object({
 });
 type HfItem = z.infer<typeof HfItemSchema>;
 
-/** Parses a daily papers JSON array, one item at a time. */
+/**
+ * Parses a daily papers JSON array, one item at a time. An item longer than `maxJsonElementChars`
+ * or nested deeper than `maxJsonDepth` is rejected unread; the items after it are read.
+ */
 export async function* parseHfDaily(
   text: AsyncIterable<string>,
   observedAt: string,
+  limits: IngestLimits = defaultIngestLimits,
 ): AsyncGenerator<ParsedRecord> {
-  let index = 0;
-  for await (const element of splitJsonArray(text)) {
-    const decoded = decodeJson(index, element);
+  for await (const element of splitJsonArray(text, limits)) {
+    const { index } = element;
+    if ('refused' in element) {
+      yield refusedRecord(index, element.refused);
+      continue;
+    }
+    const decoded = decodeJson(index, element.text);
     yield 'rejected' in decoded ? decoded.rejected : hfItemRecord(index, decoded.value, observedAt);
-    index += 1;
   }
 }
 
@@ -70,8 +78,10 @@ function toPaper(item: HfItem, observedAt: string): unknown {
       thumbnail: httpsUrl(item.thumbnail),
     }),
     keywords: (paper.ai_keywords ?? []).map(cleanText).filter(Boolean),
-    aiSummary: paper.ai_summary ? cleanText(paper.ai_summary) : undefined,
-    organization: paper.organization ? (paper.organization.fullname ?? paper.organization.name) : undefined,
+    aiSummary: paper.ai_summary ? cleanText(paper.ai_summary) || undefined : undefined,
+    organization: paper.organization
+      ? cleanText(paper.organization.fullname ?? paper.organization.name) || undefined
+      : undefined,
     signals: compact({
       upvotes: paper.upvotes,
       stars: paper.githubStars ?? undefined,

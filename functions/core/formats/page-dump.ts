@@ -1,5 +1,6 @@
 import { UnreadableFileError } from '../errors.ts';
 import { cleanText, titleId } from '../text.ts';
+import { defaultIngestLimits, describeLimit, type IngestLimits, LimitExceededError } from './limits.ts';
 import { type ParsedRecord, toRecord } from './records.ts';
 import { splitLines } from './split.ts';
 
@@ -16,18 +17,26 @@ const MIN_ABSTRACT_CHARS = 80;
  * one abstract line. There are no ids, dates or votes: papers get title-derived ids, the file's
  * time as their date, and their position in the listing as `sourceRank`. A dump whose lines do
  * not pair up as title/abstract is reported at the first line that breaks the pattern, never guessed.
+ * A line longer than `maxLineChars` refuses the file at once: skipping it would break the pairing.
  */
 export async function* parsePageDump(
   text: AsyncIterable<string>,
   observedAt: string,
+  limits: IngestLimits = defaultIngestLimits,
 ): AsyncGenerator<ParsedRecord> {
-  let lineNumber = 0;
   let inHeader = true;
   let title: { text: string; line: number } | undefined;
   let index = 0;
-  for await (const raw of splitLines(text)) {
-    lineNumber += 1;
-    const line = raw.trim();
+  for await (const raw of splitLines(text, limits.maxLineChars)) {
+    const lineNumber = raw.number;
+    if ('tooLong' in raw) {
+      throw new LimitExceededError(
+        'maxLineChars',
+        limits.maxLineChars,
+        `line ${lineNumber} (from character ${raw.offset.toLocaleString('en-US')}) is longer than ${limits.maxLineChars.toLocaleString('en-US')} characters (${describeLimit('maxLineChars', limits.maxLineChars)}); a page dump cannot skip a line without breaking its title/abstract pairs`,
+      );
+    }
+    const line = raw.text.trim();
     if (line === '') continue;
     if (inHeader && BANNER.test(line)) continue;
     if (inHeader) {
@@ -48,7 +57,7 @@ export async function* parsePageDump(
     }
     if (line.length < MIN_ABSTRACT_CHARS || line.length <= title.text.length) {
       throw new UnreadableFileError(
-        `line ${lineNumber} should be the abstract of "${title.text.slice(0, 60)}" (line ${title.line}) but is too short to be one: the dump's lines do not pair up as title/abstract`,
+        `line ${lineNumber} should be the abstract of "${quote(title.text)}" (line ${title.line}) but is too short to be one: the dump's lines do not pair up as title/abstract`,
       );
     }
     const cleanTitle = cleanText(title.text);
@@ -70,7 +79,12 @@ export async function* parsePageDump(
   }
   if (title) {
     throw new UnreadableFileError(
-      `the dump ends with a title and no abstract ("${title.text.slice(0, 60)}", line ${title.line}): its lines do not pair up`,
+      `the dump ends with a title and no abstract ("${quote(title.text)}", line ${title.line}): its lines do not pair up`,
     );
   }
+}
+
+/** The start of a line, for an error message: it is shown in terminals and reports, so cleaned first. */
+function quote(line: string): string {
+  return cleanText(line).slice(0, 60);
 }

@@ -1,6 +1,7 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from '../errors.ts';
 import { type Paper, PaperSchema } from '../paper.ts';
+import { stripControl } from '../text.ts';
 
 /** One record of a file: a paper, or the reasons it could not be one. */
 export type ParsedRecord =
@@ -16,6 +17,11 @@ export function toRecord(index: number, candidate: unknown): ParsedRecord {
   return parsed.success ? { index, paper: parsed.data } : rejected(index, parsed.error);
 }
 
+/** A record skipped as a whole (a limit it passes), with the reason. */
+export function refusedRecord(index: number, reason: string): ParsedRecord {
+  return { index, rejects: [{ field: '(root)', reason }] };
+}
+
 export function rejected(index: number, error: z.ZodError): ParsedRecord {
   return { index, rejects: describeIssues(error.issues).map((i) => ({ field: i.path, reason: i.message })) };
 }
@@ -28,7 +34,8 @@ export function decodeJson(index: number, text: string): { value: unknown } | { 
     return {
       rejected: {
         index,
-        rejects: [{ field: '(root)', reason: `not valid JSON: ${(error as Error).message}` }],
+        // The engine's message quotes the text around the error: it goes to reports and terminals.
+        rejects: [{ field: '(root)', reason: `not valid JSON: ${stripControl((error as Error).message)}` }],
       },
     };
   }

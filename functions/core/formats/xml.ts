@@ -1,5 +1,7 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { UnreadableFileError } from '../errors.ts';
+import { stripControl } from '../text.ts';
+import { defaultIngestLimits, describeLimit, type IngestLimits, LimitExceededError } from './limits.ts';
 
 export const NS = {
   atom: 'http://www.w3.org/2005/Atom',
@@ -26,70 +28,176 @@ export function children(element: XmlElement, uri: string, local: string): XmlEl
   return element.children.filter((c) => c.uri === uri && c.local === local);
 }
 
+/** The limits the XML reader enforces (see IngestLimits). */
+export type XmlLimits = Pick<
+  IngestLimits,
+  'maxXmlDepth' | 'maxXmlElementsPerRecord' | 'maxXmlRecordChars' | 'maxXmlTokenChars'
+>;
+
+/** A record of the document: its tree, or why it was read without being kept. */
+export type XmlRecord = { element: XmlElement } | { refused: string };
+
+/**
+ * Text goes to the XML reader in pieces of at most this many characters, so that the limits are
+ * checked at least this often whatever the size of the chunks that arrive.
+ */
+const PIECE_CHARS = 64 * 1024;
+
 /**
  * Streams an XML document and yields every element found at `recordPath` (namespace URI and
  * local name per level) as a small tree, as soon as it closes: memory holds one record. Names
  * are matched by namespace URI, never by prefix, so both arXiv namespace styles read the same.
- * A DTD that declares entities (the "billion laughs" expansion) and malformed XML make the
- * file unreadable.
+ *
+ * Unreadable files: a DTD that declares entities (the "billion laughs" expansion), malformed
+ * XML, nesting deeper than `maxXmlDepth` (saxes's work per element grows with the depth, so the
+ * reader is stopped at the first element past it, before that cost adds up), and one token
+ * (text, tag, CDATA, a run of comments) longer than `maxXmlTokenChars` (the reader holds a token
+ * whole).
+ * A record with more than `maxXmlElementsPerRecord` elements or `maxXmlRecordChars` characters
+ * is read to its end without being kept, and comes out refused with the reason.
  */
 export async function* streamXmlRecords(
   chunks: AsyncIterable<string>,
   recordPath: readonly { uri: string; local: string }[],
   onRoot?: (root: SaxesTagNS) => void,
-): AsyncGenerator<XmlElement> {
+  limits: XmlLimits = defaultIngestLimits,
+): AsyncGenerator<XmlRecord> {
   const parser = new SaxesParser({ xmlns: true, position: true });
-  const ready: XmlElement[] = [];
-  // The open elements from the root; only those inside a record keep text and children.
+  const ready: XmlRecord[] = [];
+  // The open elements from the root; only those inside a kept record keep text and children.
   const stack: XmlElement[] = [];
-  let failure: Error | undefined;
+  // The record being read: where it started, how many elements it has, and why it is not kept.
+  let record: { start: number; line: number; elements: number; refused?: string } | undefined;
+  // Where the last token ended: everything after it is held by the reader.
+  let tokenEnd = 0;
+  let tokenLine = 1;
 
+  const where = () =>
+    `line ${parser.line}, column ${parser.column + 1} (character ${parser.position.toLocaleString('en-US')})`;
   const onRecordPath = () =>
     stack.length === recordPath.length &&
     recordPath.every((step, i) => stack[i]?.uri === step.uri && stack[i]?.local === step.local);
+  const refuse = (reason: string) => {
+    if (!record || record.refused) return;
+    record.refused = `the ${recordPath.at(-1)?.local} starting on line ${record.line} ${reason}; read to its end without being kept`;
+    // Let go of what was kept of it.
+    const root = stack[recordPath.length - 1];
+    if (root) {
+      root.children = [];
+      root.text = '';
+    }
+  };
+  const checkRecordSize = () => {
+    if (record && !record.refused && parser.position - record.start > limits.maxXmlRecordChars) {
+      refuse(
+        `is longer than ${limits.maxXmlRecordChars.toLocaleString('en-US')} characters (${describeLimit('maxXmlRecordChars', limits.maxXmlRecordChars)})`,
+      );
+    }
+  };
+  const token = () => {
+    tokenEnd = parser.position;
+    tokenLine = parser.line;
+  };
 
+  // Six handlers at most: a seventh puts the parser object in dictionary mode (V8), and every
+  // character then costs several times more. Comments and processing instructions have none, so
+  // a run of them counts as one token.
   parser.on('doctype', (doctype) => {
+    token();
     if (/<!ENTITY/iu.test(doctype)) {
-      failure ??= new UnreadableFileError('the XML declares entities in a DTD; entity expansion is refused');
+      throw new UnreadableFileError('the XML declares entities in a DTD; entity expansion is refused');
     }
   });
   parser.on('opentag', (tag) => {
-    if (stack.length === 0) {
-      try {
-        onRoot?.(tag);
-      } catch (error) {
-        failure ??= error as Error;
-      }
+    token();
+    // Thrown from inside saxes's write: it stops there, before any deeper element costs more.
+    if (stack.length >= limits.maxXmlDepth) {
+      throw new LimitExceededError(
+        'maxXmlDepth',
+        limits.maxXmlDepth,
+        `XML elements nested deeper than ${limits.maxXmlDepth} levels at ${where()} (${describeLimit('maxXmlDepth', limits.maxXmlDepth)})`,
+      );
     }
-    const attributes: Record<string, string> = {};
-    for (const attribute of Object.values(tag.attributes)) attributes[attribute.local] = attribute.value;
-    stack.push({ uri: tag.uri, local: tag.local, attributes, text: '', children: [] });
+    if (stack.length === 0) onRoot?.(tag);
+    if (record) {
+      record.elements += 1;
+      if (record.elements > limits.maxXmlElementsPerRecord) {
+        refuse(
+          `has more than ${limits.maxXmlElementsPerRecord.toLocaleString('en-US')} elements (${describeLimit('maxXmlElementsPerRecord', limits.maxXmlElementsPerRecord)})`,
+        );
+      }
+      checkRecordSize();
+    }
+    const kept = record !== undefined && !record.refused;
+    stack.push({
+      uri: tag.uri,
+      local: tag.local,
+      attributes: kept ? attributesOf(tag) : {},
+      text: '',
+      children: [],
+    });
+    if (!record && onRecordPath()) {
+      const root = stack.at(-1) as XmlElement;
+      root.attributes = attributesOf(tag);
+      record = { start: parser.position, line: parser.line, elements: 1 };
+    }
   });
   const onText = (text: string) => {
-    if (stack.length >= recordPath.length) {
-      const current = stack.at(-1);
-      if (current) current.text += text;
-    }
+    token();
+    if (!record || record.refused) return;
+    checkRecordSize();
+    const current = stack.at(-1);
+    if (current && !record.refused) current.text += text;
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', () => {
-    const isRecord = onRecordPath();
+    token();
+    const closesRecord = record !== undefined && stack.length === recordPath.length;
     const closed = stack.pop();
-    if (!closed) return;
-    if (isRecord) ready.push(closed);
-    else if (stack.length >= recordPath.length) stack.at(-1)?.children.push(closed);
+    if (!closed || !record) return;
+    checkRecordSize();
+    if (closesRecord) {
+      ready.push(record.refused ? { refused: record.refused } : { element: closed });
+      record = undefined;
+    } else if (!record.refused) stack.at(-1)?.children.push(closed);
   });
   parser.on('error', (error) => {
-    failure ??= new UnreadableFileError(`not well-formed XML: ${error.message}`);
+    // saxes quotes names from the document: the message goes to reports and terminals.
+    throw new UnreadableFileError(`not well-formed XML: ${stripControl(error.message)}`, { cause: error });
   });
 
   for await (const chunk of chunks) {
-    parser.write(chunk);
-    if (failure) throw failure;
-    yield* ready.splice(0);
+    for (let at = 0; at < chunk.length; at += PIECE_CHARS) {
+      try {
+        parser.write(chunk.length <= PIECE_CHARS ? chunk : chunk.slice(at, at + PIECE_CHARS));
+      } catch (error) {
+        // The records that closed before the failure are whole: hand them over first.
+        yield* ready.splice(0);
+        throw error;
+      }
+      if (ready.length > 0) yield* ready.splice(0);
+      if (parser.position - tokenEnd > limits.maxXmlTokenChars) {
+        throw new LimitExceededError(
+          'maxXmlTokenChars',
+          limits.maxXmlTokenChars,
+          `one XML token (a run of text, a tag, a CDATA section, or comments) starting on line ${tokenLine} (character ${tokenEnd.toLocaleString('en-US')}) is longer than ${limits.maxXmlTokenChars.toLocaleString('en-US')} characters (${describeLimit('maxXmlTokenChars', limits.maxXmlTokenChars)})`,
+        );
+      }
+      checkRecordSize();
+    }
   }
-  parser.close();
-  if (failure) throw failure;
+  try {
+    parser.close();
+  } catch (error) {
+    yield* ready.splice(0);
+    throw error;
+  }
   yield* ready.splice(0);
+}
+
+function attributesOf(tag: SaxesTagNS): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const attribute of Object.values(tag.attributes)) attributes[attribute.local] = attribute.value;
+  return attributes;
 }

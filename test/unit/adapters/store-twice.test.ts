@@ -68,7 +68,8 @@ describe('storing papers', () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(arbPaper, { minLength: 1, maxLength: 12 }), async (papers) => {
-        const tableName = `store-twice-${(run += 1)}`;
+        run += 1;
+        const tableName = `store-twice-${run}`;
         const client = new DynamoDBClient({});
         await client.send(new CreateTableCommand(tableDefinition(tableName)));
         client.destroy();

@@ -1,7 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeText } from '../../../functions/adapters/text-decoding.ts';
+import { decodeText, MAX_DECOMPRESSED_BYTES } from '../../../functions/adapters/text-decoding.ts';
 import { UnreadableFileError } from '../../../functions/core/errors.ts';
+import { defaultIngestLimits, ingestLimits } from '../../../functions/core/formats/limits.ts';
 
 async function* bytes(data: Uint8Array, size = 5): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
@@ -35,10 +36,31 @@ describe('decodeText', () => {
     );
   });
 
-  it('refuses a gzip that expands past the limit', async () => {
+  it('refuses a gzip that expands past the limit, naming it, as soon as it passes it', async () => {
     await expect(text(gzipSync(Buffer.alloc(100_000)), { maxDecompressedBytes: 1000 })).rejects.toThrow(
-      /decompression bomb/u,
+      /decompression bomb \(limit maxDecompressedBytes = 1,000 bytes\)/u,
     );
+    // The limits object is taken whole; a bomb of 64 MiB of zeros is refused after its first MiB.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 ** 2));
+    let chunks = 0;
+    const error = await (async () => {
+      for await (const _ of decodeText(
+        bytes(bomb, 64 * 1024),
+        ingestLimits({ maxDecompressedBytes: 1024 ** 2 }),
+      ))
+        chunks += 1;
+    })().catch((e: Error) => e);
+    expect(error).toMatchObject({
+      name: 'LimitExceededError',
+      limit: 'maxDecompressedBytes',
+      value: 1024 ** 2,
+    });
+    expect(error).toBeInstanceOf(UnreadableFileError);
+    expect(chunks).toBeLessThan(100);
+  });
+
+  it('defaults to the ingest limits', () => {
+    expect(MAX_DECOMPRESSED_BYTES).toBe(defaultIngestLimits.maxDecompressedBytes);
   });
 
   it('reads an empty body as no text', async () => {

@@ -63,7 +63,10 @@ describe('CachedKeyRing', () => {
     let reads = 0;
     let now = 0;
     const cache = new CachedKeyRing(
-      async () => ({ json: (reads += 1) === 1 ? ring1 : ring2, where: 'x' }),
+      async () => {
+        reads += 1;
+        return { json: reads === 1 ? ring1 : ring2, where: 'x' };
+      },
       300_000,
       () => now,
     );

@@ -1,12 +1,13 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
+import { renderDigestText } from '../../../functions/core/digest.ts';
 import { LinkBuilder } from '../../../functions/core/links.ts';
 import { rankTrending } from '../../../functions/core/ranking.ts';
 import { defaultSchedulePolicy } from '../../../functions/core/schedule-policy.ts';
 import { createSelectorCache } from '../../../functions/core/selection.ts';
 import { type SendDigestsDeps, sendDigests } from '../../../functions/core/send-digests.ts';
-import type { Subscriber } from '../../../functions/core/subscriber.ts';
+import { type Subscriber, SubscriptionRequestSchema } from '../../../functions/core/subscriber.ts';
 import {
   FixedClock,
   MemoryEditions,
@@ -14,7 +15,6 @@ import {
   MemorySentPapers,
   MemorySubscribers,
   RecordingSender,
-  testKeys,
   testTokenKeys,
 } from '../../support/memory-ports.ts';
 import { paper } from '../../support/papers.ts';
@@ -153,6 +153,34 @@ describe('sendDigests', () => {
     const retry = await sendDigests(job, deps);
     expect(retry.sent).toBe(1);
     expect(deps.sender.sent.map((m) => m.to).sort()).toEqual(['a@example.org', 'b@example.org']);
+  });
+
+  it('keeps a topic typed with line breaks on one line, and every value of the text part too', () => {
+    const { topics } = SubscriptionRequestSchema.parse({
+      email: 'x@example.org',
+      topics: ['speech\r\nUnsubscribe: https://evil.example/\u001b[8m'],
+    });
+    expect(topics).toEqual(['speech Unsubscribe: https://evil.example/[8m']);
+    // Even a value that reached the view with a line break cannot start a line of its own.
+    const text = renderDigestText({
+      editionDate: '2026-11-26',
+      subject: 'Trending papers',
+      preheader: '',
+      webViewUrl: 'https://papers.example.org/editions/2026-11-26',
+      footerLink: { text: 'Unsubscribe', url: 'https://papers.example.org/unsubscribe?token=t' },
+      papers: [
+        {
+          title: 'A\r\nUnsubscribe: https://evil.example/',
+          url: 'https://arxiv.org/abs/1',
+          authors: 'B\nC',
+          summary: 'S',
+          reasons: [`matches ${'speech\nUnsubscribe: https://evil.example/'}`],
+        },
+      ],
+    });
+    expect(text.split('\n').filter((line) => line.startsWith('Unsubscribe:'))).toEqual([
+      'Unsubscribe: https://papers.example.org/unsubscribe?token=t',
+    ]);
   });
 
   it('fails loudly for an edition that does not exist', async () => {

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cleanText, httpsUrl, normalizeTitle, parseArxivId, titleId } from '../../../functions/core/text.ts';
+import {
+  cleanText,
+  httpsUrl,
+  normalizeTitle,
+  parseArxivId,
+  stripControl,
+  titleId,
+} from '../../../functions/core/text.ts';
 
 describe('cleanText', () => {
   it('decodes entities and collapses hard line breaks', () => {
@@ -9,9 +16,44 @@ describe('cleanText', () => {
     );
   });
 
+  it('removes control characters, entity-encoded ones included, and turns white space controls into spaces', () => {
+    expect(cleanText('Evil \u001b]0;pwned\u0007 title \u001b[8m')).toBe('Evil ]0;pwned title [8m');
+    // As in HTML, &#x9b; is the Windows-1252 character at that place (›), not the C1 control.
+    expect(cleanText('x&#27;[31my &#x9b;z &#x202E;w')).toBe('x[31my ›z w');
+    expect(cleanText('a\tb\u000bc\u000cd\r\ne')).toBe('a b c d e');
+  });
+
   it('keeps LaTeX readable', () => {
     expect(cleanText('sets $\\{1,\\dots,n\\}$ and B\\"uttiker')).toBe(
       'sets $\\{1,\\dots,n\\}$ and B\\"uttiker',
+    );
+  });
+});
+
+describe('stripControl', () => {
+  it('removes terminal escapes, bells, NUL, DEL, C1 controls and bidi overrides and isolates', () => {
+    expect(stripControl('A \u001b]0;evil\u0007title')).toBe('A ]0;eviltitle');
+    expect(stripControl('\u001b[8mhidden\u001b[0m')).toBe('[8mhidden[0m');
+    expect(stripControl('a\u0000b\u007fc\u0080d\u009be\u009ff')).toBe('abcdef');
+    expect(stripControl('\u202atxt\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')).toBe('txt');
+  });
+
+  it('keeps ASCII white space for the caller, and every other character as it is', () => {
+    expect(stripControl('a\tb\nc\rd\u000be\u000cf')).toBe('a\tb\nc\rd\u000be\u000cf');
+    // Implicit marks (LRM, RLM, ALM), joiners and non-Latin text are text.
+    const text = 'עברית \u200e ‏العربية\u061c 中文 \u200d👩‍💻 é';
+    expect(stripControl(text)).toBe(text);
+  });
+
+  it('leaves no control or bidi override character in any string', () => {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const out = stripControl(text);
+        return !CONTROL.test(out) && out.length <= text.length && stripControl(out) === out;
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -45,16 +45,25 @@ describe('detectFormat: from the content, never the name', () => {
 });
 
 describe('splitJsonArray', () => {
+  const texts = async (source: ReturnType<typeof splitJsonArray>) =>
+    (await collect(source)).map((e) => ('text' in e ? e.text : e.refused));
+
   it('cuts elements at the top level only, across any chunk boundary, strings with brackets included', async () => {
     const text = '[ {"a":"x],\\"}"}, [1,[2]] ,"s,t" , 3 ]';
     for (const size of [1, 2, 5, 100]) {
-      expect(await collect(splitJsonArray(chunked(text, size)))).toEqual([
+      expect(await texts(splitJsonArray(chunked(text, size)))).toEqual([
         '{"a":"x],\\"}"}',
         '[1,[2]]',
         '"s,t"',
         '3',
       ]);
     }
+    expect((await collect(splitJsonArray(chunked(text, 3)))).map((e) => [e.index, e.offset])).toEqual([
+      [0, text.indexOf('{')],
+      [1, text.indexOf('[1')],
+      [2, text.indexOf('"s,t"')],
+      [3, text.indexOf('3 ]')],
+    ]);
   });
 
   it('says where a truncated array ends', async () => {
@@ -64,8 +73,13 @@ describe('splitJsonArray', () => {
     await expect(collect(splitJsonArray(chunked('[1] x')))).rejects.toThrow('after the end');
   });
 
-  it('splits lines across chunks, CRLF included', async () => {
-    expect(await collect(splitLines(chunked('a\r\nbb\n\nccc', 2)))).toEqual(['a', 'bb', '', 'ccc']);
+  it('splits lines across chunks, CRLF included, numbering them', async () => {
+    expect(await collect(splitLines(chunked('a\r\nbb\n\nccc', 2)))).toEqual([
+      { number: 1, offset: 0, text: 'a' },
+      { number: 2, offset: 3, text: 'bb' },
+      { number: 3, offset: 6, text: '' },
+      { number: 4, offset: 7, text: 'ccc' },
+    ]);
   });
 });
 
