@@ -8,6 +8,7 @@
  * - ingest: through S3 and the handler into the local table, vs one DynamoDB call at a time;
  * - relevance: judged topic queries, Paperboy vs plain BM25;
  * - digests: choosing 100,000 readers' digests vs scoring from scratch;
+ * - subscribe: 200 concurrent sign-ups on the local stack, p50 and p99, vs the cheapest page;
  * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
  */
 
@@ -18,22 +19,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import mjml2html from 'mjml';
 import { keys } from '../functions/adapters/dynamo-keys.ts';
 import { buildPutPaper, snapshotItem } from '../functions/adapters/dynamo-paper-repository.ts';
 import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
-import { compileTemplates, templatesDir } from '../functions/adapters/mjml-compiler.ts';
-import { escapeHtml } from '../functions/adapters/slots.ts';
+import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
 import type { DigestView } from '../functions/core/digest.ts';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
 import { FORMATS, type Format } from '../functions/core/formats/records.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
 import { documentClient } from '../functions/shared/aws/dynamodb.ts';
+import { fullMjmlRender } from './full-render.ts';
 import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
 const results: BenchResult[] = [];
-const SECTIONS = ['render', 'parse', 'limits', 'ingest', 'relevance', 'digests', 'bundles'] as const;
+const SECTIONS = [
+  'render',
+  'parse',
+  'limits',
+  'ingest',
+  'relevance',
+  'digests',
+  'subscribe',
+  'bundles',
+] as const;
 const only = (() => {
   const at = process.argv.indexOf('--only');
   if (at < 0) return new Set<string>(SECTIONS);
@@ -66,35 +75,20 @@ if (only.has('render')) {
       reasons: ['▲ 12 upvotes', '★ 40 GitHub stars'],
     })),
     webViewUrl: 'https://papers.example.org/editions/2026-11-26',
-    footerLink: {
-      text: 'Unsubscribe',
-      url: 'https://papers.example.org/unsubscribe?token=v1.unsubscribe.abc.k1.0.sig',
-    },
+    footerLinks: [
+      {
+        text: 'Preferences',
+        url: 'https://papers.example.org/preferences?token=v2.preferences.abc.s1.k1.0.sig',
+      },
+      {
+        text: 'Unsubscribe',
+        url: 'https://papers.example.org/unsubscribe?token=v1.unsubscribe.abc.k1.0.sig',
+      },
+    ],
   };
   const renderer = new HtmlDigestRenderer(await compileTemplates());
-  const source = await readFile(new URL('digest.mjml', templatesDir), 'utf8');
-  const start = source.indexOf('<mj-raw><!-- paperboy:paper:start -->');
-  const endMarker = '<!-- paperboy:paper:end --></mj-raw>';
-  const end = source.indexOf(endMarker) + endMarker.length;
-  const fill = (text: string, values: Record<string, string>) =>
-    text.replace(/\{\{([A-Za-z]+)\}\}/gu, (_, name: string) => escapeHtml(values[name] ?? ''));
-  const shared = {
-    ...view,
-    heading: `The trending papers of ${view.editionDate}`,
-    footerUrl: view.footerLink.url,
-    footerText: view.footerLink.text,
-  } as unknown as Record<string, string>;
   // The naive way: fill the MJML for this recipient and render it in full.
-  const fullRender = async () => {
-    const blocks = view.papers.map((p, i) =>
-      fill(source.slice(start, end), { ...p, rank: String(i + 1), reasons: p.reasons.join(' · ') }),
-    );
-    return (
-      await mjml2html(
-        fill(source.slice(0, start), shared) + blocks.join('') + fill(source.slice(end), shared),
-      )
-    ).html;
-  };
+  const fullRender = () => fullMjmlRender(view);
   const fullMs = await timePerCall(fullRender, { minMs: 1000, rounds: 3 });
   const assembledMs = await timePerCall(() => renderer.renderDigest(view));
   results.push(
@@ -298,6 +292,12 @@ if (only.has('digests')) {
       false,
     ),
   );
+}
+
+// Sign-ups under load on the local stack.
+if (only.has('subscribe')) {
+  const { benchSubscribe } = await import('./subscribe.ts');
+  results.push(...(await benchSubscribe()));
 }
 
 // Bundles: what each Lambda carries and how long it takes to load.

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { PaperboyError } from '../functions/core/errors.ts';
+import { defaultRateLimits } from '../functions/core/rate-limits.ts';
 import { parseDayPolicies, WEEKDAYS } from '../functions/core/schedule-policy.ts';
 import { isTimeZone } from '../functions/shared/config.ts';
 
@@ -18,6 +20,10 @@ export const StageConfigSchema = z.object({
   timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
   /** Requests per second the public API accepts (steady rate; bursts get twice this). */
   apiRateLimit: z.number().int().positive().max(10_000),
+  /** State-changing requests one IP address may make per minute (sign-ups, preference changes…). */
+  rateLimitPerIp: z.number().int().positive().max(100_000).default(defaultRateLimits.perIpPerMinute),
+  /** Sign-ups (and other mail-sending requests) per address per hour. */
+  rateLimitPerAddress: z.number().int().positive().max(1000).default(defaultRateLimits.perAddressPerHour),
   /** Quiet days: `mon=send,…,sat=skip,sun=best-of-week` (days not named keep the default). */
   weekdays: z
     .string()
@@ -46,13 +52,17 @@ export const CONTEXT_KEYS = {
   sendAt: 'paperboy:sendAt',
   timeZone: 'paperboy:timeZone',
   apiRateLimit: 'paperboy:apiRateLimit',
+  rateLimitPerIp: 'paperboy:rateLimitPerIp',
+  rateLimitPerAddress: 'paperboy:rateLimitPerAddress',
   weekdays: 'paperboy:weekdays',
   whenNothingNew: 'paperboy:whenNothingNew',
   weeklyDay: 'paperboy:weeklyDay',
   alarmEmail: 'paperboy:alarmEmail',
 } as const;
 
-export class StageConfigError extends Error {
+const NUMERIC = new Set(['apiRateLimit', 'rateLimitPerIp', 'rateLimitPerAddress']);
+
+export class StageConfigError extends PaperboyError {
   override name = 'StageConfigError';
 }
 
@@ -62,7 +72,7 @@ export function readStageConfig(tryGetContext: (key: string) => unknown): StageC
     Object.entries(CONTEXT_KEYS).map(([field, key]) => {
       const value = tryGetContext(key);
       // Context from the command line is always a string.
-      return [field, field === 'apiRateLimit' && typeof value === 'string' ? Number(value) : value];
+      return [field, NUMERIC.has(field) && typeof value === 'string' ? Number(value) : value];
     }),
   );
   const parsed = StageConfigSchema.safeParse(raw);

@@ -61,6 +61,7 @@ export class StatelessStack extends Stack {
       table,
       tokenSecret,
       configurationSet,
+      alarmTopic,
       templatesFile,
     });
 
@@ -69,6 +70,7 @@ export class StatelessStack extends Stack {
       Rank: this.ranking.function,
       Send: this.delivery.function,
       Api: this.api.function,
+      ProcessSignup: this.api.signupFunction,
     };
     for (const [name, fn] of Object.entries(functions)) this.alarms.watchFunction(name, fn.fn);
     this.alarms.watchReputation(configurationSet);
@@ -79,6 +81,8 @@ export class StatelessStack extends Stack {
       SendDeadLetterQueueName: [this.delivery.deadLetters.queue.queueName, 'Send jobs that failed 5 times'],
       IngestDeadLetterQueueName: [this.ingestion.deadLetters.queue.queueName, 'Ingest events that failed'],
       RankDeadLetterQueueName: [this.ranking.deadLetters.queue.queueName, 'Daily rankings that failed'],
+      SignupQueueName: [this.api.signupQueue.queueName, 'Accepted sign-ups, worked after the API answers'],
+      SignupDeadLetterQueueName: [this.api.signupDeadLetters.queue.queueName, 'Sign-ups that failed 5 times'],
       AlarmTopicArn: [alarmTopic.topicArn, 'Where alarms are published'],
     } as const;
     for (const [name, [value, description]] of Object.entries(outputs)) {

@@ -5,12 +5,18 @@ import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
 /** The compiled HTML of each email template and page, with `{{slot}}` placeholders left in. */
 export const CompiledTemplatesSchema = z.object({
   digest: z.string(),
-  confirm: z.string(),
+  notice: z.string(),
   pages: z.object({
     layout: z.string(),
     subscribe: z.string(),
     message: z.string(),
+    confirm: z.string(),
+    confirmed: z.string(),
+    preferences: z.string(),
     unsubscribe: z.string(),
+    unsubscribed: z.string(),
+    erase: z.string(),
+    'link-expired': z.string(),
   }),
 });
 export type CompiledTemplates = z.infer<typeof CompiledTemplatesSchema>;

@@ -44,8 +44,36 @@ export async function batchPut(
   items: readonly Item[],
 ): Promise<void> {
   const unique = [...new Map(items.map((item) => [keyId(item), item])).values()];
-  for (let i = 0; i < unique.length; i += WRITE_LIMIT) {
-    let pending = unique.slice(i, i + WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
+  await batchWrite(
+    client,
+    tableName,
+    unique.map((Item) => ({ PutRequest: { Item } })),
+  );
+}
+
+/** Deletes items by key in batches of 25, retrying unprocessed ones with backoff. */
+export async function batchDelete(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  itemKeys: readonly Key[],
+): Promise<void> {
+  const unique = [...new Map(itemKeys.map((key) => [keyId(key), { PK: key.PK, SK: key.SK }])).values()];
+  await batchWrite(
+    client,
+    tableName,
+    unique.map((Key) => ({ DeleteRequest: { Key } })),
+  );
+}
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+async function batchWrite(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly WriteRequest[],
+): Promise<void> {
+  for (let i = 0; i < requests.length; i += WRITE_LIMIT) {
+    let pending = requests.slice(i, i + WRITE_LIMIT);
     for (let attempt = 0; pending.length > 0; attempt += 1) {
       if (attempt >= MAX_ATTEMPTS)
         throw new RetriesExhaustedError(

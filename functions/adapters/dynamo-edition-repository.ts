@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import type { Edition, EditionRepository } from '../core/ports.ts';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Edition, EditionRepository, EditionSummary } from '../core/ports.ts';
 import type { RankedPaper } from '../core/ranking.ts';
 import { batchPut } from './dynamo-batch.ts';
-import { isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
+import { GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
 /** A DynamoDB item holds 400 KB; parts stay well under it. */
 const PART_BYTES = 300_000;
@@ -59,6 +65,7 @@ export class DynamoEditionRepository implements EditionRepository {
           TableName: this.tableName,
           Item: {
             ...keys.edition(edition.date),
+            ...keys.editionByDate(edition.date),
             ...header,
             run,
             parts: parts.length,
@@ -72,6 +79,23 @@ export class DynamoEditionRepository implements EditionRepository {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async latest(): Promise<EditionSummary | undefined> {
+    const { Items } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'GSI1PK = :editions',
+        ExpressionAttributeValues: { ':editions': keys.editionByDate('').GSI1PK },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const item = Items?.[0];
+    if (!item) return undefined;
+    const { run: _run, parts: _parts, ...summary } = stripKeys(item);
+    return summary as unknown as EditionSummary;
   }
 
   async get(date: string): Promise<Edition | undefined> {

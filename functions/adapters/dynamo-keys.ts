@@ -20,7 +20,10 @@ export const keys = {
     PK: `SUB#${subscriberId}`,
     SK: `DELIVERY#${editionDate}`,
   }),
+  deliveryPrefix: 'DELIVERY#',
   edition: (date: string) => ({ PK: `EDITION#${date}`, SK: 'EDITION' }),
+  /** GSI1: edition headers by date, newest first with a descending query. */
+  editionByDate: (date: string) => ({ GSI1PK: 'EDITIONS', GSI1SK: `EDITION#${date}` }),
   /** A part of an edition's candidates; parts of one run share the run id. */
   editionPart: (date: string, run: string, part: number) => ({
     PK: `EDITION#${date}`,

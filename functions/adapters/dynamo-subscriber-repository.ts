@@ -6,7 +6,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock, SubscriberPage, SubscriberRepository } from '../core/ports.ts';
-import type { Subscriber } from '../core/subscriber.ts';
+import type { Subscriber, SubscriberRecord } from '../core/subscriber.ts';
 import {
   ACTIVE_SUBSCRIBERS,
   decodeCursor,
@@ -18,12 +18,12 @@ import {
   stripKeys,
 } from './dynamo-keys.ts';
 
-/** The item for a subscriber; only active ones carry the GSI1 attributes that list them. */
-export function subscriberItem(subscriber: Subscriber): Record<string, unknown> {
+/** The item for a subscriber record; only active ones carry the GSI1 attributes that list them. */
+export function subscriberItem(record: SubscriberRecord): Record<string, unknown> {
   return {
-    ...keys.subscriber(subscriber.id),
-    ...(subscriber.status === 'active' ? keys.activeSubscriber(subscriber.id) : {}),
-    ...subscriber,
+    ...keys.subscriber(record.id),
+    ...(record.status === 'active' ? keys.activeSubscriber(record.id) : {}),
+    ...record,
   };
 }
 
@@ -37,17 +37,38 @@ export function buildCreateSubscriber(tableName: string, subscriber: Subscriber,
   };
 }
 
+/**
+ * Replaces a record only if it is still at the version that was read. Records written before
+ * versions existed read as version 0 and are matched by the absence of the attribute.
+ */
 export function buildReplaceSubscriber(
   tableName: string,
-  subscriber: Subscriber,
-  expectedStatus: Subscriber['status'],
+  next: SubscriberRecord,
+  expectedVersion: number,
 ): PutCommandInput {
   return {
     TableName: tableName,
-    Item: subscriberItem(subscriber),
-    ConditionExpression: 'attribute_exists(PK) AND #status = :expected',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':expected': expectedStatus },
+    Item: subscriberItem(next),
+    ConditionExpression:
+      expectedVersion === 0
+        ? 'attribute_exists(PK) AND (attribute_not_exists(#version) OR #version = :expected)'
+        : 'attribute_exists(PK) AND #version = :expected',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': expectedVersion },
+  };
+}
+
+/** A stored item as a record, with what older items lack filled in. */
+export function recordFromItem(item: Record<string, unknown>): SubscriberRecord {
+  const record = stripKeys(item) as unknown as SubscriberRecord;
+  if (record.status === 'erased') return { ...record, version: record.version ?? 0 };
+  return {
+    ...record,
+    authors: record.authors ?? [],
+    exclude: record.exclude ?? [],
+    // Sign-ups made before links were bound share one binding, '0'.
+    signupId: record.signupId ?? '0',
+    version: record.version ?? 0,
   };
 }
 
@@ -62,16 +83,16 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     return this.conditionalPut(buildCreateSubscriber(this.tableName, subscriber, this.clock.now()));
   }
 
-  async get(id: string): Promise<Subscriber | undefined> {
+  async get(id: string): Promise<SubscriberRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.subscriber(id), ConsistentRead: true }),
     );
     if (!Item || isExpired(Item, this.clock.now())) return undefined;
-    return stripKeys(Item) as unknown as Subscriber;
+    return recordFromItem(Item);
   }
 
-  async replace(subscriber: Subscriber, expectedStatus: Subscriber['status']): Promise<boolean> {
-    return this.conditionalPut(buildReplaceSubscriber(this.tableName, subscriber, expectedStatus));
+  async replace(next: SubscriberRecord, expectedVersion: number): Promise<boolean> {
+    return this.conditionalPut(buildReplaceSubscriber(this.tableName, next, expectedVersion));
   }
 
   async listActive(cursor?: string, limit = 50): Promise<SubscriberPage> {
@@ -85,7 +106,7 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
         ExclusiveStartKey: decodeCursor(cursor),
       }),
     );
-    const subscribers = (page.Items ?? []).map((item) => stripKeys(item) as unknown as Subscriber);
+    const subscribers = (page.Items ?? []).map((item) => recordFromItem(item) as Subscriber);
     const next = encodeCursor(page.LastEvaluatedKey);
     return next ? { subscribers, next } : { subscribers };
   }

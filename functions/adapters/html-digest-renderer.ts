@@ -1,8 +1,8 @@
 import type { DigestPaper, DigestView } from '../core/digest.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { DigestRenderer } from '../core/ports.ts';
+import type { DigestRenderer, NoticeView } from '../core/ports.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
-import { type Slotted, slotted } from './slots.ts';
+import { escapeHtml, type Slotted, slotted } from './slots.ts';
 
 const START = '<!-- paperboy:paper:start -->';
 const END = '<!-- paperboy:paper:end -->';
@@ -16,7 +16,7 @@ export class HtmlDigestRenderer implements DigestRenderer {
   private readonly head: Slotted;
   private readonly paper: Slotted;
   private readonly tail: Slotted;
-  private readonly confirm: Slotted;
+  private readonly notice: Slotted;
 
   constructor(templates: CompiledTemplates) {
     const start = templates.digest.indexOf(START);
@@ -30,7 +30,7 @@ export class HtmlDigestRenderer implements DigestRenderer {
     this.head = slotted(templates.digest.slice(0, start));
     this.paper = slotted(templates.digest.slice(start, end + END.length));
     this.tail = slotted(templates.digest.slice(end + END.length));
-    this.confirm = slotted(templates.confirm);
+    this.notice = slotted(templates.notice);
   }
 
   renderDigest(view: DigestView): string {
@@ -39,15 +39,16 @@ export class HtmlDigestRenderer implements DigestRenderer {
       preheader: view.preheader,
       heading: `The trending papers of ${view.editionDate}`,
       webViewUrl: view.webViewUrl,
-      footerUrl: view.footerLink.url,
-      footerText: view.footerLink.text,
+      footerLinks: view.footerLinks
+        .map((link) => `<a href="${escapeHtml(link.url)}">${escapeHtml(link.text)}</a>`)
+        .join(' · '),
     };
     const papers = view.papers.map((paper, i) => this.paper(paperSlots(paper, i)));
     return this.head(shared) + papers.join('') + this.tail(shared);
   }
 
-  renderConfirmation(view: { confirmUrl: string }): string {
-    return this.confirm(view);
+  renderNotice(view: NoticeView): string {
+    return this.notice({ ...view });
   }
 }
 

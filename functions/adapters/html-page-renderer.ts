@@ -1,38 +1,123 @@
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.ts';
-import type { PageRenderer } from '../core/ports.ts';
+import type { PageRenderer, PreferencesPageView } from '../core/ports.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
-import { type Slotted, slotted } from './slots.ts';
+import { escapeHtml, type Slotted, slotted } from './slots.ts';
 
 const CONTENT = '<!-- paperboy:content -->';
 
-/** The public pages: subscribe form, messages, the unsubscribe confirmation button. */
+/** Each inline `<script>` or `<style>` block of the templates, by its exact text. */
+function inlineBlocks(html: string, tag: 'script' | 'style'): string[] {
+  return [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'gu'))].map((m) => m[1] as string);
+}
+
+const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * The public pages: the sign-up form, the confirm step, the preference centre, unsubscribe,
+ * erasure and messages. Templates are cut once into slots; every value is escaped. The pages'
+ * own script and style blocks are allowed by hash, and nothing else: the policy has no
+ * 'unsafe-inline', no remote source and forbids framing.
+ */
 export class HtmlPageRenderer implements PageRenderer {
-  private readonly after: Slotted;
+  readonly contentSecurityPolicy: string;
   private readonly head: Slotted;
-  private readonly subscribeBody: Slotted;
-  private readonly messageBody: Slotted;
-  private readonly unsubscribeBody: Slotted;
+  private readonly after: Slotted;
+  private readonly body: { [K in keyof CompiledTemplates['pages']]: Slotted };
 
   constructor(templates: CompiledTemplates['pages']) {
     const at = templates.layout.indexOf(CONTENT);
     if (at < 0) throw new ConfigError(`the page layout must contain ${CONTENT}`);
     this.head = slotted(templates.layout.slice(0, at));
     this.after = slotted(templates.layout.slice(at + CONTENT.length));
-    this.subscribeBody = slotted(templates.subscribe);
-    this.messageBody = slotted(templates.message);
-    this.unsubscribeBody = slotted(templates.unsubscribe);
+    this.body = Object.fromEntries(
+      Object.entries(templates).map(([name, html]) => [name, slotted(html)]),
+    ) as HtmlPageRenderer['body'];
+    const all = Object.values(templates).join('\n');
+    const scripts = inlineBlocks(all, 'script').map(hash);
+    const styles = inlineBlocks(all, 'style').map(hash);
+    this.contentSecurityPolicy = [
+      "default-src 'none'",
+      `style-src ${styles.join(' ') || "'none'"}`,
+      `script-src ${scripts.join(' ') || "'none'"}`,
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ].join('; ');
   }
 
-  subscribe(action: string): string {
-    return this.page('Subscribe', this.subscribeBody({ action }));
+  subscribe(view: { action: string; suggestions: readonly string[] }): string {
+    const suggestions = view.suggestions.length
+      ? `<fieldset><legend class="hint">Or pick from this week's topics</legend><div class="choices">${view.suggestions
+          .map(
+            (topic, i) =>
+              `<label><input type="checkbox" name="topics" value="${escapeHtml(topic)}" id="suggested-${i}">${escapeHtml(topic)}</label>`,
+          )
+          .join('')}</div></fieldset>`
+      : '';
+    return this.page('Subscribe', this.body.subscribe({ action: view.action, suggestions }));
   }
 
   message(heading: string, message: string): string {
-    return this.page(heading, this.messageBody({ heading, message }));
+    return this.page(heading, this.body.message({ heading, message }));
+  }
+
+  confirm(action: string): string {
+    return this.page('Confirm', this.body.confirm({ action }));
+  }
+
+  confirmed(view: { message: string; preferencesUrl: string }): string {
+    return this.page('You are subscribed', this.body.confirmed(view));
+  }
+
+  preferences(view: PreferencesPageView): string {
+    const { preferences: p } = view;
+    const frequencyOptions = (
+      [
+        ['daily', 'Every day'],
+        ['weekly', 'Once a week'],
+      ] as const
+    )
+      .map(
+        ([value, text]) =>
+          `<option value="${value}"${p.frequency === value ? ' selected' : ''}>${escapeHtml(text)}</option>`,
+      )
+      .join('');
+    const resumeForm = view.paused
+      ? `<form method="post" action="${escapeHtml(view.action)}"><input type="hidden" name="resume" value="true"><button type="submit">Resume now</button></form>`
+      : '';
+    return this.page(
+      'Your preferences',
+      this.body.preferences({
+        status: view.status,
+        action: view.action,
+        topics: p.topics.join(', '),
+        authors: p.authors.join(', '),
+        exclude: p.exclude.join(', '),
+        digestSize: String(p.digestSize),
+        frequencyOptions,
+        resumeForm,
+        exportUrl: view.exportUrl,
+        eraseUrl: view.eraseUrl,
+        unsubscribeAction: view.unsubscribeAction,
+      }),
+    );
   }
 
   unsubscribe(action: string): string {
-    return this.page('Unsubscribe', this.unsubscribeBody({ action }));
+    return this.page('Unsubscribe', this.body.unsubscribe({ action }));
+  }
+
+  unsubscribed(view: { resubscribeAction: string }): string {
+    return this.page('You are unsubscribed', this.body.unsubscribed(view));
+  }
+
+  erase(view: { action: string; preferencesUrl: string }): string {
+    return this.page('Erase your data', this.body.erase(view));
+  }
+
+  linkExpired(action: string): string {
+    return this.page('Link expired', this.body['link-expired']({ action }));
   }
 
   private page(title: string, body: string): string {

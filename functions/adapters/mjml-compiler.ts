@@ -3,8 +3,19 @@ import mjml2html from 'mjml';
 import { ConfigError } from '../core/errors.ts';
 import { type CompiledTemplates, CompiledTemplatesSchema } from './compiled-templates.ts';
 
-const EMAIL_NAMES = ['digest', 'confirm'] as const;
-const PAGE_NAMES = ['layout', 'subscribe', 'message', 'unsubscribe'] as const;
+const EMAIL_NAMES = ['digest', 'notice'] as const;
+const PAGE_NAMES = [
+  'layout',
+  'subscribe',
+  'message',
+  'confirm',
+  'confirmed',
+  'preferences',
+  'unsubscribe',
+  'unsubscribed',
+  'erase',
+  'link-expired',
+] as const;
 
 /** The templates folder of this repository. */
 export const templatesDir = new URL('../../templates/', import.meta.url);

@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors.ts';
 
-const SLOT = /\{\{([A-Za-z]+)\}\}/gu;
+/** `{{name}}` takes a value, escaped; `{{{name}}}` takes HTML the renderer built (and escaped) itself. */
+const SLOT = /\{\{\{([A-Za-z]+)\}\}\}|\{\{([A-Za-z]+)\}\}/gu;
 
 /** A template cut once into literals and slot names; filling it is a join of escaped values. */
 export type Slotted = (values: Record<string, string>) => string;
@@ -8,10 +9,12 @@ export type Slotted = (values: Record<string, string>) => string;
 export function slotted(template: string): Slotted {
   const literals: string[] = [];
   const names: string[] = [];
+  const raw: boolean[] = [];
   let last = 0;
   for (const match of template.matchAll(SLOT)) {
     literals.push(template.slice(last, match.index));
-    names.push(match[1] as string);
+    names.push((match[1] ?? match[2]) as string);
+    raw.push(match[1] !== undefined);
     last = match.index + match[0].length;
   }
   literals.push(template.slice(last));
@@ -22,7 +25,7 @@ export function slotted(template: string): Slotted {
     for (let i = 0; i < names.length; i += 1) {
       const value = values[names[i] as string];
       if (value === undefined) throw new ConfigError(`template slot {{${names[i]}}} has no value`);
-      out += escapeHtml(value) + flat[i + 1];
+      out += (raw[i] ? value : escapeHtml(value)) + flat[i + 1];
     }
     return out;
   };

@@ -10,10 +10,10 @@ export interface DigestView {
   papers: DigestPaper[];
   webViewUrl: string;
   /**
-   * The footer's link: a reader's own unsubscribe link in an email; the sign-up page on the
-   * public web view, which belongs to no one.
+   * The footer's links: a reader's own preferences and unsubscribe links in an email; the
+   * sign-up page on the public web view, which belongs to no one.
    */
-  footerLink: { text: string; url: string };
+  footerLinks: { text: string; url: string }[];
 }
 
 export interface DigestPaper {
@@ -36,7 +36,7 @@ export interface DigestItem {
 export function buildDigestView(
   edition: Pick<Edition, 'date' | 'mode'>,
   items: readonly DigestItem[],
-  links: { webViewUrl: string; footerLink: DigestView['footerLink'] },
+  links: { webViewUrl: string; footerLinks: DigestView['footerLinks'] },
 ): DigestView {
   const first = items[0]?.entry.paper.title;
   const week = edition.mode === 'week';
@@ -71,7 +71,7 @@ export function renderDigestText(view: DigestView): string {
     lines.push('');
   });
   lines.push(`View in a browser: ${one(view.webViewUrl)}`);
-  lines.push(`${one(view.footerLink.text)}: ${one(view.footerLink.url)}`);
+  for (const link of view.footerLinks) lines.push(`${one(link.text)}: ${one(link.url)}`);
   return `${lines.join('\n')}\n`;
 }
 

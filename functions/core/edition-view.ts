@@ -24,6 +24,6 @@ export async function editionView(date: string, deps: EditionViewDeps): Promise<
   const items = edition.entries.slice(0, WEB_VIEW_PAPERS).map((entry) => ({ entry, reasons: entry.reasons }));
   return buildDigestView(edition, items, {
     webViewUrl: deps.links.edition(date),
-    footerLink: { text: 'Subscribe', url: deps.links.home() },
+    footerLinks: [{ text: 'Subscribe', url: deps.links.home() }],
   });
 }

@@ -26,6 +26,11 @@ export class InvalidTokenError extends PaperboyError {
   override name = 'InvalidTokenError';
 }
 
+/** A genuine token past its expiry: it still tells who holds it, enough to offer a fresh link. */
+export class ExpiredTokenError extends InvalidTokenError {
+  override name = 'ExpiredTokenError';
+}
+
 export class NotFoundError extends PaperboyError {
   override name = 'NotFoundError';
 }
@@ -43,6 +48,14 @@ export class ConfigError extends PaperboyError {
 /** A record kept changing under us (optimistic locking lost every retry): retry the request later. */
 export class ConcurrentUpdateError extends PaperboyError {
   override name = 'ConcurrentUpdateError';
+}
+
+/** Too many requests from one place (an IP, an address) in a window: a 429 with Retry-After. */
+export class RateLimitedError extends PaperboyError {
+  override name = 'RateLimitedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many requests; try again in ${retryAfterSeconds} s`);
+  }
 }
 
 /** A request body larger than the API accepts. */

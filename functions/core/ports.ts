@@ -1,11 +1,12 @@
 import type { DigestView } from './digest.ts';
-import type { Edition } from './edition.ts';
+import type { Edition, EditionSummary } from './edition.ts';
 import type { Paper } from './paper.ts';
 import type { SignalPoint } from './ranking.ts';
 import type { SendJob } from './send-job.ts';
-import type { Subscriber } from './subscriber.ts';
+import type { SignupMessage } from './signup.ts';
+import type { ErasedSubscriber, Preferences, Subscriber, SubscriberRecord } from './subscriber.ts';
 
-export type { Edition } from './edition.ts';
+export type { Edition, EditionSummary } from './edition.ts';
 export type { SendJob } from './send-job.ts';
 
 /** Time comes in from outside so that use cases are deterministic under test. */
@@ -86,6 +87,8 @@ export interface EditionRepository {
   /** Stores a new edition; false when that day's edition already exists (it is left untouched). */
   create(edition: Edition): Promise<boolean>;
   get(date: string): Promise<Edition | undefined>;
+  /** The newest edition's summary (no candidates): what pages show about "this week". */
+  latest(): Promise<EditionSummary | undefined>;
 }
 
 export interface SubscriberPage {
@@ -94,15 +97,45 @@ export interface SubscriberPage {
 }
 
 export interface SubscriberRepository {
-  /** Writes a new subscriber unless one with the same id exists; returns whether it was created. */
-  create(subscriber: Subscriber): Promise<boolean>;
-  get(id: string): Promise<Subscriber | undefined>;
   /**
-   * Replaces a subscriber if its status is still `expectedStatus`; returns false when another
-   * request changed it first (the caller then re-reads).
+   * Writes a new subscriber unless one with the same id exists (an expired pending sign-up
+   * counts as absent): one conditional write, so two concurrent sign-ups make one subscriber.
    */
-  replace(subscriber: Subscriber, expectedStatus: Subscriber['status']): Promise<boolean>;
+  create(subscriber: Subscriber): Promise<boolean>;
+  get(id: string): Promise<SubscriberRecord | undefined>;
+  /**
+   * Replaces a record if it is still at `expectedVersion` (every change increments `version`);
+   * false when another request changed it first (the caller then re-reads).
+   */
+  replace(next: SubscriberRecord, expectedVersion: number): Promise<boolean>;
   listActive(cursor?: string, limit?: number): Promise<SubscriberPage>;
+}
+
+/** Everything Paperboy stores about one reader, as their data export shows it. */
+export interface PersonalDataExport {
+  subscriber: SubscriberRecord | undefined;
+  deliveries: { editionDate: string; status: string; at?: string; messageId?: string }[];
+  papersReceived: { paperId: string; sentAt: string }[];
+}
+
+/** The reader's own data, all of it, to export or to erase. */
+export interface PersonalData {
+  exportOf(subscriberId: string): Promise<PersonalDataExport>;
+  /**
+   * Deletes every item stored under the subscriber (deliveries, papers received, the profile)
+   * and leaves the erased marker in the profile's place.
+   */
+  erase(marker: ErasedSubscriber): Promise<void>;
+}
+
+/** Sign-up requests, handled after the API has answered (see `acceptSignup`). */
+export interface SignupQueue {
+  enqueue(signup: SignupMessage): Promise<void>;
+}
+
+/** Fresh random ids (sign-up ids, run ids): randomness comes in as a port. */
+export interface IdGenerator {
+  next(): string;
 }
 
 /** What each reader already received: a paper is never sent to them twice (records kept 90 days). */
@@ -148,18 +181,55 @@ export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitVerdict>;
 }
 
-/** The public pages around the emails. Every value is escaped by the renderer. */
+/** What the preference centre shows and where its forms and links go. */
+export interface PreferencesPageView {
+  preferences: Preferences;
+  /** A sentence on the reader's state: active, paused until …, unsubscribed. */
+  status: string;
+  paused: boolean;
+  action: string;
+  exportUrl: string;
+  eraseUrl: string;
+  unsubscribeAction: string;
+}
+
+/**
+ * The public pages around the emails. Every value is escaped by the renderer; pages run no
+ * script but the ones the policy allows by hash.
+ */
 export interface PageRenderer {
-  /** The sign-up form, posting to `action`. */
-  subscribe(action: string): string;
+  /** The Content-Security-Policy every page is served with. */
+  readonly contentSecurityPolicy: string;
+  /** The sign-up form, posting to `action`, with topics suggested from recent editions. */
+  subscribe(view: { action: string; suggestions: readonly string[] }): string;
   /** A page that says one thing: a heading and a sentence. */
   message(heading: string, message: string): string;
+  /** Confirms by a script-driven POST to `action` as it loads, with the button for no script. */
+  confirm(action: string): string;
+  confirmed(view: { message: string; preferencesUrl: string }): string;
+  preferences(view: PreferencesPageView): string;
   /** The unsubscribe page: one button that posts to `action`. */
   unsubscribe(action: string): string;
+  unsubscribed(view: { resubscribeAction: string }): string;
+  /** The confirmation step before erasure. */
+  erase(view: { action: string; preferencesUrl: string }): string;
+  /** An expired preferences link, with a button that emails a fresh one. */
+  linkExpired(action: string): string;
+}
+
+/** A short email with one action: a sign-up's confirmation, a fresh preferences link. */
+export interface NoticeView {
+  title: string;
+  preheader: string;
+  heading: string;
+  body: string;
+  buttonText: string;
+  url: string;
+  footnote: string;
 }
 
 /** Turns a digest's values into email HTML. */
 export interface DigestRenderer {
   renderDigest(view: DigestView): string;
-  renderConfirmation(view: { confirmUrl: string }): string;
+  renderNotice(view: NoticeView): string;
 }

@@ -1,3 +1,4 @@
+import { editionTopics } from './edition.ts';
 import type {
   Clock,
   Edition,
@@ -113,6 +114,7 @@ export async function rankEdition(
       mode: policy === 'best-of-week' ? 'week' : 'daily',
       freshSince: new Date(endOfDay + 1 - config.freshDays * 86_400_000).toISOString(),
       entries,
+      topics: editionTopics(entries),
     };
     created = await deps.editions.create(fresh);
     // Another run may have stored the day's edition meanwhile: theirs stands.

@@ -2,6 +2,7 @@ import { buildDigestView, renderDigestText } from './digest.ts';
 import { NotFoundError } from './errors.ts';
 import type { LinkBuilder } from './links.ts';
 import type {
+  Clock,
   DeliveryLedger,
   DigestRenderer,
   Edition,
@@ -23,6 +24,7 @@ export interface SendDigestsDeps {
   sender: EmailSender;
   renderer: DigestRenderer;
   links: LinkBuilder;
+  clock: Clock;
   /** The edition's candidates prepared for choosing (built once per edition and reused). */
   selectorFor: (edition: Edition) => EditionSelector;
   policy: SchedulePolicy;
@@ -56,9 +58,11 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
   const result: SendDigestsResult = { sent: 0, skipped: 0, nothingNew: 0, failed: [] };
 
   for (const subscriberId of job.subscriberIds) {
-    const subscriber = await deps.subscribers.get(subscriberId);
+    // Read right before sending: an unsubscribe, a pause or an erasure stops the next email.
+    const record = await deps.subscribers.get(subscriberId);
+    const subscriber = record?.status === 'active' ? record : undefined;
     const mode = subscriber ? modeFor(subscriber, edition, deps.policy) : undefined;
-    if (subscriber?.status !== 'active' || !mode) {
+    if (!subscriber || !mode || isPaused(subscriber, deps.clock.now())) {
       result.skipped += 1;
       continue;
     }
@@ -74,7 +78,13 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
     const unsubscribeUrl = await deps.links.unsubscribe(subscriberId);
     const view = buildDigestView(edition, chosen, {
       webViewUrl: deps.links.edition(edition.date),
-      footerLink: { text: 'Unsubscribe', url: unsubscribeUrl },
+      footerLinks: [
+        {
+          text: 'Preferences',
+          url: await deps.links.preferences(subscriberId, subscriber.signupId, deps.clock.now()),
+        },
+        { text: 'Unsubscribe', url: unsubscribeUrl },
+      ],
     });
     try {
       const { messageId } = await deps.sender.send({
@@ -101,6 +111,11 @@ export async function sendDigests(job: SendJob, deps: SendDigestsDeps): Promise<
     }
   }
   return result;
+}
+
+/** A paused reader gets nothing until the pause ends. */
+function isPaused(subscriber: Subscriber, now: Date): boolean {
+  return subscriber.pausedUntil !== undefined && Date.parse(subscriber.pausedUntil) > now.getTime();
 }
 
 /** Daily readers follow the edition; weekly readers get the week's best on their day only. */

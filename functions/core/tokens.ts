@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ConfigError, InvalidTokenError } from './errors.ts';
+import { ConfigError, ExpiredTokenError, InvalidTokenError } from './errors.ts';
 
 /**
  * What a token lets its holder do. Each is verified against its own purpose: a token for one
@@ -112,7 +112,13 @@ export function verifyToken(token: string, purpose: TokenPurpose, keys: KeyRing,
   return verifyParts(splitToken(token), purpose, keys, now);
 }
 
-function verifyParts(parts: TokenParts, purpose: TokenPurpose, keys: KeyRing, now: Date): TokenClaims {
+function verifyParts(
+  parts: TokenParts,
+  purpose: TokenPurpose,
+  keys: KeyRing,
+  now: Date,
+  options: VerifyOptions = {},
+): TokenClaims {
   const key = keys.keys.get(parts.keyId);
   if (!key) throw new InvalidTokenError('unknown signing key');
   const expected = Buffer.from(mac(key, parts.body));
@@ -125,7 +131,9 @@ function verifyParts(parts: TokenParts, purpose: TokenPurpose, keys: KeyRing, no
   }
   const expiresAt = Number(parts.expires);
   if (!Number.isSafeInteger(expiresAt) || expiresAt < 0) throw new InvalidTokenError('malformed expiry');
-  if (expiresAt !== 0 && expiresAt * 1000 < now.getTime()) throw new InvalidTokenError('token has expired');
+  if (expiresAt !== 0 && expiresAt * 1000 < now.getTime() && !options.allowExpired) {
+    throw new ExpiredTokenError('token has expired');
+  }
   return {
     purpose,
     subscriberId: parts.subscriberId,
@@ -144,11 +152,20 @@ export async function verifyTokenWith(
   purpose: TokenPurpose,
   keys: TokenKeys,
   now: Date,
+  options: VerifyOptions = {},
 ): Promise<TokenClaims> {
   const parts = splitToken(token);
   let ring = await keys.current();
   if (!ring.keys.has(parts.keyId)) ring = await keys.refresh();
-  return verifyParts(parts, purpose, ring, now);
+  return verifyParts(parts, purpose, ring, now, options);
+}
+
+export interface VerifyOptions {
+  /**
+   * Accept a token past its expiry (never a forged or wrong-purpose one): an expired link
+   * still proves who clicked it, enough to email them a fresh one.
+   */
+  allowExpired?: boolean;
 }
 
 /** The subscriber id for a normalized address: keyed, so ids reveal nothing about addresses. */

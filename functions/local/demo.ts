@@ -48,6 +48,9 @@ export async function runDemo(stack: LocalStack): Promise<DemoRun> {
     body: JSON.stringify({ email: DEMO_SUBSCRIBER, topics: ['retrieval', 'speech'] }),
   });
   if (subscribed.status !== 202) throw new Error(`subscribing the demo reader answered ${subscribed.status}`);
+  // The sign-up is worked after the answer (the sign-up queue): wait for it.
+  await stack.idle();
+  failOnDeadLetters(stack);
   const confirmation = (await readMailbox(stack.urls.ses)).find(
     (m) => m.at >= since && m.destination.to.includes(DEMO_SUBSCRIBER) && m.subject.startsWith('Confirm'),
   );
@@ -55,7 +58,8 @@ export async function runDemo(stack: LocalStack): Promise<DemoRun> {
   const confirmUrl = confirmation?.body.text?.match(/https?:\/\/\S+\/confirm\?token=\S+/u)?.[0];
   if (confirmation && !confirmUrl) throw new Error('the confirmation email has no confirmation link');
   if (confirmUrl) {
-    const confirmed = await fetch(confirmUrl);
+    // What the confirmation page's script does: a GET only shows the page.
+    const confirmed = await fetch(confirmUrl, { method: 'POST' });
     if (confirmed.status !== 200) throw new Error(`confirming the demo reader answered ${confirmed.status}`);
   }
 

@@ -7,11 +7,14 @@ import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';
 import { compileTemplates } from '../adapters/mjml-compiler.ts';
 import type { LinkBuilder } from '../core/links.ts';
-import type { WorkQueue } from '../core/ports.ts';
+import type { SendJob, SignupQueue, WorkQueue } from '../core/ports.ts';
+import type { RateLimits } from '../core/rate-limits.ts';
+import type { SignupMessage } from '../core/signup.ts';
 import { normalizeEmail } from '../core/subscriber.ts';
 import { subscriberIdFor } from '../core/tokens.ts';
 import { ApiEnv, apiDeps } from '../roots/api.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../roots/ingest-object.ts';
+import { ProcessSignupEnv, processSignupDeps } from '../roots/process-signup.ts';
 import { RankPapersEnv, rankPapersDeps } from '../roots/rank-papers.ts';
 import { SendDigestEnv, sendDigestDeps } from '../roots/send-digest.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
@@ -21,11 +24,12 @@ import { ENV } from '../shared/env-names.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import { createApiHandler } from '../triggers/api/api.ts';
 import { createIngestObjectHandler } from '../triggers/ingest-object.ts';
+import { createProcessSignupHandler } from '../triggers/process-signup.ts';
 import { createRankPapersHandler } from '../triggers/rank-papers.ts';
 import { createSendDigestHandler } from '../triggers/send-digest.ts';
 import { AsyncInvoker } from './async-invoker.ts';
 import { localLambdaContext } from './lambda-context.ts';
-import { MemoryWorkQueue } from './memory-work-queue.ts';
+import { MemoryQueue } from './memory-queue.ts';
 import { tableDefinition } from './table.ts';
 
 /** Where the emulators and the local API listen. */
@@ -38,6 +42,8 @@ export interface LocalEndpoints {
 }
 
 export interface LocalSettings {
+  /** The API's rate limits; the deployed defaults when left out. */
+  rateLimits?: Partial<RateLimits>;
   dataDir: string;
   tableName: string;
   bucket: string;
@@ -46,7 +52,13 @@ export interface LocalSettings {
 }
 
 /** The functions' timeouts in the CDK app, so local invocations see the same deadlines. */
-const TIMEOUT_MS = { ingest: 5 * 60_000, rank: 5 * 60_000, send: 60_000, api: 10_000 } as const;
+const TIMEOUT_MS = {
+  ingest: 5 * 60_000,
+  rank: 5 * 60_000,
+  send: 60_000,
+  api: 10_000,
+  signup: 30_000,
+} as const;
 
 export interface LocalRuntime {
   invoker: AsyncInvoker;
@@ -90,8 +102,15 @@ export async function createLocalRuntime(
     [ENV.publicBaseUrl]: endpoints.api,
     [ENV.tokenKeyFile]: join(settings.dataDir, 'token-key.json'),
     [ENV.editionTimeZone]: settings.timeZone,
-    // The in-process queue stands in for SQS; the variable only has to be well-formed.
+    ...(settings.rateLimits?.perIpPerMinute
+      ? { [ENV.rateLimitPerIp]: String(settings.rateLimits.perIpPerMinute) }
+      : {}),
+    ...(settings.rateLimits?.perAddressPerHour
+      ? { [ENV.rateLimitPerAddress]: String(settings.rateLimits.perAddressPerHour) }
+      : {}),
+    // The in-process queues stand in for SQS; the variables only have to be well-formed.
     [ENV.sendQueueUrl]: 'http://127.0.0.1/local/send-queue',
+    [ENV.signupQueueUrl]: 'http://127.0.0.1/local/signup-queue',
   };
   const invoker = new AsyncInvoker({
     attempts: 3,
@@ -100,12 +119,20 @@ export async function createLocalRuntime(
   });
   const templates = await compileTemplates();
   const send = createSendDigestHandler(sendDigestDeps(parseEnv(SendDigestEnv, env), { templates }));
-  const queue = new MemoryWorkQueue(invoker, (event) =>
+  const sendQueue = new MemoryQueue<SendJob>(invoker, 'send-queue', (event) =>
     send(event, localLambdaContext('send', TIMEOUT_MS.send)),
   );
+  const queue: WorkQueue = { enqueue: (jobs) => sendQueue.send(jobs) };
+  const signup = createProcessSignupHandler(
+    processSignupDeps(parseEnv(ProcessSignupEnv, env), { templates }),
+  );
+  const signupQueue = new MemoryQueue<SignupMessage>(invoker, 'signup-queue', (event) =>
+    signup(event, localLambdaContext('signup', TIMEOUT_MS.signup)),
+  );
+  const signups: SignupQueue = { enqueue: (message) => signupQueue.send([message]) };
   const ingest = createIngestObjectHandler(ingestObjectDeps(parseEnv(IngestObjectEnv, env)));
   const rank = createRankPapersHandler(rankPapersDeps(parseEnv(RankPapersEnv, env), { queue }));
-  const apiWiring = apiDeps(parseEnv(ApiEnv, env), { templates });
+  const apiWiring = apiDeps(parseEnv(ApiEnv, env), { templates, signups });
   const api = createApiHandler(apiWiring);
   await ensureTable(settings.tableName);
   const db = documentClient();

@@ -7,6 +7,7 @@ import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import type { IngestFileResult } from '../core/ingest-file.ts';
+import type { RateLimits } from '../core/rate-limits.ts';
 import type { DeadLetter } from './async-invoker.ts';
 import { createHttpGateway } from './http-gateway.ts';
 import { createLocalRuntime, type LocalRuntime } from './local-runtime.ts';
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   timeZone: string;
   /** `HH:MM` in `timeZone` at which the daily edition is ranked and sent. */
   sendAt: string;
+  /** The API's rate limits; the deployed defaults when left out (load tests raise them). */
+  rateLimits?: Partial<RateLimits>;
   log?: (line: string) => void;
 }
 

@@ -1,20 +1,46 @@
-import type * as z from 'zod';
+import * as z from 'zod';
+import { DynamoPersonalData } from '../adapters/dynamo-personal-data.ts';
+import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter.ts';
 import { HtmlPageRenderer } from '../adapters/html-page-renderer.ts';
+import { SqsSignupQueue } from '../adapters/sqs-signup-queue.ts';
+import type { SignupQueue } from '../core/ports.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
+import { sqsClient } from '../shared/aws/sqs.ts';
+import { envFields } from '../shared/config.ts';
+import { ENV } from '../shared/env-names.ts';
+import { randomIds } from '../shared/random-ids.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import type { ApiDeps } from '../triggers/api/api.ts';
 import { MailEnv, type MailOverrides, mailDeps, templatesFor } from './mail.ts';
 
-export const ApiEnv = MailEnv;
+export const ApiEnv = MailEnv.and(
+  z.object({
+    [ENV.signupQueueUrl]: envFields.signupQueueUrl,
+    [ENV.rateLimitPerIp]: envFields.rateLimitPerIp,
+    [ENV.rateLimitPerAddress]: envFields.rateLimitPerAddress,
+  }),
+);
 export type ApiEnv = z.infer<typeof ApiEnv>;
 
-/** The api function's adapters: the mail wiring (confirmation emails, links) and the pages. */
-export function apiDeps(env: ApiEnv, overrides: MailOverrides = {}): ApiDeps {
+/**
+ * The api function's adapters: the mail wiring (links, the confirmation it may re-send), the
+ * pages, the rate limiter, the sign-up queue and the reader's data (export, erasure).
+ */
+export function apiDeps(env: ApiEnv, overrides: MailOverrides & { signups?: SignupQueue } = {}): ApiDeps {
   const clock = overrides.clock ?? systemClock;
   const templates = templatesFor(env, overrides);
+  const db = documentClient();
   return {
-    ...mailDeps(env, documentClient(), clock, templates),
+    ...mailDeps(env, db, clock, templates),
     pages: new HtmlPageRenderer(templates.pages),
     clock,
+    ids: randomIds,
+    limiter: new DynamoRateLimiter(db, env.TABLE_NAME, clock),
+    signups: overrides.signups ?? new SqsSignupQueue(sqsClient(), env.SIGNUP_QUEUE_URL),
+    personalData: new DynamoPersonalData(db, env.TABLE_NAME),
+    limits: {
+      perIpPerMinute: env.RATE_LIMIT_PER_IP_PER_MINUTE,
+      perAddressPerHour: env.RATE_LIMIT_PER_ADDRESS_PER_HOUR,
+    },
   };
 }

@@ -22,6 +22,7 @@ export function sendDigestDeps(env: SendDigestEnv, overrides: MailOverrides = {}
     sender: mail.sender,
     renderer: mail.renderer,
     links: mail.links,
+    clock,
     ledger: new DynamoDeliveryLedger(db, env.TABLE_NAME, clock),
     sent: new DynamoSentPapers(db, env.TABLE_NAME, clock),
     // Prepared editions, shared by every send job this warm function handles.

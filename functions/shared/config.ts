@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
+import { defaultRateLimits } from '../core/rate-limits.ts';
 import {
   type DayPolicy,
   defaultSchedulePolicy,
@@ -24,6 +25,19 @@ export const envFields = {
   tableName: z.string().min(3, 'must name the DynamoDB table'),
   bucketName: z.string().min(3, 'must name the ingest bucket'),
   sendQueueUrl: z.url({ message: 'must be the URL of the send queue' }),
+  signupQueueUrl: z.url({ message: 'must be the URL of the sign-up queue' }),
+  rateLimitPerIp: z.coerce
+    .number()
+    .int('must be a whole number of requests per minute')
+    .min(1, 'must be at least 1 request per minute')
+    .max(100_000, 'must be at most 100000 requests per minute')
+    .default(defaultRateLimits.perIpPerMinute),
+  rateLimitPerAddress: z.coerce
+    .number()
+    .int('must be a whole number of sign-ups per hour')
+    .min(1, 'must be at least 1 sign-up per hour')
+    .max(1000, 'must be at most 1000 sign-ups per hour')
+    .default(defaultRateLimits.perAddressPerHour),
   senderAddress: z.email({ message: 'must be an email address such as papers@example.org' }),
   sesConfigurationSet: z.string().min(1).optional(),
   publicBaseUrl: publicUrl,

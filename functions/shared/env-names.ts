@@ -10,6 +10,12 @@ export const ENV = {
   bucketName: 'BUCKET_NAME',
   /** The SQS queue of send jobs. */
   sendQueueUrl: 'SEND_QUEUE_URL',
+  /** The SQS queue of accepted sign-ups, worked by the process-signup function. */
+  signupQueueUrl: 'SIGNUP_QUEUE_URL',
+  /** State-changing API requests allowed per IP address per minute. */
+  rateLimitPerIp: 'RATE_LIMIT_PER_IP_PER_MINUTE',
+  /** Sign-ups (and other mail-sending requests) allowed per address per hour. */
+  rateLimitPerAddress: 'RATE_LIMIT_PER_ADDRESS_PER_HOUR',
   /** The From address of every email. */
   senderAddress: 'SENDER_ADDRESS',
   /** SES configuration set (reputation metrics, suppression, event destinations). */

@@ -3,6 +3,7 @@ import {
   InvalidTokenError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   ValidationError,
 } from '../core/errors.ts';
 
@@ -13,17 +14,22 @@ const COMMON_HEADERS = {
   'cache-control': 'no-store',
 };
 
-/** Pages load nothing from anywhere: inline styles only, forms post to this site, no framing. */
-export const PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+/**
+ * For HTML the page renderer did not make (an edition's web view is email HTML, styled inline):
+ * no script at all, nothing loaded from anywhere but https images, no framing.
+ */
+export const EMAIL_HTML_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-export function htmlResponse(status: number, body: string): Response {
+/** An HTML page with its Content-Security-Policy (the page renderer's, by hash, for its pages). */
+export function htmlResponse(status: number, body: string, contentSecurityPolicy = EMAIL_HTML_CSP): Response {
   return new Response(body, {
     status,
     headers: {
       ...COMMON_HEADERS,
       'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': PAGE_CSP,
+      'content-security-policy': contentSecurityPolicy,
+      'x-frame-options': 'DENY',
     },
   });
 }
@@ -42,6 +48,8 @@ export interface ErrorView {
   /** Safe to show the caller. */
   message: string;
   issues?: readonly { path: string; message: string }[];
+  /** Seconds to wait before trying again (429). */
+  retryAfter?: number;
 }
 
 /** The one error table of the API. `routeMissing` marks the router's own "no such route". */
@@ -54,6 +62,14 @@ export function errorView(error: unknown, routeMissing = false): ErrorView {
   }
   if (error instanceof NotFoundError) return { status: 404, error: 'not_found', message: error.message };
   if (routeMissing) return { status: 404, error: 'not_found', message: 'There is no page at this address.' };
+  if (error instanceof RateLimitedError) {
+    return {
+      status: 429,
+      error: 'too_many_requests',
+      message: `Too many requests. Please try again in ${describeWait(error.retryAfterSeconds)}.`,
+      retryAfter: error.retryAfterSeconds,
+    };
+  }
   if (error instanceof PayloadTooLargeError) {
     return { status: 413, error: 'payload_too_large', message: error.message };
   }
@@ -67,8 +83,13 @@ export function errorView(error: unknown, routeMissing = false): ErrorView {
   };
 }
 
+function describeWait(seconds: number): string {
+  return seconds < 90 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
+}
+
 export function titleFor(status: number): string {
   if (status === 404) return 'Not found';
+  if (status === 429) return 'Slow down';
   if (status < 500) return 'That did not work';
   return 'Something went wrong';
 }

@@ -133,6 +133,12 @@ export class NodeFunction extends Construct {
     return this.setConfig(ENV.sendQueueUrl, queue.queueUrl);
   }
 
+  /** May send messages to the sign-up queue; sets SIGNUP_QUEUE_URL. */
+  useSignupQueue(queue: IQueue): this {
+    queue.grantSendMessages(this.fn);
+    return this.setConfig(ENV.signupQueueUrl, queue.queueUrl);
+  }
+
   /** May read the token key ring; sets TOKEN_SECRET_ID. */
   useTokenSecret(secret: ISecret): this {
     secret.grantRead(this.fn);

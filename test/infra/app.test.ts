@@ -56,11 +56,11 @@ describe('data stack', () => {
 });
 
 describe('app stack', () => {
-  it('runs four functions on Node.js 22, ARM64, with their configuration', () => {
+  it('runs five functions on Node.js 22, ARM64, with their configuration', () => {
     const functions = app.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
     });
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     app.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('Renders and sends digests'),
       Environment: {
@@ -131,9 +131,9 @@ describe('app stack', () => {
   it('alarms on every dead-letter queue, on errors and throttles, and on SES reputation', () => {
     const alarms = Object.values(app.findResources('AWS::CloudWatch::Alarm'));
     const names = alarms.map((a) => a.Properties.MetricName);
-    expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
-    expect(names.filter((n) => n === 'Errors')).toHaveLength(4);
-    expect(names.filter((n) => n === 'Throttles')).toHaveLength(4);
+    expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(4);
+    expect(names.filter((n) => n === 'Errors')).toHaveLength(5);
+    expect(names.filter((n) => n === 'Throttles')).toHaveLength(5);
     expect(names).toEqual(expect.arrayContaining(['Reputation.BounceRate', 'Reputation.ComplaintRate']));
   });
 });

@@ -7,6 +7,7 @@ import type { CompiledTemplates } from '../../functions/adapters/compiled-templa
 import { compileTemplates } from '../../functions/adapters/mjml-compiler.ts';
 import { ApiEnv, apiDeps } from '../../functions/roots/api.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../../functions/roots/ingest-object.ts';
+import { ProcessSignupEnv, processSignupDeps } from '../../functions/roots/process-signup.ts';
 import { RankPapersEnv, rankPapersDeps } from '../../functions/roots/rank-papers.ts';
 import { SendDigestEnv, sendDigestDeps } from '../../functions/roots/send-digest.ts';
 import { parseEnv } from '../../functions/shared/config.ts';
@@ -112,11 +113,16 @@ const functions = [
     build: (e: never) => sendDigestDeps(e, { templates }),
   },
   { match: /^Subscribe, confirm/u, schema: ApiEnv, build: (e: never) => apiDeps(e, { templates }) },
+  {
+    match: /^Works queued sign-ups/u,
+    schema: ProcessSignupEnv,
+    build: (e: never) => processSignupDeps(e, { templates }),
+  },
 ] as const;
 
 describe("each function's synthesized environment", () => {
-  it('covers the four functions the app deploys', () => {
-    expect(environments.size).toBe(4);
+  it('covers the five functions the app deploys', () => {
+    expect(environments.size).toBe(5);
     for (const { match } of functions) expect([...environments.keys()].some((d) => match.test(d))).toBe(true);
   });
 

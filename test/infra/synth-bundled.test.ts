@@ -17,9 +17,9 @@ describe('cdk synth with bundling', () => {
       app.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
       const bundles = assets.filter((a) => existsSync(join(outdir, a, 'index.mjs')));
-      expect(bundles).toHaveLength(4);
+      expect(bundles).toHaveLength(5);
       const withTemplates = bundles.filter((a) => existsSync(join(outdir, a, 'templates.json')));
-      expect(withTemplates).toHaveLength(2);
+      expect(withTemplates).toHaveLength(3);
       // The bundle carries compiled HTML, not the MJML compiler.
       for (const bundle of bundles) {
         expect(readFileSync(join(outdir, bundle, 'index.mjs'), 'utf8')).not.toContain('mjml-core');

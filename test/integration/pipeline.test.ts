@@ -35,10 +35,14 @@ async function subscribeAndConfirm(email: string): Promise<void> {
     body: JSON.stringify({ email }),
   });
   expect(response.status).toBe(202);
+  // The sign-up is worked after the answer, through the sign-up queue.
+  await stack.idle();
   const [confirmation] = await mailTo(email, 'Confirm');
   const link = confirmation?.body.text?.match(/http\S+\/confirm\?token=\S+/u)?.[0];
   expect(link, 'confirmation link').toBeDefined();
+  // The link's page confirms by a POST (its script); the GET alone changes nothing.
   expect((await fetch(link as string)).status).toBe(200);
+  expect((await fetch(link as string, { method: 'POST' })).status).toBe(200);
 }
 
 describe('the pipeline on the local stack', () => {

@@ -7,12 +7,20 @@ import type {
   DeliveryLedger,
   Edition,
   EditionRepository,
+  EditionSummary,
   EmailSender,
+  IdGenerator,
   OutgoingEmail,
+  PersonalData,
+  PersonalDataExport,
+  RateLimiter,
+  RateLimitVerdict,
+  SignupQueue,
   SubscriberPage,
   SubscriberRepository,
 } from '../../functions/core/ports.ts';
-import type { Subscriber } from '../../functions/core/subscriber.ts';
+import type { SignupMessage } from '../../functions/core/signup.ts';
+import type { ErasedSubscriber, Subscriber, SubscriberRecord } from '../../functions/core/subscriber.ts';
 import type { KeyRing, TokenKeys } from '../../functions/core/tokens.ts';
 
 export class FixedClock implements Clock {
@@ -47,36 +55,114 @@ export class StaticTokenKeys implements TokenKeys {
 export const testTokenKeys = new StaticTokenKeys();
 
 export class MemorySubscribers implements SubscriberRepository {
-  readonly items = new Map<string, Subscriber>();
+  readonly items = new Map<string, SubscriberRecord>();
   constructor(private readonly clock: Clock) {}
 
+  /** Check and write with no await between them: atomic, as DynamoDB's conditional put is. */
   async create(subscriber: Subscriber): Promise<boolean> {
-    const existing = await this.get(subscriber.id);
-    if (existing) return false;
+    if (this.live(subscriber.id)) return false;
     this.items.set(subscriber.id, structuredClone(subscriber));
     return true;
   }
-  async get(id: string): Promise<Subscriber | undefined> {
+  async get(id: string): Promise<SubscriberRecord | undefined> {
+    const item = this.live(id);
+    return item && structuredClone(item);
+  }
+  private live(id: string): SubscriberRecord | undefined {
     const item = this.items.get(id);
     if (!item) return undefined;
-    if (item.expiresAt !== undefined && item.expiresAt * 1000 <= this.clock.now().getTime()) return undefined;
-    return structuredClone(item);
+    const expired =
+      'expiresAt' in item &&
+      item.expiresAt !== undefined &&
+      item.expiresAt * 1000 <= this.clock.now().getTime();
+    return expired ? undefined : item;
   }
-  async replace(subscriber: Subscriber, expectedStatus: Subscriber['status']): Promise<boolean> {
-    const existing = this.items.get(subscriber.id);
-    if (!existing || existing.status !== expectedStatus) return false;
-    this.items.set(subscriber.id, structuredClone(subscriber));
+  async replace(next: SubscriberRecord, expectedVersion: number): Promise<boolean> {
+    const existing = this.items.get(next.id);
+    if (!existing || existing.version !== expectedVersion) return false;
+    this.items.set(next.id, structuredClone(next));
     return true;
   }
   async listActive(cursor?: string, limit = 50): Promise<SubscriberPage> {
     const active = [...this.items.values()]
-      .filter((s) => s.status === 'active')
+      .filter((s): s is Subscriber => s.status === 'active')
       .sort((a, b) => a.id.localeCompare(b.id));
     const start = cursor ? Number(cursor) : 0;
     const page = active.slice(start, start + limit);
     return start + limit < active.length
       ? { subscribers: page, next: String(start + limit) }
       : { subscribers: page };
+  }
+}
+
+/** A subscriber as the stores hold one, with what a test does not care about filled in. */
+export function activeSubscriber(id: string, overrides: Partial<Subscriber> = {}): Subscriber {
+  return {
+    id,
+    email: `${id}@example.org`,
+    status: 'active',
+    topics: [],
+    authors: [],
+    exclude: [],
+    frequency: 'daily',
+    digestSize: 10,
+    signupId: `signup-${id}`,
+    version: 1,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Counts hits per key, as the DynamoDB limiter does, in one window that tests advance by hand. */
+export class MemoryRateLimiter implements RateLimiter {
+  readonly counts = new Map<string, number>();
+  async hit(key: string, limit: number): Promise<RateLimitVerdict> {
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count <= limit ? { allowed: true } : { allowed: false, retryAfterSeconds: 60 };
+  }
+}
+
+/** Keeps queued sign-ups; `drain` works them as the process-signup function would. */
+export class MemorySignupQueue implements SignupQueue {
+  readonly messages: SignupMessage[] = [];
+  async enqueue(signup: SignupMessage): Promise<void> {
+    this.messages.push(structuredClone(signup));
+  }
+  async drain(work: (message: SignupMessage) => Promise<unknown>): Promise<void> {
+    while (this.messages.length > 0) await work(this.messages.shift() as SignupMessage);
+  }
+}
+
+/** The subscriber store's personal data, export and erasure, over MemorySubscribers. */
+export class MemoryPersonalData implements PersonalData {
+  constructor(
+    private readonly subscribers: MemorySubscribers,
+    private readonly sent: MemorySentPapers = new MemorySentPapers(),
+  ) {}
+  async exportOf(subscriberId: string): Promise<PersonalDataExport> {
+    return {
+      subscriber: await this.subscribers.get(subscriberId),
+      deliveries: [],
+      papersReceived: [...(await this.sent.received(subscriberId))].map((paperId) => ({
+        paperId,
+        sentAt: '2026-11-26T06:00:00.000Z',
+      })),
+    };
+  }
+  async erase(marker: ErasedSubscriber): Promise<void> {
+    this.sent.items.delete(marker.id);
+    this.subscribers.items.set(marker.id, structuredClone(marker));
+  }
+}
+
+/** Ids in sequence: `id-1`, `id-2`, … */
+export class SequentialIds implements IdGenerator {
+  private n = 0;
+  next(): string {
+    this.n += 1;
+    return `id-${this.n}`;
   }
 }
 
@@ -89,6 +175,12 @@ export class MemoryEditions implements EditionRepository {
   }
   async get(date: string): Promise<Edition | undefined> {
     return this.items.get(date);
+  }
+  async latest(): Promise<EditionSummary | undefined> {
+    const newest = [...this.items.values()].sort((a, b) => b.date.localeCompare(a.date))[0];
+    if (!newest) return undefined;
+    const { entries, ...summary } = newest;
+    return { ...summary, entryCount: entries.length };
   }
 }
 

@@ -27,7 +27,7 @@ export async function readBody(req: Request): Promise<Record<string, unknown>> {
   } catch {
     throw new ValidationError('body: must be UTF-8 text');
   }
-  if (isForm(req)) return Object.fromEntries(new URLSearchParams(text));
+  if (isForm(req)) return formFields(new URLSearchParams(text));
   if (!JSON_TYPE.test(req.headers.get('content-type') ?? '')) {
     throw new ValidationError('body: send application/json or application/x-www-form-urlencoded');
   }
@@ -41,12 +41,25 @@ export async function readBody(req: Request): Promise<Record<string, unknown>> {
   throw new ValidationError('body: must be a JSON object');
 }
 
+/** A form's fields; a repeated name (checkboxes) gives a list of its values. */
+function formFields(params: URLSearchParams): Record<string, string | string[]> {
+  // A Map, then own properties: a field named __proto__ stays a field.
+  const fields = new Map<string, string | string[]>();
+  for (const [name, value] of params) {
+    const earlier = fields.get(name);
+    fields.set(
+      name,
+      earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value],
+    );
+  }
+  return Object.fromEntries(fields);
+}
+
 /** The query string as a plain object (the first value of a repeated name). */
 export function readQuery(req: Request): Record<string, string> {
-  const query: Record<string, string> = {};
-  for (const [name, value] of new URL(req.url).searchParams)
-    if (!Object.hasOwn(query, name)) query[name] = value;
-  return query;
+  const query = new Map<string, string>();
+  for (const [name, value] of new URL(req.url).searchParams) if (!query.has(name)) query.set(name, value);
+  return Object.fromEntries(query);
 }
 
 /** Validates one part of a request; issues name where they are (`query.token`, `body.email`). */

@@ -1,14 +1,33 @@
 import * as z from 'zod';
 import { editionView } from '../../core/edition-view.ts';
-import type { LinkBuilder } from '../../core/links.ts';
-import type { DigestRenderer, EditionRepository, PageRenderer } from '../../core/ports.ts';
-import { SubscriptionRequestSchema } from '../../core/subscriber.ts';
+import { ExpiredTokenError } from '../../core/errors.ts';
+import type {
+  EditionRepository,
+  PageRenderer,
+  PersonalData,
+  RateLimiter,
+  SignupQueue,
+} from '../../core/ports.ts';
+import type { RateLimits } from '../../core/rate-limits.ts';
 import {
+  PreferencesUpdateSchema,
+  preferencesOf,
+  type Subscriber,
+  SubscriptionRequestSchema,
+} from '../../core/subscriber.ts';
+import {
+  acceptSignup,
+  checkConfirmToken,
   checkUnsubscribeToken,
   confirm,
+  erase,
+  exportData,
+  preferencesFor,
+  resubscribe,
   type SubscriptionDeps,
-  subscribe,
+  sendPreferencesLink,
   unsubscribe,
+  updatePreferences,
 } from '../../core/subscriptions.ts';
 import { htmlResponse, jsonResponse } from '../../shared/http.ts';
 import { isForm, parsePart, readBody, readQuery } from './request.ts';
@@ -17,8 +36,10 @@ import { isForm, parsePart, readBody, readQuery } from './request.ts';
 export interface ApiDeps extends SubscriptionDeps {
   editions: EditionRepository;
   pages: PageRenderer;
-  renderer: DigestRenderer;
-  links: LinkBuilder;
+  limiter: RateLimiter;
+  signups: SignupQueue;
+  personalData: PersonalData;
+  limits: RateLimits;
 }
 
 /** `page` routes answer HTML, errors included; `api` routes answer JSON unless a form posted. */
@@ -28,93 +49,254 @@ export interface RouteContext {
   req: Request;
   params: Record<string, string>;
   deps: ApiDeps;
+  /** Topics of this week's edition, for the sign-up form (cached by the handler). */
+  suggestions: () => Promise<string[]>;
 }
 
 export interface ApiRoute {
   method: 'GET' | 'POST';
   path: `/${string}`;
   kind: RouteKind;
+  /**
+   * Counted against the per-IP limit. Every state-changing route is, but one-click unsubscribe:
+   * mail providers post those from a few addresses of their own, and an unsubscribe must never
+   * be refused.
+   */
+  limited: boolean;
   handle: (ctx: RouteContext) => Promise<Response>;
 }
 
 /**
  * Every URL of the product, in one table. GET routes also answer HEAD (same headers, no body).
- * A GET never changes state: link scanners fetch every link in an email.
+ * A GET never changes state: link scanners fetch every link in an email, so every link that
+ * acts shows a page whose form (or script) makes the POST.
  */
 export const routes: readonly ApiRoute[] = [
-  { method: 'GET', path: '/', kind: 'page', handle: subscribePage },
-  { method: 'POST', path: '/subscriptions', kind: 'api', handle: subscribeRequest },
-  { method: 'GET', path: '/confirm', kind: 'page', handle: confirmLink },
-  { method: 'GET', path: '/unsubscribe', kind: 'page', handle: unsubscribePage },
-  { method: 'POST', path: '/unsubscribe', kind: 'page', handle: unsubscribeNow },
-  { method: 'GET', path: '/editions/:date', kind: 'page', handle: editionPage },
+  { method: 'GET', path: '/', kind: 'page', limited: false, handle: home },
+  { method: 'POST', path: '/subscriptions', kind: 'api', limited: true, handle: signUp },
+  { method: 'GET', path: '/confirm', kind: 'page', limited: false, handle: confirmPage },
+  { method: 'POST', path: '/confirm', kind: 'page', limited: true, handle: confirmNow },
+  { method: 'GET', path: '/preferences', kind: 'page', limited: false, handle: preferencesPage },
+  { method: 'POST', path: '/preferences', kind: 'page', limited: true, handle: savePreferences },
+  { method: 'POST', path: '/preferences/link', kind: 'page', limited: true, handle: freshPreferencesLink },
+  { method: 'GET', path: '/unsubscribe', kind: 'page', limited: false, handle: unsubscribePage },
+  { method: 'POST', path: '/unsubscribe', kind: 'page', limited: false, handle: unsubscribeNow },
+  { method: 'POST', path: '/resubscribe', kind: 'page', limited: true, handle: resubscribeNow },
+  { method: 'GET', path: '/privacy/export', kind: 'page', limited: false, handle: exportPersonalData },
+  { method: 'GET', path: '/privacy/erase', kind: 'page', limited: false, handle: erasePage },
+  { method: 'POST', path: '/privacy/erase', kind: 'page', limited: true, handle: eraseNow },
+  { method: 'GET', path: '/editions/:date', kind: 'page', limited: false, handle: editionPage },
 ];
 
 const TokenQuery = z.object({ token: z.string().min(1, 'token is required').max(512) });
 const EditionPath = z.object({ date: z.iso.date() });
-/** Form posts send lists (topics, authors, excluded words) as one comma-separated field; JSON sends lists. */
-const FormList = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean)
-      : v,
-  z.unknown(),
-);
 const ACCEPTED =
   'If this address can receive our email, a confirmation link is on its way. Click it to start receiving papers.';
+const token = (req: Request) => parsePart(TokenQuery, readQuery(req), 'query').token;
 
-async function subscribePage({ deps }: RouteContext): Promise<Response> {
-  return htmlResponse(200, deps.pages.subscribe(deps.links.action('subscriptions')));
+async function home({ deps, suggestions }: RouteContext): Promise<Response> {
+  const page = deps.pages.subscribe({
+    action: deps.links.action('subscriptions'),
+    suggestions: await suggestions(),
+  });
+  return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
 }
 
 /** Always 202 with the same body, whoever the address is: the answer never tells who is known. */
-async function subscribeRequest({ req, deps }: RouteContext): Promise<Response> {
+async function signUp({ req, deps }: RouteContext): Promise<Response> {
   const body = await readBody(req);
   // A filled honeypot is a bot: answer exactly as for a person, do nothing.
   const bot = typeof body.website === 'string' && body.website.trim() !== '';
-  if (!bot) {
-    const lists = {
-      topics: FormList.parse(body.topics),
-      authors: FormList.parse(body.authors),
-      exclude: FormList.parse(body.exclude),
-    };
-    await subscribe(parsePart(SubscriptionRequestSchema, { ...body, ...lists }, 'body'), deps);
-  }
+  if (!bot) await acceptSignup(parsePart(SubscriptionRequestSchema, body, 'body'), deps);
   return isForm(req)
-    ? htmlResponse(202, deps.pages.message('Check your inbox', ACCEPTED))
+    ? htmlResponse(202, deps.pages.message('Check your inbox', ACCEPTED), deps.pages.contentSecurityPolicy)
     : jsonResponse(202, { status: 'accepted', message: ACCEPTED });
 }
 
-async function confirmLink({ req, deps }: RouteContext): Promise<Response> {
-  const { token } = parsePart(TokenQuery, readQuery(req), 'query');
-  const subscriber = await confirm(token, deps);
-  const message =
-    subscriber.status === 'active'
-      ? 'Your subscription is confirmed. Your first digest arrives with the next edition.'
-      : 'This subscription is no longer active. Subscribe again from the sign-up page.';
-  return htmlResponse(200, deps.pages.message('You are subscribed', message));
+/** The confirmation link's page: it confirms by a POST its script makes (or its button). */
+async function confirmPage({ req, deps }: RouteContext): Promise<Response> {
+  const value = token(req);
+  await checkConfirmToken(value, deps);
+  return htmlResponse(
+    200,
+    deps.pages.confirm(deps.links.action('confirm', value)),
+    deps.pages.contentSecurityPolicy,
+  );
+}
+
+async function confirmNow({ req, deps }: RouteContext): Promise<Response> {
+  const subscriber = await confirm(token(req), deps);
+  if (subscriber.status !== 'active') {
+    const page = deps.pages.message(
+      'This subscription is not active',
+      'It was stopped since this link was sent. Subscribe again from the sign-up page.',
+    );
+    return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
+  }
+  const page = deps.pages.confirmed({
+    message: 'Your first digest arrives with the next edition.',
+    preferencesUrl: await deps.links.preferences(subscriber.id, subscriber.signupId, deps.clock.now()),
+  });
+  return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
+}
+
+/** An expired preferences link gets a page that can email a fresh one; other errors go up. */
+async function withFreshLinkOffer(
+  ctx: RouteContext,
+  value: string,
+  render: () => Promise<Response>,
+): Promise<Response> {
+  try {
+    return await render();
+  } catch (error) {
+    if (!(error instanceof ExpiredTokenError)) throw error;
+    const page = ctx.deps.pages.linkExpired(ctx.deps.links.action('preferences/link', value));
+    return htmlResponse(410, page, ctx.deps.pages.contentSecurityPolicy);
+  }
+}
+
+async function preferencesPage(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    const subscriber = await preferencesFor(value, ctx.deps);
+    return htmlResponse(
+      200,
+      await renderPreferences(subscriber, value, ctx.deps),
+      ctx.deps.pages.contentSecurityPolicy,
+    );
+  });
+}
+
+/** JSON in, JSON out (the saved preferences); a form post gets the page back with its new state. */
+async function savePreferences(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    const update = parsePart(PreferencesUpdateSchema, await readBody(ctx.req), 'body');
+    const subscriber = await updatePreferences(value, update, ctx.deps);
+    if (!isForm(ctx.req)) {
+      return jsonResponse(200, {
+        status: subscriber.status,
+        preferences: preferencesOf(subscriber),
+        ...(subscriber.pausedUntil ? { pausedUntil: subscriber.pausedUntil } : {}),
+      });
+    }
+    return htmlResponse(
+      200,
+      await renderPreferences(subscriber, value, ctx.deps, 'Saved. '),
+      ctx.deps.pages.contentSecurityPolicy,
+    );
+  });
+}
+
+async function renderPreferences(
+  subscriber: Subscriber,
+  value: string,
+  deps: ApiDeps,
+  prefix = '',
+): Promise<string> {
+  const paused =
+    subscriber.pausedUntil !== undefined && Date.parse(subscriber.pausedUntil) > deps.clock.now().getTime();
+  return deps.pages.preferences({
+    preferences: preferencesOf(subscriber),
+    status: prefix + statusLine(subscriber, paused),
+    paused,
+    action: deps.links.action('preferences', value),
+    exportUrl: deps.links.action('privacy/export', value),
+    eraseUrl: deps.links.action('privacy/erase', value),
+    unsubscribeAction: await deps.links.unsubscribe(subscriber.id),
+  });
+}
+
+function statusLine(subscriber: Subscriber, paused: boolean): string {
+  const how = `up to ${subscriber.digestSize} papers ${subscriber.frequency === 'weekly' ? 'once a week' : 'every day'}`;
+  switch (subscriber.status) {
+    case 'active':
+      return paused
+        ? `Paused until ${subscriber.pausedUntil?.slice(0, 10)}; then you get ${how}.`
+        : `You get ${how}.`;
+    case 'pending':
+      return 'Confirm your subscription from the email we sent you; nothing is sent until then.';
+    case 'unsubscribed':
+      return 'You are unsubscribed: nothing is sent to you.';
+    default:
+      return 'We stopped sending to this address: the mail provider refused our emails or reported them as spam.';
+  }
+}
+
+async function freshPreferencesLink({ req, deps }: RouteContext): Promise<Response> {
+  await sendPreferencesLink(token(req), deps);
+  const page = deps.pages.message(
+    'Check your inbox',
+    'If the subscription behind this link is active, a fresh link to your preferences is on its way.',
+  );
+  return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
 }
 
 /** Shows a button; the state changes only on POST (a scanner's GET changes nothing). */
 async function unsubscribePage({ req, deps }: RouteContext): Promise<Response> {
-  const { token } = parsePart(TokenQuery, readQuery(req), 'query');
-  await checkUnsubscribeToken(token, deps);
-  return htmlResponse(200, deps.pages.unsubscribe(deps.links.action('unsubscribe', token)));
+  const value = token(req);
+  await checkUnsubscribeToken(value, deps);
+  return htmlResponse(
+    200,
+    deps.pages.unsubscribe(deps.links.action('unsubscribe', value)),
+    deps.pages.contentSecurityPolicy,
+  );
 }
 
 /** RFC 8058 one-click: unsubscribes at once and answers 200, no redirect, no cookie. */
 async function unsubscribeNow({ req, deps }: RouteContext): Promise<Response> {
-  const { token } = parsePart(TokenQuery, readQuery(req), 'query');
-  await unsubscribe(token, deps);
+  const value = token(req);
+  await unsubscribe(value, deps);
+  const page = deps.pages.unsubscribed({ resubscribeAction: deps.links.action('resubscribe', value) });
+  return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
+}
+
+async function resubscribeNow({ req, deps }: RouteContext): Promise<Response> {
+  await resubscribe(token(req), deps);
   return htmlResponse(
     200,
-    deps.pages.message('You are unsubscribed', 'You will receive no more digests from Paperboy.'),
+    deps.pages.message('Check your inbox', ACCEPTED),
+    deps.pages.contentSecurityPolicy,
   );
 }
 
+/** Everything stored about the reader, as a JSON download. A GET, and it changes nothing. */
+async function exportPersonalData(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    const data = await exportData(value, ctx.deps);
+    const response = jsonResponse(200, { exportedAt: ctx.deps.clock.now().toISOString(), ...data });
+    response.headers.set('content-disposition', 'attachment; filename="paperboy-my-data.json"');
+    return response;
+  });
+}
+
+/** The confirmation step before erasure. */
+async function erasePage(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    await preferencesFor(value, ctx.deps);
+    const page = ctx.deps.pages.erase({
+      action: ctx.deps.links.action('privacy/erase', value),
+      preferencesUrl: ctx.deps.links.action('preferences', value),
+    });
+    return htmlResponse(200, page, ctx.deps.pages.contentSecurityPolicy);
+  });
+}
+
+async function eraseNow(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    await erase(value, ctx.deps);
+    const page = ctx.deps.pages.message(
+      'Your data is erased',
+      'We deleted your address, your preferences and what we sent you. You will get nothing more from us.',
+    );
+    return htmlResponse(200, page, ctx.deps.pages.contentSecurityPolicy);
+  });
+}
+
+/** The public web view of an edition (email HTML: its own inline styles, no script). */
 async function editionPage({ params, deps }: RouteContext): Promise<Response> {
   const { date } = parsePart(EditionPath, params, 'path');
   return htmlResponse(200, deps.renderer.renderDigest(await editionView(date, deps)));

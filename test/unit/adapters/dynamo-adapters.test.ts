@@ -17,11 +17,13 @@ import {
 } from '../../../functions/adapters/dynamo-paper-repository.ts';
 import {
   buildCreateSubscriber,
+  buildReplaceSubscriber,
   DynamoSubscriberRepository,
+  recordFromItem,
   subscriberItem,
 } from '../../../functions/adapters/dynamo-subscriber-repository.ts';
 import type { Subscriber } from '../../../functions/core/subscriber.ts';
-import { FixedClock } from '../../support/memory-ports.ts';
+import { activeSubscriber, FixedClock } from '../../support/memory-ports.ts';
 import { NOW, paper } from '../../support/papers.ts';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -31,16 +33,7 @@ afterEach(() => ddb.reset());
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
-const subscriber: Subscriber = {
-  id: 'sub1',
-  email: 'ana@example.org',
-  status: 'active',
-  topics: [],
-  frequency: 'daily',
-  digestSize: 10,
-  createdAt: NOW.toISOString(),
-  updatedAt: NOW.toISOString(),
-};
+const subscriber: Subscriber = activeSubscriber('sub1', { email: 'ana@example.org', version: 3 });
 
 describe('request builders (pure: the key design, without mocks)', () => {
   it('stores a paper under its id and its publication day, only over the revision it read', () => {
@@ -167,7 +160,29 @@ describe('DynamoSubscriberRepository', () => {
     ddb.on(PutCommand).rejects(conditionFailed());
     const repository = new DynamoSubscriberRepository(client, 'papers', new FixedClock(NOW));
     expect(await repository.create(subscriber)).toBe(false);
-    expect(await repository.replace(subscriber, 'pending')).toBe(false);
+    expect(await repository.replace(subscriber, 3)).toBe(false);
+  });
+
+  it('replaces only the version that was read; a record from before versions is matched by its absence', () => {
+    expect(buildReplaceSubscriber('t', subscriber, 3)).toMatchObject({
+      ConditionExpression: 'attribute_exists(PK) AND #version = :expected',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':expected': 3 },
+      Item: { PK: 'SUB#sub1', SK: 'PROFILE', version: 3, GSI1PK: 'SUBS#active' },
+    });
+    expect(buildReplaceSubscriber('t', subscriber, 0).ConditionExpression).toBe(
+      'attribute_exists(PK) AND (attribute_not_exists(#version) OR #version = :expected)',
+    );
+  });
+
+  it('reads an item written before versions and bound links with what it lacks filled in', () => {
+    const { version: _v, signupId: _s, authors: _a, exclude: _e, ...old } = subscriber;
+    expect(recordFromItem({ PK: 'SUB#sub1', SK: 'PROFILE', ...old })).toMatchObject({
+      version: 0,
+      signupId: '0',
+      authors: [],
+      exclude: [],
+    });
   });
 });
 

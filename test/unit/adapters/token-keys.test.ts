@@ -17,14 +17,19 @@ import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
 import { SecretsTokenKeys } from '../../../functions/adapters/secrets-token-keys.ts';
 import { ConfigError } from '../../../functions/core/errors.ts';
 import { LinkBuilder } from '../../../functions/core/links.ts';
+import { defaultRateLimits } from '../../../functions/core/rate-limits.ts';
 import { signToken, subscriberIdFor } from '../../../functions/core/tokens.ts';
 import { createApiHandler } from '../../../functions/triggers/api/api.ts';
 import { apiEvent } from '../../support/api-events.ts';
 import {
   FixedClock,
   MemoryEditions,
+  MemoryPersonalData,
+  MemoryRateLimiter,
+  MemorySignupQueue,
   MemorySubscribers,
   RecordingSender,
+  SequentialIds,
 } from '../../support/memory-ports.ts';
 
 const K1 = 'a'.repeat(40);
@@ -123,8 +128,9 @@ describe('key rotation while a function is warm', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: ring1 });
     const keys = new SecretsTokenKeys(new SecretsManagerClient({ region: 'eu-west-1' }), 'token-secret');
     const clock = new FixedClock(new Date('2026-11-27T06:00:00Z'));
+    const subscribers = new MemorySubscribers(clock);
     const handler = createApiHandler({
-      subscribers: new MemorySubscribers(clock),
+      subscribers,
       editions: new MemoryEditions(),
       sender: new RecordingSender(),
       renderer: new HtmlDigestRenderer(templates),
@@ -132,6 +138,11 @@ describe('key rotation while a function is warm', () => {
       links: new LinkBuilder('https://papers.example.org/', keys),
       keys,
       clock,
+      ids: new SequentialIds(),
+      limiter: new MemoryRateLimiter(),
+      signups: new MemorySignupQueue(),
+      personalData: new MemoryPersonalData(subscribers),
+      limits: defaultRateLimits,
     });
     const unsubscribe = (token: string) => handler(apiEvent('GET', '/unsubscribe', { query: { token } }));
     const signed = (json: string) =>

@@ -7,7 +7,12 @@ import {
   parseDayPolicies,
   weekdayOf,
 } from '../../../functions/core/schedule-policy.ts';
-import { FixedClock, MemoryEditions, MemorySubscribers } from '../../support/memory-ports.ts';
+import {
+  activeSubscriber,
+  FixedClock,
+  MemoryEditions,
+  MemorySubscribers,
+} from '../../support/memory-ports.ts';
 import { NOW, paper } from '../../support/papers.ts';
 
 const hours = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
@@ -105,16 +110,7 @@ describe('rankEdition', () => {
     };
     return { deps, subscribers, editions, jobs };
   };
-  const active = (id: string) => ({
-    id,
-    email: `${id}@x.org`,
-    status: 'active' as const,
-    topics: [],
-    frequency: 'daily' as const,
-    digestSize: 10,
-    createdAt: NOW.toISOString(),
-    updatedAt: NOW.toISOString(),
-  });
+  const active = (id: string) => activeSubscriber(id, { email: `${id}@x.org` });
 
   it('ranks the week, stores the edition and pages subscribers into send jobs', async () => {
     const { deps, subscribers, editions, jobs } = setup();

@@ -9,6 +9,7 @@ import { createSelectorCache } from '../../../functions/core/selection.ts';
 import { type SendDigestsDeps, sendDigests } from '../../../functions/core/send-digests.ts';
 import { type Subscriber, SubscriptionRequestSchema } from '../../../functions/core/subscriber.ts';
 import {
+  activeSubscriber,
   FixedClock,
   MemoryEditions,
   MemoryLedger,
@@ -25,17 +26,8 @@ beforeAll(async () => {
 });
 
 const now = new Date('2026-11-26T12:00:00Z');
-const subscriber = (id: string, overrides: Partial<Subscriber> = {}): Subscriber => ({
-  id,
-  email: `${id}@example.org`,
-  status: 'active',
-  topics: [],
-  frequency: 'daily',
-  digestSize: 2,
-  createdAt: now.toISOString(),
-  updatedAt: now.toISOString(),
-  ...overrides,
-});
+const subscriber = (id: string, overrides: Partial<Subscriber> = {}): Subscriber =>
+  activeSubscriber(id, { digestSize: 2, ...overrides });
 
 let deps: SendDigestsDeps & { sender: RecordingSender; ledger: MemoryLedger; sent: MemorySentPapers };
 beforeEach(async () => {
@@ -62,6 +54,7 @@ beforeEach(async () => {
     sender: new RecordingSender(),
     renderer,
     links: new LinkBuilder('https://papers.example.org', testTokenKeys),
+    clock,
     listId: 'daily.papers.example.org',
   };
 });
@@ -167,7 +160,7 @@ describe('sendDigests', () => {
       subject: 'Trending papers',
       preheader: '',
       webViewUrl: 'https://papers.example.org/editions/2026-11-26',
-      footerLink: { text: 'Unsubscribe', url: 'https://papers.example.org/unsubscribe?token=t' },
+      footerLinks: [{ text: 'Unsubscribe', url: 'https://papers.example.org/unsubscribe?token=t' }],
       papers: [
         {
           title: 'A\r\nUnsubscribe: https://evil.example/',

@@ -11,6 +11,7 @@ describe('function environment', () => {
     SENDER_ADDRESS: 'papers@example.org',
     PUBLIC_BASE_URL: 'https://papers.example.org',
     TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:1:secret:x',
+    SIGNUP_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/signups',
   };
 
   it('names every missing or wrong variable in one message', () => {

@@ -8,6 +8,7 @@ import { defaultSchedulePolicy } from '../../../functions/core/schedule-policy.t
 import { createSelectorCache } from '../../../functions/core/selection.ts';
 import { createSendDigestHandler } from '../../../functions/triggers/send-digest.ts';
 import {
+  activeSubscriber,
   FixedClock,
   MemoryEditions,
   MemoryLedger,
@@ -32,16 +33,7 @@ beforeEach(async () => {
   const clock = new FixedClock(NOW);
   const subscribers = new MemorySubscribers(clock);
   for (const id of ['a', 'b']) {
-    await subscribers.create({
-      id,
-      email: `${id}@example.org`,
-      status: 'active',
-      topics: [],
-      frequency: 'daily',
-      digestSize: 3,
-      createdAt: NOW.toISOString(),
-      updatedAt: NOW.toISOString(),
-    });
+    await subscribers.create(activeSubscriber(id, { digestSize: 3 }));
   }
   const editions = new MemoryEditions();
   await editions.create({
@@ -60,6 +52,7 @@ beforeEach(async () => {
     sender,
     renderer,
     links: new LinkBuilder('https://papers.example.org/', testTokenKeys),
+    clock,
     selectorFor: createSelectorCache(),
     policy: defaultSchedulePolicy,
     listId: 'daily.papers.example.org',

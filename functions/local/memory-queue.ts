@@ -1,24 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { SendJob, WorkQueue } from '../core/ports.ts';
 import type { AsyncInvoker } from './async-invoker.ts';
 
 /**
- * Stands in for SQS locally: each job becomes an SQS event for the same send handler, retried
- * while it reports batch item failures, and dead-lettered after the last attempt.
+ * Stands in for an SQS queue and its event source locally: each message becomes an SQS event
+ * for the same handler Lambda would run, retried while it reports batch item failures, and
+ * dead-lettered after the last attempt. The send queue and the sign-up queue are two of these.
  */
-export class MemoryWorkQueue implements WorkQueue {
+export class MemoryQueue<T> {
   constructor(
     private readonly invoker: AsyncInvoker,
+    private readonly source: string,
     private readonly consume: (event: SQSEvent) => Promise<SQSBatchResponse>,
   ) {}
 
-  async enqueue(jobs: readonly SendJob[]): Promise<void> {
-    for (const job of jobs) {
-      const event = sqsEvent(JSON.stringify(job));
+  async send(messages: readonly T[]): Promise<void> {
+    for (const message of messages) {
+      const event = sqsEvent(JSON.stringify(message), this.source);
       this.invoker.invoke(
-        'send-queue',
-        job,
+        this.source,
+        message,
         () => this.consume(event),
         (response) => response.batchItemFailures.length > 0,
       );
@@ -26,7 +27,7 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 }
 
-function sqsEvent(body: string): SQSEvent {
+function sqsEvent(body: string, source: string): SQSEvent {
   const now = String(Date.now());
   return {
     Records: [
@@ -43,7 +44,7 @@ function sqsEvent(body: string): SQSEvent {
         messageAttributes: {},
         md5OfBody: '',
         eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:paperboy-send',
+        eventSourceARN: `arn:aws:sqs:local:000000000000:paperboy-${source}`,
         awsRegion: 'local',
       },
     ],

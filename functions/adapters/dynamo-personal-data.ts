@@ -1,0 +1,64 @@
+import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { PersonalData, PersonalDataExport } from '../core/ports.ts';
+import type { ErasedSubscriber } from '../core/subscriber.ts';
+import { batchDelete } from './dynamo-batch.ts';
+import { keys } from './dynamo-keys.ts';
+import { recordFromItem, subscriberItem } from './dynamo-subscriber-repository.ts';
+
+/**
+ * Everything stored about a reader lives in their partition (see `keys.subscriber`): the profile, one
+ * delivery item per edition, one item per paper received. Export reads the partition; erasure
+ * deletes it and writes the erased marker in the profile's place.
+ */
+export class DynamoPersonalData implements PersonalData {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async exportOf(subscriberId: string): Promise<PersonalDataExport> {
+    const result: PersonalDataExport = { subscriber: undefined, deliveries: [], papersReceived: [] };
+    for (const item of await this.partition(subscriberId)) {
+      const sk = String(item.SK);
+      if (sk === keys.subscriber(subscriberId).SK) result.subscriber = recordFromItem(item);
+      else if (sk.startsWith(keys.deliveryPrefix)) {
+        result.deliveries.push({
+          editionDate: sk.slice(keys.deliveryPrefix.length),
+          status: String(item.status),
+          ...(item.sentAt || item.claimedAt ? { at: String(item.sentAt ?? item.claimedAt) } : {}),
+          ...(item.messageId ? { messageId: String(item.messageId) } : {}),
+        });
+      } else if (sk.startsWith(keys.sentPrefix)) {
+        result.papersReceived.push({ paperId: String(item.paperId), sentAt: String(item.sentAt) });
+      }
+    }
+    return result;
+  }
+
+  async erase(marker: ErasedSubscriber): Promise<void> {
+    const profile = keys.subscriber(marker.id);
+    const others = (await this.partition(marker.id)).filter((item) => item.SK !== profile.SK);
+    await batchDelete(
+      this.client,
+      this.tableName,
+      others.map((item) => ({ PK: item.PK, SK: item.SK })),
+    );
+    // The marker replaces the profile whatever it held: erasure wins over any concurrent change.
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: subscriberItem(marker) }));
+  }
+
+  private async partition(subscriberId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': keys.subscriber(subscriberId).PK },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
+    return items;
+  }
+}
