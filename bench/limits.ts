@@ -1,10 +1,13 @@
 /**
  * Hostile files against the ingest limits: the parse time and peak RSS of a deeply nested Atom
- * feed and of 50 MB lines with no line break (page dump, JSON Lines), each beside a normal file
- * of the same format and size parsed in the same run. Each parse runs in its own process
+ * feed, of 50 MB lines with no line break (page dump, JSON Lines), of Atom entries whose 60
+ * nested start tags each hold about 820 KB of namespace declarations or attributes, and of files
+ * of nothing but rejected records (`{}` lines, `1,` elements), each beside a normal file of the
+ * same format and size parsed in the same run. Each parse runs in its own process
  * (bench/limits-child.ts) so that its peak RSS is its own. A ratio of 1 or more means the hostile
  * file costs no more than a normal one: bounded ingestion at work. Before the limits, the deep
- * file took minutes and the 50 MB line over a gigabyte of memory.
+ * file took minutes, the 50 MB line and the start tags over a gigabyte of memory (1.26 GB for
+ * the namespace declarations), and the rejected records 0.4 MB/s.
  */
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -81,6 +84,68 @@ export async function benchLimits(): Promise<BenchResult[]> {
         jsonlBytes,
       )),
     );
+
+    // The reviewer's start tags: 60 nested elements in one entry, each start tag about 820 KB of
+    // namespace declarations (`xmlns:q3_17="u"`) or of plain attributes, then their end tags.
+    const levels = 60;
+    const tagChars = 820_000;
+    for (const [kind, attribute, refused] of [
+      [
+        'namespace declarations',
+        (level: number, i: number) => ` xmlns:q${level}_${i}="u"`,
+        'maxXmlNamespaceDeclarations',
+      ],
+      ['attributes', (_level: number, i: number) => ` a${i}="u"`, 'maxXmlAttributesPerElement'],
+    ] as const) {
+      const path = join(dir, `tags-${refused}.xml`);
+      const tags = Array.from({ length: levels }, (_, level) => {
+        let tag = '<a';
+        for (let i = 0; tag.length < tagChars; i += 1) tag += attribute(level, i);
+        return `${tag}>`;
+      });
+      const bytes = await writeParts(path, [
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>',
+        ...tags,
+        '</a>'.repeat(levels),
+        '</entry></feed>',
+      ]);
+      results.push(
+        ...(await compare(
+          `Atom entry, ${levels} nested start tags of ${(tagChars / 1000).toFixed(0)} KB of ${kind}, ${mb(bytes)} MB`,
+          path,
+          { format: 'arxiv-api', refused },
+          join(dir, 'normal-tags.xml'),
+          bytes,
+        )),
+      );
+    }
+
+    // Files of nothing but rejected records: what one costs when its reasons are never read.
+    const rejectBytes = 48 * MiB;
+    const emptyLines = join(dir, 'empty.jsonl');
+    const lines = rejectBytes / 3;
+    await writeParts(emptyLines, [{ repeat: '{}\n', times: lines }]);
+    results.push(
+      ...(await compare(
+        `JSON Lines of ${lines.toLocaleString('en-US')} \`{}\` lines, ${mb(rejectBytes)} MB`,
+        emptyLines,
+        { format: 'jsonl', rejected: lines },
+        join(dir, 'normal-rejects.jsonl'),
+        rejectBytes,
+      )),
+    );
+    const ones = join(dir, 'ones.json');
+    const elements = rejectBytes / 2;
+    const onesBytes = await writeParts(ones, ['[', { repeat: '1,', times: elements - 1 }, '1]']);
+    results.push(
+      ...(await compare(
+        `daily papers array of ${elements.toLocaleString('en-US')} \`1\` elements, ${mb(onesBytes)} MB`,
+        ones,
+        { format: 'hf-daily', rejected: elements },
+        join(dir, 'normal-rejects.json'),
+        onesBytes,
+      )),
+    );
     return results;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -102,7 +167,9 @@ async function compare(
   const normalBytes = await writeSameSize(normalPath, expected.format, bytes);
   const bad = median(hostile);
   const good = median(normalPath);
-  const outcome = bad.refused ? `refused: ${bad.refused}` : `${bad.rejected} record rejected`;
+  const outcome = bad.refused
+    ? `refused: ${bad.refused}`
+    : `${bad.rejected.toLocaleString('en-US')} record${bad.rejected === 1 ? '' : 's'} rejected`;
   if (
     bad.format !== expected.format ||
     bad.refused !== expected.refused ||

@@ -23,12 +23,12 @@ import { keys } from '../functions/adapters/dynamo-keys.ts';
 import { buildPutPaper, snapshotItem } from '../functions/adapters/dynamo-paper-repository.ts';
 import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
-import type { DigestView } from '../functions/core/digest.ts';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
 import { FORMATS, type Format } from '../functions/core/formats/records.ts';
+import { SAMPLE_FILE } from '../functions/local/demo.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
 import { documentClient } from '../functions/shared/aws/dynamodb.ts';
-import { fullMjmlRender } from './full-render.ts';
+import { benchDigestView, fullMjmlRender } from './full-render.ts';
 import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
@@ -57,35 +57,10 @@ const only = (() => {
 
 // Rendering: a 10-paper digest for one recipient.
 if (only.has('render')) {
-  const sample = await collectPapers(
-    await readFile(new URL('../samples/hf-daily-papers-demo.json', import.meta.url), 'utf8'),
-    {
-      observedAt: new Date().toISOString(),
-    },
-  );
-  const view: DigestView = {
-    editionDate: '2026-11-26',
-    subject: 'Trending papers for 2026-11-26',
-    preheader: `Today's top paper: ${sample.papers[0]?.title}`,
-    papers: sample.papers.slice(0, 10).map((p) => ({
-      title: p.title,
-      url: p.links.abstract ?? '',
-      authors: p.authors.join(', '),
-      summary: p.abstract.slice(0, 280),
-      reasons: ['▲ 12 upvotes', '★ 40 GitHub stars'],
-    })),
-    webViewUrl: 'https://papers.example.org/editions/2026-11-26',
-    footerLinks: [
-      {
-        text: 'Preferences',
-        url: 'https://papers.example.org/preferences?token=v2.preferences.abc.s1.k1.0.sig',
-      },
-      {
-        text: 'Unsubscribe',
-        url: 'https://papers.example.org/unsubscribe?token=v1.unsubscribe.abc.k1.0.sig',
-      },
-    ],
-  };
+  const sample = await collectPapers(await readFile(SAMPLE_FILE, 'utf8'), {
+    observedAt: new Date().toISOString(),
+  });
+  const view = benchDigestView(sample.papers);
   const renderer = new HtmlDigestRenderer(await compileTemplates());
   // The naive way: fill the MJML for this recipient and render it in full.
   const fullRender = () => fullMjmlRender(view);

@@ -40,6 +40,19 @@ export const StageConfigSchema = z.object({
   whenNothingNew: z.enum(['skip', 'best-of-week']).default('best-of-week'),
   /** The weekday weekly readers get their digest. */
   weeklyDay: z.enum(WEEKDAYS).default('mon'),
+  /** The sender's postal address, printed in every email's footer (bulk-sender rules ask for one). */
+  postalAddress: z
+    .string()
+    .trim()
+    .min(
+      10,
+      'must be the postal address printed in every email, e.g. "Paperboy, 1 Main St, 10001 New York, USA"',
+    )
+    .max(300, 'must be at most 300 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: one line of text
+    .refine((v) => !/[\u0000-\u001f]/u.test(v), 'must be one line'),
+  /** Optional: emails per second all send workers together may send, below the SES account's rate. */
+  sendRateCap: z.number().positive().max(10_000).optional(),
   /** Optional: where alarms are emailed. */
   alarmEmail: z.email('must be an email address').optional(),
 });
@@ -58,9 +71,11 @@ export const CONTEXT_KEYS = {
   whenNothingNew: 'paperboy:whenNothingNew',
   weeklyDay: 'paperboy:weeklyDay',
   alarmEmail: 'paperboy:alarmEmail',
+  postalAddress: 'paperboy:postalAddress',
+  sendRateCap: 'paperboy:sendRateCap',
 } as const;
 
-const NUMERIC = new Set(['apiRateLimit', 'rateLimitPerIp', 'rateLimitPerAddress']);
+const NUMERIC = new Set(['apiRateLimit', 'rateLimitPerIp', 'rateLimitPerAddress', 'sendRateCap']);
 
 export class StageConfigError extends PaperboyError {
   override name = 'StageConfigError';

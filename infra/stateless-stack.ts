@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { StageConfig } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { Delivery } from './constructs/delivery.ts';
+import { Feedback } from './constructs/feedback.ts';
 import { Ingestion } from './constructs/ingestion.ts';
 import { Ranking } from './constructs/ranking.ts';
 import { SubscriptionApi } from './constructs/subscription-api.ts';
@@ -33,6 +34,7 @@ export class StatelessStack extends Stack {
   readonly delivery: Delivery;
   readonly ranking: Ranking;
   readonly api: SubscriptionApi;
+  readonly feedback: Feedback;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -56,6 +58,12 @@ export class StatelessStack extends Stack {
       sendQueue: this.delivery.queue,
       alarmTopic,
     });
+    this.feedback = new Feedback(this, 'Feedback', {
+      table,
+      configurationSet,
+      sendQueue: this.delivery.queue,
+      alarmTopic,
+    });
     this.api = new SubscriptionApi(this, 'SubscriptionApi', {
       config,
       table,
@@ -71,6 +79,7 @@ export class StatelessStack extends Stack {
       Send: this.delivery.function,
       Api: this.api.function,
       ProcessSignup: this.api.signupFunction,
+      Feedback: this.feedback.function,
     };
     for (const [name, fn] of Object.entries(functions)) this.alarms.watchFunction(name, fn.fn);
     this.alarms.watchReputation(configurationSet);
@@ -83,6 +92,11 @@ export class StatelessStack extends Stack {
       RankDeadLetterQueueName: [this.ranking.deadLetters.queue.queueName, 'Daily rankings that failed'],
       SignupQueueName: [this.api.signupQueue.queueName, 'Accepted sign-ups, worked after the API answers'],
       SignupDeadLetterQueueName: [this.api.signupDeadLetters.queue.queueName, 'Sign-ups that failed 5 times'],
+      FeedbackDeadLetterQueueName: [this.feedback.deadLetters.queue.queueName, 'SES events that failed'],
+      FeedbackFunctionName: [
+        this.feedback.function.fn.functionName,
+        'Resolves deliveries left sending (docs/operations.md, "Deliveries left sending")',
+      ],
       AlarmTopicArn: [alarmTopic.topicArn, 'Where alarms are published'],
     } as const;
     for (const [name, [value, description]] of Object.entries(outputs)) {

@@ -21,6 +21,16 @@ export const keys = {
     SK: `DELIVERY#${editionDate}`,
   }),
   deliveryPrefix: 'DELIVERY#',
+  /**
+   * GSI1: deliveries still `sending`, oldest claim first (sparse: any other state removes the
+   * attributes). What a dead worker left hanging is found here.
+   */
+  sendingDelivery: (claimedAt: string, subscriberId: string, editionDate: string) => ({
+    GSI1PK: 'DELIVERIES#sending',
+    GSI1SK: `CLAIMED#${claimedAt}#${subscriberId}${subscriberId ? `/${editionDate}` : ''}`,
+  }),
+  /** What an edition's sending came to: counters added as it happens. */
+  editionStats: (date: string) => ({ PK: `EDITION#${date}`, SK: 'STATS' }),
   edition: (date: string) => ({ PK: `EDITION#${date}`, SK: 'EDITION' }),
   /** GSI1: edition headers by date, newest first with a descending query. */
   editionByDate: (date: string) => ({ GSI1PK: 'EDITIONS', GSI1SK: `EDITION#${date}` }),
@@ -30,7 +40,10 @@ export const keys = {
     SK: `PART#${run}#${String(part).padStart(4, '0')}`,
   }),
   editionPartPrefix: (run: string) => `PART#${run}#`,
-  /** A paper a subscriber received (expires after 90 days). */
+  /**
+   * A paper a subscriber received, as versions before the delivery items carried their papers
+   * wrote it (expires after 90 days). Only read now, until the last ones expire.
+   */
   sentPaper: (subscriberId: string, paperId: string) => ({
     PK: `SUB#${subscriberId}`,
     SK: `SENT#${paperId}`,

@@ -7,7 +7,7 @@ import { recordFromItem, subscriberItem } from './dynamo-subscriber-repository.t
 
 /**
  * Everything stored about a reader lives in their partition (see `keys.subscriber`): the profile, one
- * delivery item per edition, one item per paper received. Export reads the partition; erasure
+ * delivery item per edition (with the papers it carried), and per-paper records older versions wrote. Export reads the partition; erasure
  * deletes it and writes the erased marker in the profile's place.
  */
 export class DynamoPersonalData implements PersonalData {
@@ -22,12 +22,18 @@ export class DynamoPersonalData implements PersonalData {
       const sk = String(item.SK);
       if (sk === keys.subscriber(subscriberId).SK) result.subscriber = recordFromItem(item);
       else if (sk.startsWith(keys.deliveryPrefix)) {
+        const at = String(item.sentAt ?? item.claimedAt ?? '');
         result.deliveries.push({
           editionDate: sk.slice(keys.deliveryPrefix.length),
           status: String(item.status),
-          ...(item.sentAt || item.claimedAt ? { at: String(item.sentAt ?? item.claimedAt) } : {}),
+          ...(at ? { at } : {}),
           ...(item.messageId ? { messageId: String(item.messageId) } : {}),
         });
+        // The papers a sent delivery carried are the papers received.
+        if (item.status === 'sent' && Array.isArray(item.paperIds)) {
+          for (const paperId of item.paperIds)
+            result.papersReceived.push({ paperId: String(paperId), sentAt: at });
+        }
       } else if (sk.startsWith(keys.sentPrefix)) {
         result.papersReceived.push({ paperId: String(item.paperId), sentAt: String(item.sentAt) });
       }

@@ -1,4 +1,4 @@
-import type { DigestPaper, DigestView } from '../core/digest.ts';
+import { type DigestPaper, type DigestView, isHttps, isOwnLink } from '../core/digest.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { DigestRenderer, NoticeView } from '../core/ports.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
@@ -9,8 +9,9 @@ const END = '<!-- paperboy:paper:end -->';
 
 /**
  * Fills compiled MJML templates per recipient with string assembly: the template is cut once
- * into slots, so each email costs microseconds rather than a 30 ms MJML render. Every value is
- * HTML-escaped here; nothing from a paper file reaches the HTML raw.
+ * into slots, so each email costs microseconds rather than a full MJML render. Every value is
+ * HTML-escaped here; nothing from a paper file reaches the HTML raw, and only https URLs (our own
+ * links: or http to this machine, locally) reach an href or a src.
  */
 export class HtmlDigestRenderer implements DigestRenderer {
   private readonly head: Slotted;
@@ -34,17 +35,10 @@ export class HtmlDigestRenderer implements DigestRenderer {
   }
 
   renderDigest(view: DigestView): string {
-    const shared = {
-      subject: view.subject,
-      preheader: view.preheader,
-      heading: `The trending papers of ${view.editionDate}`,
-      webViewUrl: view.webViewUrl,
-      footerLinks: view.footerLinks
-        .map((link) => `<a href="${escapeHtml(link.url)}">${escapeHtml(link.text)}</a>`)
-        .join(' · '),
-    };
-    const papers = view.papers.map((paper, i) => this.paper(paperSlots(paper, i)));
-    return this.head(shared) + papers.join('') + this.tail(shared);
+    const shared = digestSlots(view);
+    let html = this.head(shared);
+    for (const paper of view.papers) html += this.paper(paperSlots(paper));
+    return html + this.tail(shared);
   }
 
   renderNotice(view: NoticeView): string {
@@ -52,13 +46,66 @@ export class HtmlDigestRenderer implements DigestRenderer {
   }
 }
 
-function paperSlots(paper: DigestPaper, index: number): Record<string, string> {
+/*
+ * The optional parts of a card and the footer's links are small fragments built here, every
+ * value escaped, and put into the template's raw `{{{slots}}}`. Their light colours are inline
+ * (clients that drop <style> still show them); the template's classes adapt them to dark mode.
+ */
+
+/** The values of the digest's head and footer slots. */
+export function digestSlots(view: DigestView): Record<string, string> {
+  const links = isOwnLink(view.webViewUrl) ? [{ text: 'View in your browser', url: view.webViewUrl }] : [];
+  for (const link of view.footerLinks) if (isOwnLink(link.url)) links.push(link);
   return {
-    rank: String(index + 1),
-    title: paper.title,
-    url: paper.url,
-    authors: paper.authors,
-    summary: paper.summary,
-    reasons: paper.reasons.join(' · '),
+    subject: view.subject,
+    preheader: view.preheader,
+    heading: view.heading,
+    dateLabel: view.dateLabel,
+    summary: view.summary,
+    footerLinks: links
+      .map(
+        (link) =>
+          `<a class="pb-footer-link" href="${escapeHtml(link.url)}" style="color:#3d4650;text-decoration:underline;">${escapeHtml(link.text)}</a>`,
+      )
+      .join(' &nbsp;·&nbsp; '),
+    footerNote: view.footerNote,
+    postalAddress: view.postalAddress,
   };
+}
+
+/** The values of one paper block's slots. */
+export function paperSlots(paper: DigestPaper): Record<string, string> {
+  const title = escapeHtml(paper.title);
+  return {
+    rank: String(paper.rank),
+    title: isHttps(paper.url)
+      ? `<a class="pb-title-link" href="${escapeHtml(paper.url)}" style="color:#1f2328;text-decoration:none;">${title}</a>`
+      : title,
+    authors: paper.authors,
+    tldr: paper.tldr,
+    reasons: paper.reasons.join(' · '),
+    thumbnail:
+      paper.thumbnail && isHttps(paper.thumbnail.url)
+        ? `<img class="pb-thumb" src="${escapeHtml(paper.thumbnail.url)}" alt="${escapeHtml(paper.thumbnail.alt)}" width="160" height="90" align="right" style="float:right;display:block;width:160px;max-width:40%;height:auto;margin:2px 0 10px 16px;border:0;border-radius:6px;font-size:12px;line-height:1.3;color:#59636e;">`
+        : '',
+    keywords:
+      paper.keywords.length > 0
+        ? `<p style="margin:0 0 6px;">${paper.keywords
+            .map(
+              (keyword) =>
+                `<span class="pb-chip" style="display:inline-block;margin:0 6px 6px 0;padding:1px 10px;border-radius:999px;background-color:#eef1f4;color:#3d4650;font-size:12px;line-height:20px;">${escapeHtml(keyword)}</span>`,
+            )
+            .join('')}</p>`
+        : '',
+    links: linkRow(paper),
+  };
+}
+
+function linkRow(paper: DigestPaper): string {
+  let row = '';
+  for (const link of paper.links) {
+    if (!isHttps(link.url)) continue;
+    row += `<a class="pb-pill" href="${escapeHtml(link.url)}" style="display:inline-block;margin:0 6px 6px 0;padding:4px 12px;border:1px solid #d0d7de;border-radius:6px;color:#0b57d0;font-size:13px;font-weight:600;line-height:18px;text-decoration:none;">${escapeHtml(link.text)}</a>`;
+  }
+  return row ? `<p style="margin:6px 0 0;">${row}</p>` : '';
 }

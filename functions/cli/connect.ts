@@ -11,8 +11,16 @@ export interface Connection {
   started: boolean;
   /** Waits for this process's background work (ingest events, send jobs) to finish. */
   settle(): Promise<void>;
+  /**
+   * Lets SES's events for what was sent reach the feedback handler: published here when this
+   * command runs the stack; the running `npm start` stack publishes its own every 2 seconds.
+   */
+  sesEvents(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How often a running stack publishes SES's events (functions/local/start.ts). */
+const SES_EVENTS_EVERY_MS = 2000;
 
 /** How long a command waits for a data folder another process is starting or using. */
 export const DEFAULT_WAIT_MS = 60_000;
@@ -40,6 +48,7 @@ export async function connect(
         bucket: running.bucket,
         started: false,
         settle: () => local.invoker.idle(),
+        sesEvents: () => new Promise((resolve) => setTimeout(resolve, SES_EVENTS_EVERY_MS + 500)),
         close: async () => {},
       };
     }
@@ -68,6 +77,11 @@ export async function connect(
         bucket: stack.options.bucket,
         started: true,
         settle: () => stack.idle(),
+        sesEvents: async () => {
+          await stack.idle();
+          await stack.sesEvents.pump();
+          await stack.idle();
+        },
         close: async () => {
           await stack.stop();
           await claim.release();

@@ -1,57 +1,58 @@
 /**
- * `npx paperboy <command>`: the operator CLI. Exit codes: 0 done, 1 the operation failed,
- * 2 bad input (usage, a missing file, a file that could not be read as papers).
+ * `npx paperboy <command>`: the operator CLI. Exit codes: 0 done (a day the weekday policy
+ * skips included), 1 the operation failed (an edition with no papers to make it from included),
+ * 2 bad input (usage, a missing file or a directory given as one, a file that could not be read
+ * as papers).
  */
 import '../local/log-level.ts';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { PaperboyError } from '../core/errors.ts';
+import { Command, Option } from 'commander';
 import { FORMATS, type Format } from '../core/formats/records.ts';
 import { INGEST_PREFIX } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
-import { DEFAULT_DATA_DIR, findRunningStack, readStackInfo } from '../local/stack-info.ts';
+import { findRunningStack, readStackInfo } from '../local/stack-info.ts';
+import {
+  CliError,
+  dataDirOption,
+  describeEditionRun,
+  describeError,
+  err,
+  inputFile,
+  isoDate,
+  jsonOption,
+  out,
+  positiveInt,
+  rankEventFor,
+  withConnection,
+} from './common.ts';
 import type { Connection } from './connect.ts';
+import { registerDeliveryCommands } from './delivery.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { ProgressBar } from './progress.ts';
-import { forTerminal, jsonForTerminal } from './terminal.ts';
-
-/** Every line the CLI prints goes through here: text from files never reaches the terminal raw. */
-const out = (line: string) => console.log(forTerminal(line));
-const err = (line: string) => console.error(forTerminal(line));
-
-/** A failure the CLI reports itself, with the exit code it stands for. */
-class CliError extends PaperboyError {
-  override name = 'CliError';
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-const isoDate = (value: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/u.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
-  }
-  return value;
-};
-
-const dataDirOption = () =>
-  new Option('--data-dir <dir>', 'local data folder of the stack to use').default(DEFAULT_DATA_DIR);
-const jsonOption = () => new Option('--json', 'print the result as JSON');
-const progress = (json: boolean) => (line: string) => {
-  if (!json) err(line);
-};
+import { jsonForTerminal } from './terminal.ts';
 
 const program = new Command('paperboy')
   .description('Operate Paperboy: parse and ingest paper files, run and inspect editions.')
   .option('--verbose', "show the handlers' INFO logs")
   .showHelpAfterError()
   .exitOverride();
+
+/** The argument names that are files a command reads. */
+const FILE_ARGUMENTS = new Set(['file', 'files']);
+
+// Every command's file arguments are checked alike before it runs (those of delivery.ts too),
+// so that a directory, a missing file or an unreadable one is named for what it is.
+program.hook('preAction', async (_program, command) => {
+  for (const [i, argument] of command.registeredArguments.entries()) {
+    if (!FILE_ARGUMENTS.has(argument.name())) continue;
+    for (const path of [command.processedArgs[i] as string | string[] | undefined].flat()) {
+      if (path !== undefined) await inputFile(path);
+    }
+  }
+});
 
 program
   .command('stack')
@@ -84,8 +85,7 @@ program
     new Option('--format <format>', 'skip detection and read the file as this format').choices([...FORMATS]),
   )
   .action(async (file: string, options: { format?: Format }) => {
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
+    await inputFile(file);
     const { parseFile } = await import('./parse.ts');
     const summary = await parseFile(file, {
       ...(options.format ? { format: options.format } : {}),
@@ -112,11 +112,7 @@ program
   )
   .action(async (files: string[], options: { dataDir: string; json?: boolean; timeout: number }) => {
     const sizes = new Map<string, number>();
-    for (const file of files) {
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
-      sizes.set(file, info.size);
-    }
+    for (const file of files) sizes.set(file, await inputFile(file));
     await withConnection(options, async (connection) => {
       const records: IngestRecord[] = [];
       for (const file of files) {
@@ -191,10 +187,7 @@ program
       }
       if (!options.papers?.length)
         throw new CliError('give --papers <file…> to rank, or --edition <date> to show one', EXIT.badInput);
-      for (const file of options.papers) {
-        const info = await stat(file).catch(() => undefined);
-        if (!info?.isFile()) throw new CliError(`${file}: no such file`, EXIT.badInput);
-      }
+      for (const file of options.papers) await inputFile(file);
       const { rankFiles } = await import('./rank.ts');
       const { lines, papers } = await rankFiles(options.papers, options);
       if (options.json) {
@@ -219,24 +212,31 @@ const edition = program.command('edition').description('run or show the edition 
 edition
   .command('run')
   .description('rank the edition of a day (made once, then kept) and send it to every active subscriber')
-  .option('--date <YYYY-MM-DD>', 'the edition day (default: today)', isoDate)
+  .option('--date <YYYY-MM-DD>', "the edition day (default: today in the stack's time zone)", isoDate)
   .addOption(dataDirOption())
   .addOption(jsonOption())
   .action(async (options: { date?: string; dataDir: string; json?: boolean }) => {
     await withConnection(options, async (connection) => {
-      const date = options.date ?? new Date().toISOString().slice(0, 10);
-      const result = await connection.local.handlers.rank({ date });
+      // Without --date, the rank function names today by the stack's time zone, as on schedule.
+      const result = await connection.local.handlers.rank(rankEventFor(options.date, new Date()));
       await connection.settle();
       const failed = connection.local.invoker.deadLetters;
-      if (options.json) out(jsonForTerminal({ ...result, failedJobs: failed.length }));
-      else {
+      const report = describeEditionRun(
+        result,
+        connection.local.operator.send.policy,
+        connection.urls.mailbox,
+      );
+      if (options.json)
         out(
-          `edition ${result.date}: ${result.entries} papers from ${result.candidates} candidates` +
-            `${result.created ? '' : ' (already made; kept as it was)'}`,
+          jsonForTerminal({
+            ...result,
+            outcome: report.outcome,
+            ...report.details,
+            failedJobs: failed.length,
+          }),
         );
-        out(`dispatched to ${result.subscribers} active subscriber(s) in ${result.jobs} job(s)`);
-        out(`mailbox: ${connection.urls.mailbox}`);
-      }
+      else for (const line of report.lines) out(line);
+      if (report.failure) throw new CliError(report.failure.message, report.failure.exitCode);
       if (failed.length > 0) {
         throw new CliError(
           `${failed.length} send job(s) failed: ${failed.map((f) => f.error).join('; ')}`,
@@ -264,28 +264,6 @@ edition
       else printEdition(found);
     });
   });
-
-function positiveInt(value: string, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
-  return n;
-}
-
-async function withConnection(
-  options: { dataDir: string; json?: boolean },
-  work: (connection: Connection) => Promise<void>,
-): Promise<void> {
-  // Loaded on use: the stack pulls in the SDK and the MJML compiler, which --help does not need.
-  const { connect } = await import('./connect.ts');
-  const command = `paperboy ${process.argv.slice(2).join(' ')}`.slice(0, 120);
-  const connection = await connect(options.dataDir, progress(Boolean(options.json)), command);
-  try {
-    await work(connection);
-  } finally {
-    await connection.close();
-  }
-}
 
 /** Files past this size go up in parts, with a progress bar. */
 const MULTIPART_BYTES = 16 * 1024 ** 2;
@@ -362,6 +340,8 @@ function printEdition(found: Edition): void {
   });
 }
 
+registerDeliveryCommands(program);
+
 // Piped into `head` or a closed pager: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(EXIT.ok);
@@ -377,7 +357,7 @@ try {
   } else {
     // commander prints its own usage message; anything else is printed here.
     const fromCommander = error instanceof Error && 'exitCode' in error;
-    if (!fromCommander) err(`paperboy: ${error instanceof Error ? error.message : String(error)}`);
+    if (!fromCommander) err(`paperboy: ${describeError(error)}`);
     process.exitCode = exitCodeFor(error);
   }
 }

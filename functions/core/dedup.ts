@@ -71,7 +71,8 @@ const AUTHORITY: Record<Source, number> = {
  * Bibliographic fields come from the more authoritative source (arXiv over the rest); text
  * fields keep the longer value; lists are united; the first publication date stands; each
  * signal keeps the value of the newest observation that has it, so an older file never
- * overwrites newer counts and a source without votes never erases them.
+ * overwrites newer counts and a source without votes never erases them. The stored paper's
+ * `canonicalId` stands as it is, whatever the incoming record carries.
  */
 export function mergePaper(stored: Paper, incoming: Paper): Paper {
   const incomingWins = AUTHORITY[incoming.source] > AUTHORITY[stored.source];
@@ -94,7 +95,9 @@ export function mergePaper(stored: Paper, incoming: Paper): Paper {
     categories: union(stored.categories, incoming.categories, 20),
     aiSummary: longerOptional(stored.aiSummary, incoming.aiSummary),
     sourceRank: stored.sourceRank ?? incoming.sourceRank,
-    canonicalId: stored.canonicalId ?? incoming.canonicalId,
+    // Only de-duplication links a paper to another (planStore sets it on what it writes): an
+    // incoming record never does, or a file could hide any stored paper from editions.
+    canonicalId: stored.canonicalId,
     signals: compact({ ...oldSignals, ...compact(newSignals), observedAt: newSignals.observedAt }),
   });
 }
@@ -152,8 +155,12 @@ export interface StorePlan {
  *   takes over from a title-only record (which becomes an alias); two external ids (or two
  *   title-only records) stay two papers, the newer linked to the first by `canonicalId`.
  * - Writes that would change nothing are left out, so a file ingested twice writes nothing.
+ * - The incoming record's `canonicalId`, if it has one, is dropped: only this function links papers.
  */
-export function planStore(incoming: Paper, state: StoredState): StorePlan {
+export function planStore(record: Paper, state: StoredState): StorePlan {
+  // A record's own canonicalId is never kept (see mergePaper): links are decided here.
+  const { canonicalId: _fromRecord, ...rest } = record;
+  const incoming: Paper = rest;
   const key = titleKey(incoming.title);
   const merged = state.stored ? mergePaper(state.stored, incoming) : incoming;
   const unchanged = state.stored !== undefined && sameContent(state.stored, merged);

@@ -9,6 +9,8 @@ export const WEB_VIEW_PAPERS = 30;
 export interface EditionViewDeps {
   editions: EditionRepository;
   links: LinkBuilder;
+  /** The sender's postal address, in the footer as in every email. */
+  postalAddress: string;
 }
 
 /**
@@ -23,7 +25,10 @@ export async function editionView(date: string, deps: EditionViewDeps): Promise<
   if (!edition) throw new NotFoundError(`There is no edition for ${date}.`);
   const items = edition.entries.slice(0, WEB_VIEW_PAPERS).map((entry) => ({ entry, reasons: entry.reasons }));
   return buildDigestView(edition, items, {
-    webViewUrl: deps.links.edition(date),
+    // This is the web view: no link to itself.
+    webViewUrl: '',
     footerLinks: [{ text: 'Subscribe', url: deps.links.home() }],
+    footerNote: "Paperboy emails the day's trending research papers.",
+    postalAddress: deps.postalAddress,
   });
 }

@@ -58,9 +58,39 @@ export class RateLimitedError extends PaperboyError {
   }
 }
 
+/** The email provider is throttling us: back off and try again. */
+export class ThrottledError extends PaperboyError {
+  override name = 'ThrottledError';
+}
+
+/**
+ * The email provider stopped all sending for the account (paused or suspended): nothing more
+ * can go out until an operator acts. Runs stop; an alarm is raised.
+ */
+export class SendingStoppedError extends PaperboyError {
+  override name = 'SendingStoppedError';
+}
+
+/** The email provider refused this recipient for good (a rejected message, an invalid address). */
+export class RecipientRejectedError extends PaperboyError {
+  override name = 'RecipientRejectedError';
+}
+
 /** A request body larger than the API accepts. */
 export class PayloadTooLargeError extends PaperboyError {
   override name = 'PayloadTooLargeError';
+}
+
+/** A method the address does not answer (`PUT /subscriptions`): a 405 that lists what it does. */
+export class MethodNotAllowedError extends PaperboyError {
+  override name = 'MethodNotAllowedError';
+  constructor(
+    readonly method: string,
+    /** The methods the address answers, for the `Allow` header. */
+    readonly allowed: readonly string[],
+  ) {
+    super(`this address does not answer ${method}; it answers ${allowed.join(', ')}`);
+  }
 }
 
 /** Turns zod issues into `path: message` pairs that name where the input was wrong. */

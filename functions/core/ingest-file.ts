@@ -34,7 +34,7 @@ export const reportKeys = {
 
 /** Papers stored per repository call: bounds memory whatever the file's size. */
 export const STORE_BATCH = 100;
-/** Rejected records kept in full in a report; past this, they are counted. */
+/** Rejected records kept in full in a report; past this, they are counted (and their reasons never built). */
 export const MAX_REPORTED_REJECTS = 10_000;
 
 export interface IngestFileInput {
@@ -83,7 +83,8 @@ const emptyOutcome = (): StoreOutcome => ({ new: 0, updated: 0, unchanged: 0, me
  * Bounds (`deps.limits`): a file larger than `maxFileBytes` is quarantined before it is read; one
  * that cannot be finished while more than `deadlineMarginMs` of the function's time is left
  * (`input.remainingTimeMs`) has what was parsed stored, then is quarantined with a reason that
- * says to split it. Parsing limits: see IngestLimits.
+ * says to split it; one whose text passes `maxDecompressedBytes` once decompressed is quarantined
+ * as soon as it does, whatever the file store. Parsing limits: see IngestLimits.
  */
 export async function ingestFile(input: IngestFileInput, deps: IngestFileDeps): Promise<IngestFileResult> {
   const limits = ingestLimits(deps.limits);
@@ -147,7 +148,8 @@ async function ingestOpened(
   };
 
   try {
-    const text = deadline ? beforeDeadline(file.text, checkTime) : file.text;
+    const bounded = withinDecompressedBytes(file.text, size, limits.maxDecompressedBytes);
+    const text = deadline ? beforeDeadline(bounded, checkTime) : bounded;
     const opened = await openPapers(text, { observedAt: file.lastModified.toISOString(), limits });
     format = opened.format;
     for await (const record of opened.records) {
@@ -162,8 +164,12 @@ async function ingestOpened(
         }
       } else {
         tally.rejectedRecords += 1;
-        for (const reject of record.rejects) {
-          if (rejects.length < MAX_REPORTED_REJECTS) rejects.push({ index: record.index, ...reject });
+        // Past the reported ones a reject is only counted: its reasons, which cost more to build
+        // than the rest of the record, are never worked out (see ParsedRecord).
+        if (rejects.length < MAX_REPORTED_REJECTS) {
+          for (const reject of record.rejects) {
+            if (rejects.length < MAX_REPORTED_REJECTS) rejects.push({ index: record.index, ...reject });
+          }
         }
       }
     }
@@ -254,6 +260,33 @@ async function quarantine(
     at: deps.clock.now().toISOString(),
   });
   return result;
+}
+
+/**
+ * The file's text, refused (LimitExceededError) as soon as it is more than `maxBytes` bytes of
+ * UTF-8 and more than the object itself (`size`): that much text can only come out of a
+ * compressed file. The file store may bound its decompression too (S3FileStore does, with the
+ * bound it is built with); this check makes `deps.limits.maxDecompressedBytes` hold whatever
+ * store is used and however it was built. A file that is not compressed is bounded by
+ * `maxFileBytes` instead, before it is read.
+ */
+async function* withinDecompressedBytes(
+  text: AsyncIterable<string>,
+  size: number,
+  maxBytes: number,
+): AsyncGenerator<string> {
+  let bytes = 0;
+  for await (const chunk of text) {
+    bytes += Buffer.byteLength(chunk, 'utf8');
+    if (bytes > maxBytes && bytes > size) {
+      throw new LimitExceededError(
+        'maxDecompressedBytes',
+        maxBytes,
+        `the file expands past ${maxBytes.toLocaleString('en-US')} bytes once decompressed; refused as a decompression bomb (${describeLimit('maxDecompressedBytes', maxBytes)})`,
+      );
+    }
+    yield chunk;
+  }
 }
 
 /** The file's text, checked against the deadline before each chunk is read. */

@@ -138,22 +138,113 @@ export interface IdGenerator {
   next(): string;
 }
 
-/** What each reader already received: a paper is never sent to them twice (records kept 90 days). */
-export interface SentPapers {
-  received(subscriberId: string): Promise<Set<string>>;
-  record(subscriberId: string, paperIds: readonly string[]): Promise<void>;
+/** One reader as the send path needs them, read in one go right before sending. */
+export interface ReaderState {
+  subscriber: SubscriberRecord | undefined;
+  /**
+   * The papers they received in the last 90 days: a paper is never sent to them twice. A
+   * delivery still `sending` counts (its message may have left).
+   */
+  received: Set<string>;
+  /** Their delivery of the edition asked about, if there is one. */
+  delivery: Delivery | undefined;
+}
+
+/** Reads a reader's record, the papers they received and one edition's delivery, together. */
+export interface Readers {
+  load(subscriberId: string, editionDate: string): Promise<ReaderState>;
+}
+
+/** One reader's copy of one edition, as the delivery ledger keeps it. */
+export interface Delivery {
+  subscriberId: string;
+  editionDate: string;
+  /**
+   * `sending`: claimed, the provider may or may not have the message; `sent`: the provider
+   * accepted it; `released`: it was not sent and may be tried again; `rejected`: the provider
+   * refused the address for good.
+   */
+  status: 'sending' | 'sent' | 'released' | 'rejected';
+  claimedAt: string;
+  /** The papers chosen for this reader, recorded as received once the message is accepted. */
+  paperIds: string[];
+  messageId?: string;
+  sentAt?: string;
+  error?: string;
+  /** The ids of the messages the provider reported accepting for this delivery (one, if all is well). */
+  sendEvents?: string[];
+}
+
+/** What recording a send event found: the delivery before it, and what it meant. */
+export interface SendEventRecord {
+  /** The delivery as it was before this event. */
+  before: Delivery;
+  /** True when this event completed a claim its worker left unrecorded (its papers are to be recorded). */
+  completed: boolean;
+  /** Another message of this delivery had been accepted already: the reader got it twice. */
+  duplicateOf?: string;
 }
 
 /** Exactly-once bookkeeping: one item per subscriber per edition. */
 export interface DeliveryLedger {
   /**
-   * Claims the right to send this edition to this subscriber. False when it was already
-   * sent or another worker holds the claim; a claim released after a failed send can be taken again.
+   * Claims the right to send this edition to this subscriber, recording the papers chosen.
+   * False when it was already sent, rejected, or another worker holds the claim; a claim
+   * released after a failed send can be taken again.
    */
-  claim(subscriberId: string, editionDate: string): Promise<boolean>;
+  claim(subscriberId: string, editionDate: string, paperIds: readonly string[]): Promise<boolean>;
   complete(subscriberId: string, editionDate: string, messageId: string): Promise<void>;
-  /** Gives a claim back after the email provider refused the message, so a retry may send it. */
-  release(subscriberId: string, editionDate: string, reason: string): Promise<void>;
+  /**
+   * Records the provider's send event for a message of this delivery (it accepted the message),
+   * once per message id. A claim the worker never recorded (still `sending`, or released since as
+   * hanging: the event came late) is completed. Undefined for an event already recorded, or for
+   * a delivery that does not exist or was rejected.
+   */
+  recordSendEvent(
+    subscriberId: string,
+    editionDate: string,
+    messageId: string,
+  ): Promise<SendEventRecord | undefined>;
+  /**
+   * Gives a claim back after the email provider refused the message, so a retry may send it.
+   * With `onlyIfSending`, only a claim still `sending` is released (a hanging one).
+   */
+  release(
+    subscriberId: string,
+    editionDate: string,
+    reason: string,
+    onlyIfSending?: boolean,
+  ): Promise<boolean>;
+  /** The provider refused this address for good: this delivery is never tried again. */
+  reject(subscriberId: string, editionDate: string, reason: string): Promise<void>;
+  get(subscriberId: string, editionDate: string): Promise<Delivery | undefined>;
+  /** Claims still `sending` that were claimed before `claimedBefore` (ISO time), oldest first. */
+  listSending(claimedBefore: string, limit?: number): Promise<Delivery[]>;
+}
+
+/** What each edition's sending came to, counted as it happens. */
+export const EDITION_STAT_NAMES = [
+  'sent',
+  'failed',
+  'throttled',
+  'delivered',
+  'bounced',
+  'softBounced',
+  'complained',
+  'rejected',
+  'delayed',
+] as const;
+export type EditionStatName = (typeof EDITION_STAT_NAMES)[number];
+export type EditionStatCounts = Partial<Record<EditionStatName, number>>;
+
+export interface EditionStats {
+  add(editionDate: string, counts: EditionStatCounts): Promise<void>;
+}
+
+/** Spaces sends out so that all workers together stay under the provider's rate. */
+export interface SendPace {
+  /** Resolves when this worker may send one more message. */
+  next(): Promise<void>;
 }
 
 export interface OutgoingEmail {
@@ -163,6 +254,11 @@ export interface OutgoingEmail {
   text: string;
   /** Extra headers; values never contain CR or LF. */
   headers: Record<string, string>;
+  /**
+   * Tags the provider hands back in its events about this message (SES message tags): which
+   * delivery it is, so bounces, complaints and send events find their ledger item.
+   */
+  tags?: Record<string, string>;
 }
 
 export interface EmailSender {
@@ -226,6 +322,8 @@ export interface NoticeView {
   buttonText: string;
   url: string;
   footnote: string;
+  /** The sender's postal address, in the footer as in a digest's; empty shows nothing. */
+  postalAddress: string;
 }
 
 /** Turns a digest's values into email HTML. */

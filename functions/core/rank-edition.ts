@@ -1,3 +1,4 @@
+import { deliveryModeFor } from './delivery-schedule.ts';
 import { editionTopics } from './edition.ts';
 import type {
   Clock,
@@ -60,8 +61,10 @@ export interface RankEditionResult {
  * 3. Otherwise rank every paper of the week ending that day by trending score (velocity from
  *    signal snapshots), and store the top candidates with the day's mode: `daily` (readers get
  *    what is new since `freshSince`) or `week` (the best of the week).
- * 4. Unless asked not to, page through active subscribers and enqueue one send job per page.
- *    Re-sending is harmless: the delivery ledger sends each subscriber an edition once.
+ * 4. Unless asked not to, page through active subscribers and enqueue one send job per page of
+ *    those due (daily readers every sending day, weekly ones on their day, paused ones not).
+ *    Re-sending is harmless: the delivery ledger sends each subscriber an edition once, and the
+ *    send worker checks each reader again right before sending.
  */
 export async function rankEdition(
   input: { date: string /** false: make (or keep) the edition and send nothing. */; dispatch?: boolean },
@@ -123,15 +126,18 @@ export async function rankEdition(
 
   let subscribers = 0;
   let jobs = 0;
+  const now = deps.clock.now();
   if (edition.entries.length > 0 && input.dispatch !== false) {
     let cursor: string | undefined;
     do {
       const page = await deps.subscribers.listActive(cursor, config.jobSize);
-      if (page.subscribers.length > 0) {
-        await deps.queue.enqueue([
-          { editionDate: input.date, subscriberIds: page.subscribers.map((s) => s.id) },
-        ]);
-        subscribers += page.subscribers.length;
+      // Only readers this edition is for: weekly ones on their day, none who paused.
+      const due = page.subscribers.filter(
+        (subscriber) => deliveryModeFor(subscriber, edition as Edition, config.policy, now) !== undefined,
+      );
+      if (due.length > 0) {
+        await deps.queue.enqueue([{ editionDate: input.date, subscriberIds: due.map((s) => s.id) }]);
+        subscribers += due.length;
         jobs += 1;
       }
       cursor = page.next;

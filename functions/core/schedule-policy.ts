@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { formatIssues, ValidationError } from './errors.ts';
 
 /** What a weekday's edition does: send the day's papers, nothing, or the best of the past week. */
 export const DayPolicySchema = z.enum(['send', 'skip', 'best-of-week']);
@@ -24,19 +25,34 @@ export const defaultSchedulePolicy: SchedulePolicy = {
 
 /**
  * Reads `mon=send,sat=skip,sun=best-of-week` (days not named keep the default), so the
- * policy fits in an environment variable or a CDK context value.
+ * policy fits in an environment variable or a CDK context value. Throws a ValidationError
+ * that names each wrong pair and what is wrong with it.
  */
 export function parseDayPolicies(text: string): Record<Weekday, DayPolicy> {
   const days = { ...defaultSchedulePolicy.days };
+  const issues: { path: string; message: string }[] = [];
   for (const part of text
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean)) {
-    const [day, policy] = part.split('=').map((p) => p?.trim().toLowerCase());
-    const weekday = z.enum(WEEKDAYS, { message: `"${day}" is not a weekday (mon … sun)` }).parse(day);
-    days[weekday] = DayPolicySchema.parse(policy);
+    const pair = /^([^=]*)=([^=]*)$/u.exec(part);
+    const day = pair?.[1]?.trim().toLowerCase() ?? '';
+    const policy = DayPolicySchema.safeParse(pair?.[2]?.trim().toLowerCase());
+    if (!pair) issues.push({ path: part, message: 'expected day=policy, such as sat=skip' });
+    else if (!isWeekday(day)) issues.push({ path: part, message: `"${day}" is not a weekday (mon … sun)` });
+    else if (!policy.success)
+      issues.push({
+        path: part,
+        message: `"${pair[2]?.trim()}" is not a policy (${DayPolicySchema.options.join(', ')})`,
+      });
+    else days[day] = policy.data;
   }
+  if (issues.length > 0) throw new ValidationError(formatIssues(issues), issues);
   return days;
+}
+
+function isWeekday(value: string): value is Weekday {
+  return (WEEKDAYS as readonly string[]).includes(value);
 }
 
 /** The weekday of a `YYYY-MM-DD` edition date. */

@@ -52,6 +52,12 @@ export interface Subscriber extends Preferences {
   unsubscribedAt?: string;
   /** No digest until this instant (ISO time); the reader is otherwise active. */
   pausedUntil?: string;
+  /** Temporary bounces in a row (reset by a delivery); three make the address bounced. */
+  softBounces?: number;
+  bouncedAt?: string;
+  /** What the provider said: a permanent bounce, a rejection, three soft bounces. */
+  bounceReason?: string;
+  complainedAt?: string;
   /** Unix seconds after which an unconfirmed subscriber is treated as absent. */
   expiresAt?: number;
 }

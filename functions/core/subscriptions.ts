@@ -1,3 +1,4 @@
+import { DELIVERY_TAGS } from './delivery-tags.ts';
 import { ConcurrentUpdateError, InvalidTokenError, NotFoundError } from './errors.ts';
 import type { LinkBuilder } from './links.ts';
 import type {
@@ -22,6 +23,7 @@ import {
   type SubscriberRecord,
   type SubscriptionRequest,
 } from './subscriber.ts';
+import { singleLine } from './text.ts';
 import { subscriberIdFor, type TokenClaims, type TokenKeys, verifyTokenWith } from './tokens.ts';
 
 /** How long an unconfirmed sign-up is kept before it counts as absent (its link lives 7 days). */
@@ -64,6 +66,8 @@ export interface SubscriptionDeps {
   keys: TokenKeys;
   clock: Clock;
   ids: IdGenerator;
+  /** The sender's postal address, in every email's footer. */
+  postalAddress: string;
 }
 
 export type SignupOutcome = 'created' | 'resent' | 'renewed' | 'recent' | 'ignored';
@@ -175,9 +179,12 @@ async function sendConfirmation(
         url: confirmUrl,
         footnote:
           'If you did not ask for this, ignore this email: nothing will be sent. The link works for 7 days.',
+        postalAddress: deps.postalAddress,
       }),
-      text: `Confirm your subscription to Paperboy's trending papers:\n${confirmUrl}\n\nIf you did not ask for this, ignore this email: nothing will be sent. The link works for 7 days.\n`,
+      text: `Confirm your subscription to Paperboy's trending papers:\n${confirmUrl}\n\nIf you did not ask for this, ignore this email: nothing will be sent. The link works for 7 days.\n${deps.postalAddress ? `\n${singleLine(deps.postalAddress)}\n` : ''}`,
       headers: {},
+      // Its bounce or complaint finds the sign-up too.
+      tags: { [DELIVERY_TAGS.subscriber]: signup.id },
     });
   } catch (error) {
     // Give the claim back: the record as it was, at the next version.
@@ -370,6 +377,7 @@ export async function sendPreferencesLink(
       buttonText: 'Open my preferences',
       url,
       footnote: 'The link works for 90 days. If you did not ask for it, you can ignore this email.',
+      postalAddress: deps.postalAddress,
     }),
     text: `A fresh link to your Paperboy preferences (it works for 90 days):\n${url}\n`,
     headers: {},

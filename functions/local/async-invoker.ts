@@ -28,6 +28,18 @@ export class AsyncInvoker {
     this.inFlight.add(task);
   }
 
+  /** Counts a piece of background work until it ends (for `idle`). */
+  track(work: Promise<void>): void {
+    const task = work.catch(() => {}).finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  /** Sets an event aside after its last attempt, as a dead-letter queue does. */
+  deadLetter(letter: DeadLetter): void {
+    this.deadLetters.push(letter);
+    this.options.onError?.(letter);
+  }
+
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }

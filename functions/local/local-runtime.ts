@@ -3,16 +3,19 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoEditionRepository } from '../adapters/dynamo-edition-repository.ts';
+import { DynamoEditionStats } from '../adapters/dynamo-edition-stats.ts';
 import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';
 import { compileTemplates } from '../adapters/mjml-compiler.ts';
 import type { LinkBuilder } from '../core/links.ts';
 import type { SendJob, SignupQueue, WorkQueue } from '../core/ports.ts';
 import type { RateLimits } from '../core/rate-limits.ts';
+import type { SendDigestsDeps } from '../core/send-digests.ts';
 import type { SignupMessage } from '../core/signup.ts';
 import { normalizeEmail } from '../core/subscriber.ts';
 import { subscriberIdFor } from '../core/tokens.ts';
 import { ApiEnv, apiDeps } from '../roots/api.ts';
+import { FeedbackEnv, feedbackDeps } from '../roots/feedback.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../roots/ingest-object.ts';
 import { ProcessSignupEnv, processSignupDeps } from '../roots/process-signup.ts';
 import { RankPapersEnv, rankPapersDeps } from '../roots/rank-papers.ts';
@@ -23,6 +26,7 @@ import { parseEnv } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import { createApiHandler } from '../triggers/api/api.ts';
+import { createFeedbackHandler } from '../triggers/feedback.ts';
 import { createIngestObjectHandler } from '../triggers/ingest-object.ts';
 import { createProcessSignupHandler } from '../triggers/process-signup.ts';
 import { createRankPapersHandler } from '../triggers/rank-papers.ts';
@@ -42,6 +46,10 @@ export interface LocalEndpoints {
 }
 
 export interface LocalSettings {
+  /** The SES account's MaxSendRate, as the emulator's GetAccount reports it. */
+  sesMaxSendRate?: number;
+  /** Emails per second all send workers together may send (SEND_RATE_CAP). */
+  sendRateCap?: number;
   /** The API's rate limits; the deployed defaults when left out. */
   rateLimits?: Partial<RateLimits>;
   dataDir: string;
@@ -58,7 +66,12 @@ const TIMEOUT_MS = {
   send: 60_000,
   api: 10_000,
   signup: 30_000,
+  feedback: 30_000,
 } as const;
+/** The send function's reserved concurrency in the CDK app. */
+const SEND_WORKERS = 2;
+/** A fictional sender's address for the footer of local emails. */
+export const LOCAL_POSTAL_ADDRESS = 'Paperboy (local), 1 Example Street, 00000 Exampletown';
 
 export interface LocalRuntime {
   invoker: AsyncInvoker;
@@ -71,6 +84,7 @@ export interface LocalRuntime {
     rank: (event: unknown) => ReturnType<ReturnType<typeof createRankPapersHandler>>;
     send: (event: SQSEvent) => Promise<SQSBatchResponse>;
     api: ReturnType<typeof createApiHandler>;
+    feedback: (event: unknown) => ReturnType<ReturnType<typeof createFeedbackHandler>>;
   };
   /** What operators (the CLI) and tests read and build: editions, the ingest log, subscribers, links. */
   operator: {
@@ -78,6 +92,9 @@ export interface LocalRuntime {
     ingestLog: DynamoIngestLog;
     subscribers: DynamoSubscriberRepository;
     links: LinkBuilder;
+    /** The send function's own dependencies (the CLI's `send` and `preview` use them as it does). */
+    send: SendDigestsDeps;
+    stats: DynamoEditionStats;
     /** The subscriber id of an address, as the api function derives it. */
     subscriberId(email: string): Promise<string>;
   };
@@ -94,33 +111,27 @@ export async function createLocalRuntime(
   settings: LocalSettings,
   log: (line: string) => void = () => {},
 ): Promise<LocalRuntime> {
-  setAwsEnvironment(endpoints);
-  const env: Record<string, string> = {
-    [ENV.tableName]: settings.tableName,
-    [ENV.bucketName]: settings.bucket,
-    [ENV.senderAddress]: settings.sender,
-    [ENV.publicBaseUrl]: endpoints.api,
-    [ENV.tokenKeyFile]: join(settings.dataDir, 'token-key.json'),
-    [ENV.editionTimeZone]: settings.timeZone,
-    ...(settings.rateLimits?.perIpPerMinute
-      ? { [ENV.rateLimitPerIp]: String(settings.rateLimits.perIpPerMinute) }
-      : {}),
-    ...(settings.rateLimits?.perAddressPerHour
-      ? { [ENV.rateLimitPerAddress]: String(settings.rateLimits.perAddressPerHour) }
-      : {}),
-    // The in-process queues stand in for SQS; the variables only have to be well-formed.
-    [ENV.sendQueueUrl]: 'http://127.0.0.1/local/send-queue',
-    [ENV.signupQueueUrl]: 'http://127.0.0.1/local/signup-queue',
-  };
+  setAwsEnvironment(endpoints, settings.sesMaxSendRate ?? 14);
+  const env = functionEnvironment(endpoints, settings);
   const invoker = new AsyncInvoker({
     attempts: 3,
     backoffMs: 200,
     onError: (letter) => log(`dead letter from ${letter.source}: ${letter.error}`),
   });
   const templates = await compileTemplates();
-  const send = createSendDigestHandler(sendDigestDeps(parseEnv(SendDigestEnv, env), { templates }));
-  const sendQueue = new MemoryQueue<SendJob>(invoker, 'send-queue', (event) =>
-    send(event, localLambdaContext('send', TIMEOUT_MS.send)),
+  const sendWiring = sendDigestDeps(parseEnv(SendDigestEnv, env), { templates });
+  const send = createSendDigestHandler(sendWiring);
+  // Reserved concurrency: SEND_WORKERS at once, as on AWS, each with its share of the SES rate.
+  const sendQueue = new MemoryQueue<SendJob>(
+    invoker,
+    'send-queue',
+    (event) => send(event, localLambdaContext('send', TIMEOUT_MS.send)),
+    {
+      maxReceives: 5,
+      visibilityTimeoutMs: 6 * TIMEOUT_MS.send,
+      concurrency: SEND_WORKERS,
+      retryDelayMs: 500,
+    },
   );
   const queue: WorkQueue = { enqueue: (jobs) => sendQueue.send(jobs) };
   const signup = createProcessSignupHandler(
@@ -133,6 +144,7 @@ export async function createLocalRuntime(
   const ingest = createIngestObjectHandler(ingestObjectDeps(parseEnv(IngestObjectEnv, env)));
   const rank = createRankPapersHandler(rankPapersDeps(parseEnv(RankPapersEnv, env), { queue }));
   const apiWiring = apiDeps(parseEnv(ApiEnv, env), { templates, signups });
+  const feedback = createFeedbackHandler(feedbackDeps(parseEnv(FeedbackEnv, env), { queue }));
   const api = createApiHandler(apiWiring);
   await ensureTable(settings.tableName);
   const db = documentClient();
@@ -145,14 +157,47 @@ export async function createLocalRuntime(
       rank: (event) => rank(event, localLambdaContext('rank', TIMEOUT_MS.rank)),
       send: (event) => send(event, localLambdaContext('send', TIMEOUT_MS.send)),
       api: (event) => api(event, localLambdaContext('api', TIMEOUT_MS.api)),
+      feedback: (event) => feedback(event, localLambdaContext('feedback', TIMEOUT_MS.feedback)),
     },
     operator: {
       editions: new DynamoEditionRepository(db, settings.tableName),
       ingestLog: new DynamoIngestLog(db, settings.tableName),
       subscribers: new DynamoSubscriberRepository(db, settings.tableName, systemClock),
       links: apiWiring.links,
+      send: sendWiring,
+      stats: new DynamoEditionStats(db, settings.tableName),
       subscriberId: async (email) => subscriberIdFor(normalizeEmail(email), await apiWiring.keys.current()),
     },
+  };
+}
+
+/**
+ * The environment every local function is built from: what the CDK app sets on each Lambda,
+ * with local values (the token key in a file, the stack's own URLs, the fictional postal address).
+ */
+export function functionEnvironment(
+  endpoints: LocalEndpoints,
+  settings: LocalSettings,
+): Record<string, string> {
+  return {
+    [ENV.tableName]: settings.tableName,
+    [ENV.bucketName]: settings.bucket,
+    [ENV.senderAddress]: settings.sender,
+    [ENV.publicBaseUrl]: endpoints.api,
+    [ENV.tokenKeyFile]: join(settings.dataDir, 'token-key.json'),
+    [ENV.editionTimeZone]: settings.timeZone,
+    [ENV.sendWorkers]: String(SEND_WORKERS),
+    [ENV.postalAddress]: LOCAL_POSTAL_ADDRESS,
+    ...(settings.sendRateCap ? { [ENV.sendRateCap]: String(settings.sendRateCap) } : {}),
+    ...(settings.rateLimits?.perIpPerMinute
+      ? { [ENV.rateLimitPerIp]: String(settings.rateLimits.perIpPerMinute) }
+      : {}),
+    ...(settings.rateLimits?.perAddressPerHour
+      ? { [ENV.rateLimitPerAddress]: String(settings.rateLimits.perAddressPerHour) }
+      : {}),
+    // The in-process queues stand in for SQS; the variables only have to be well-formed.
+    [ENV.sendQueueUrl]: 'http://127.0.0.1/local/send-queue',
+    [ENV.signupQueueUrl]: 'http://127.0.0.1/local/signup-queue',
   };
 }
 
@@ -160,7 +205,7 @@ export async function createLocalRuntime(
  * Points the AWS SDK at the emulators through its own variables, so the adapters create plain
  * clients exactly as they do in Lambda. The emulators accept the S3RVER credentials.
  */
-function setAwsEnvironment(urls: LocalEndpoints): void {
+export function setAwsEnvironment(urls: LocalEndpoints, sesMaxSendRate: number): void {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'S3RVER',
@@ -171,8 +216,22 @@ function setAwsEnvironment(urls: LocalEndpoints): void {
     // Without these, s3rver stores streamed uploads with their aws-chunked framing inside.
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    // What the emulator answers to GetAccount; it checks the whole shape, so every field is here.
     AWS_SES_ACCOUNT: JSON.stringify({
-      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
+      DedicatedIpAutoWarmupEnabled: false,
+      Details: {
+        AdditionalContactEmailAddresses: [],
+        ContactLanguage: 'EN',
+        MailType: 'MARKETING',
+        ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+        UseCaseDescription: 'Paperboy on the local stack',
+        WebsiteURL: urls.api,
+      },
+      EnforcementStatus: 'HEALTHY',
+      ProductionAccessEnabled: true,
+      SendingEnabled: true,
+      SendQuota: { Max24HourSend: 1_000_000, MaxSendRate: sesMaxSendRate, SentLast24Hours: 0 },
+      SuppressionAttributes: { SuppressedReasons: [] },
     }),
     // Lambda runs Node.js 22; the SDK's notice about this machine's Node 20 is known (README).
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PaperboyError } from '../core/errors.ts';
 
 /** One message as the SES emulator keeps it (`GET /store`). */
 const StoredEmailSchema = z.object({
@@ -12,10 +13,12 @@ const StoredEmailSchema = z.object({
 });
 export type StoredEmail = z.infer<typeof StoredEmailSchema>;
 
-/** Reads what the local SES emulator was asked to send. */
-export async function readMailbox(sesUrl: string): Promise<StoredEmail[]> {
-  const response = await fetch(new URL('/store', sesUrl));
-  if (!response.ok) throw new Error(`the SES emulator answered ${response.status} for /store`);
+/** Reads what the local SES emulator was asked to send (since a Unix second, when given). */
+export async function readMailbox(sesUrl: string, since?: number): Promise<StoredEmail[]> {
+  const url = new URL('/store', sesUrl);
+  if (since !== undefined) url.searchParams.set('since', String(since));
+  const response = await fetch(url);
+  if (!response.ok) throw new PaperboyError(`the SES emulator answered ${response.status} for /store`);
   return z.object({ emails: z.array(StoredEmailSchema) }).parse(await response.json()).emails;
 }
 

@@ -12,6 +12,12 @@ import type { DeadLetter } from './async-invoker.ts';
 import { createHttpGateway } from './http-gateway.ts';
 import { createLocalRuntime, type LocalRuntime } from './local-runtime.ts';
 import { DailyScheduler } from './scheduler.ts';
+import { LocalSesEvents } from './ses-events.ts';
+import { createSesThrottle, type SesThrottleCounts } from './ses-throttle.ts';
+
+/** SES's sending rate for a new account out of the sandbox is 14 a second; the local account reports it too. */
+export const DEFAULT_SES_RATE = 14;
+
 import { DEFAULT_DATA_DIR } from './stack-info.ts';
 import { assertPortFree } from './tcp-ports.ts';
 
@@ -36,6 +42,10 @@ export interface LocalStackOptions {
   sendAt: string;
   /** The API's rate limits; the deployed defaults when left out (load tests raise them). */
   rateLimits?: Partial<RateLimits>;
+  /** The local SES account: the rate GetAccount reports, and the rate the SES stand-in enforces (429 past it). */
+  ses?: { maxSendRate: number; enforcedRate?: number };
+  /** Emails per second all send workers together may send (SEND_RATE_CAP). */
+  sendRateCap?: number;
   log?: (line: string) => void;
 }
 
@@ -58,6 +68,10 @@ export interface LocalStack extends Pick<LocalRuntime, 'handlers' | 's3'> {
   /** The handlers and their wiring, as the CLI also builds them against a running stack. */
   local: LocalRuntime;
   scheduler: DailyScheduler;
+  /** SES's events for what the emulator sent: `pump()` publishes the new ones to the feedback handler. */
+  sesEvents: LocalSesEvents;
+  /** What the SES rate-limit stand-in saw: SendEmail calls, and those it answered 429. */
+  sesThrottle: SesThrottleCounts;
   deadLetters: DeadLetter[];
   /** What every ingest of this run produced, in order. */
   ingested: IngestFileResult[];
@@ -103,9 +117,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const s3Address = await s3rver.run();
     servers.push({ name: 's3', close: () => s3rver.close() });
 
-    const ses = await sesServer({ host, port: ports.ses });
+    // The SES emulator listens inside; in front of it, on the SES port, a stand-in for SES's rate limit.
+    const ses = await sesServer({ host, port: 0 });
     servers.push({ name: 'ses', close: () => closeServer(ses) });
-    const sesPort = (ses.address() as AddressInfo).port;
+    const sesAccount = options.ses ?? { maxSendRate: DEFAULT_SES_RATE };
+    const throttle = createSesThrottle(
+      { host, port: (ses.address() as AddressInfo).port },
+      () => sesAccount.enforcedRate ?? sesAccount.maxSendRate,
+    );
+    const sesPort = await listen(throttle, ports.ses, host);
+    servers.push({ name: 'ses-throttle', close: () => closeServer(throttle) });
 
     const urls = {
       dynamodb: `http://${host}:${dynamoPort}`,
@@ -122,8 +143,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     servers.push({ name: 'api', close: () => closeServer(gateway) });
     urls.api = `http://${host}:${apiPort}/`;
 
-    local = await createLocalRuntime(urls, options, log);
+    local = await createLocalRuntime(urls, { ...options, sesMaxSendRate: sesAccount.maxSendRate }, log);
     const { invoker, handlers } = local;
+    // SES's event destination: each message the emulator took becomes Send and Delivery events.
+    const sesEvents = new LocalSesEvents(urls.ses, (event) =>
+      invoker.invoke('ses-events', event, () => handlers.feedback(event)),
+    );
+    servers.push({ name: 'ses-events', close: async () => sesEvents.stop() });
     const ingested: IngestFileResult[] = [];
     s3rver.on('event', (event) => {
       const s3Event = asS3Notification(event);
@@ -149,6 +175,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3: local.s3,
       scheduler,
       deadLetters: invoker.deadLetters,
+      sesEvents,
+      sesThrottle: throttle.counts,
       ingested,
       idle: () => invoker.idle(),
       stop,

@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { isTimeZone } from '../shared/config.ts';
-import { runDemo } from './demo.ts';
+import { DEMO_EDITIONS, describeDemo, runDemo } from './demo.ts';
 import { defaultLocalOptions, type LocalStack, startLocalStack } from './stack.ts';
 import {
   claimDataDir,
@@ -113,23 +113,11 @@ async function main(): Promise<void> {
     const run = await runDemo(stack);
     const digestDir = join(flags.dataDir, 'digests');
     await mkdir(digestDir, { recursive: true });
-    const digestPath = join(digestDir, `${run.edition.date}.html`);
+    const digestPath = join(digestDir, `${DEMO_EDITIONS.at(-1)}.html`);
     await writeFile(digestPath, run.digestHtml);
-    const { edition } = run;
-    console.log(
-      `papers ingested: ${run.papersIngested} (${run.rejected} rejected) from samples/hf-daily-papers-demo.json`,
-    );
-    console.log(
-      `edition: ${edition.date}, ${edition.entries} papers ranked from ${edition.candidates} candidates` +
-        (edition.created ? '' : ' (kept from an earlier run)'),
-    );
-    console.log(
-      `emails sent: ${run.digestsSent} digest(s), ${run.confirmationsSent} confirmation(s)` +
-        (run.digestsSent === 0 ? ' (the demo reader already has this edition; --fresh starts over)' : ''),
-    );
-    console.log(`mailbox: ${stack.urls.mailbox}`);
-    console.log(`subscribe: ${stack.urls.api}`);
-    console.log(`digest saved: ${digestPath}`);
+    for (const line of describeDemo(run, { mailbox: stack.urls.mailbox, api: stack.urls.api, digestPath })) {
+      console.log(line);
+    }
   } catch (error) {
     console.error(`paperboy: the start-up run failed: ${(error as Error).message}`);
     await shutdown(1);
@@ -137,6 +125,8 @@ async function main(): Promise<void> {
 
   if (flags.once) return shutdown(0);
   await claim.update({ state: 'running' });
+  // SES's events (send, delivery, and the mailbox simulator's bounces and complaints) flow on.
+  stack.sesEvents.start(2000);
   const { caughtUp } = await stack.scheduler.start();
   console.log(
     `serving; the edition runs daily at ${flags.sendAt} ${flags.timeZone}` +

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
 import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
 import { S3FileStore } from '../adapters/s3-file-store.ts';
+import { type IngestLimits, ingestLimits } from '../core/formats/limits.ts';
 import type { Clock } from '../core/ports.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
@@ -18,14 +19,23 @@ export const IngestObjectEnv = z.object({
 });
 export type IngestObjectEnv = z.infer<typeof IngestObjectEnv>;
 
-/** The ingest function's adapters: S3 and DynamoDB only. */
-export function ingestObjectDeps(env: IngestObjectEnv, overrides: { clock?: Clock } = {}): IngestObjectDeps {
+/**
+ * The ingest function's adapters: S3 and DynamoDB only. One limits object (the defaults unless
+ * `overrides.limits` changes some) goes both to the use case and to the file store, whose gunzip
+ * stops at `maxDecompressedBytes`: a limit set here is the limit everywhere.
+ */
+export function ingestObjectDeps(
+  env: IngestObjectEnv,
+  overrides: { clock?: Clock; limits?: Partial<IngestLimits> } = {},
+): IngestObjectDeps {
   const db = documentClient();
+  const limits = ingestLimits(overrides.limits);
   return {
-    files: new S3FileStore(s3Client(), env.BUCKET_NAME),
+    files: new S3FileStore(s3Client(), env.BUCKET_NAME, limits.maxDecompressedBytes),
     papers: new DynamoPaperRepository(db, env.TABLE_NAME),
     ingestLog: new DynamoIngestLog(db, env.TABLE_NAME),
     clock: overrides.clock ?? systemClock,
+    limits,
     metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'ingest' }),
   };
 }

@@ -23,6 +23,7 @@ export const MailEnv = TokenKeysEnv.and(
     [ENV.sesConfigurationSet]: envFields.sesConfigurationSet,
     [ENV.publicBaseUrl]: envFields.publicBaseUrl,
     [ENV.templatesFile]: envFields.templatesFile,
+    [ENV.postalAddress]: envFields.postalAddress,
   }),
 );
 export type MailEnv = z.infer<typeof MailEnv>;
@@ -44,13 +45,16 @@ export function mailDeps(
   templates: CompiledTemplates,
 ) {
   const keys = tokenKeys(env);
+  const ses = sesClient();
   return {
+    ses,
     subscribers: new DynamoSubscriberRepository(db, env.TABLE_NAME, clock),
     editions: new DynamoEditionRepository(db, env.TABLE_NAME),
-    sender: new SesEmailSender(sesClient(), env.SENDER_ADDRESS, env.SES_CONFIGURATION_SET),
+    sender: new SesEmailSender(ses, env.SENDER_ADDRESS, env.SES_CONFIGURATION_SET),
     renderer: new HtmlDigestRenderer(templates),
     links: new LinkBuilder(env.PUBLIC_BASE_URL, keys),
     keys,
+    postalAddress: env.POSTAL_ADDRESS,
   };
 }
 

@@ -20,5 +20,6 @@ export function processSignupDeps(env: ProcessSignupEnv, overrides: MailOverride
     keys: mail.keys,
     clock,
     ids: randomIds,
+    postalAddress: mail.postalAddress,
   };
 }

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigError, describeIssues, formatIssues } from '../core/errors.ts';
+import { ConfigError, describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import { defaultRateLimits } from '../core/rate-limits.ts';
 import {
   type DayPolicy,
@@ -43,7 +43,12 @@ export const envFields = {
   publicBaseUrl: publicUrl,
   tokenSecretId: z.string().min(1).optional(),
   tokenKeyFile: z.string().min(1).optional(),
-  tokenKeyMaxAge: z.coerce.number().int().min(1).max(86_400).default(300),
+  tokenKeyMaxAge: z.coerce
+    .number({ message: 'must be a whole number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1 second')
+    .max(86_400, 'must be at most 86400 seconds (a day)')
+    .default(300),
   editionTimeZone: z
     .string()
     .default('UTC')
@@ -56,9 +61,10 @@ export const envFields = {
       try {
         return parseDayPolicies(value);
       } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
         ctx.addIssue({
           code: 'custom',
-          message: `expected day=send|skip|best-of-week pairs: ${formatZod(error)}`,
+          message: `expected day=send|skip|best-of-week pairs: ${error.message}`,
         });
         return z.NEVER;
       }
@@ -66,6 +72,23 @@ export const envFields = {
   whenNothingNew: z.enum(['skip', 'best-of-week']).default(defaultSchedulePolicy.whenNothingNew),
   weeklyDay: z.enum(WEEKDAYS).default(defaultSchedulePolicy.weeklyDay),
   templatesFile: z.string().min(1).optional(),
+  sendRateCap: z.coerce
+    .number({ message: 'must be a number of emails per second' })
+    .positive('must be more than 0 emails per second')
+    .max(10_000, 'must be at most 10000 emails per second')
+    .optional(),
+  sendWorkers: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100)
+    .default(2),
+  postalAddress: z
+    .string()
+    .max(300, 'must be at most 300 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: it must be one line of text
+    .refine((v) => !/[\u0000-\u001f]/u.test(v), 'must be one line, without control characters')
+    .default(''),
 } as const;
 
 /** The variables of the quiet-day policy, read by the functions that rank and send. */
@@ -79,6 +102,8 @@ export function policyFrom(env: z.infer<typeof PolicyEnv>): SchedulePolicy {
   return { days: env.WEEKDAY_POLICY, whenNothingNew: env.WHEN_NOTHING_NEW, weeklyDay: env.WEEKLY_DAY };
 }
 
+const KEY_LOCATIONS: readonly PropertyKey[] = [ENV.tokenSecretId, ENV.tokenKeyFile];
+
 /** The token key ring's location: exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE. */
 export const TokenKeysEnv = z
   .object({
@@ -89,6 +114,10 @@ export const TokenKeysEnv = z
   .refine((env) => Boolean(env.TOKEN_SECRET_ID) !== Boolean(env.TOKEN_KEY_FILE), {
     message: `set exactly one of ${ENV.tokenSecretId} and ${ENV.tokenKeyFile}`,
     path: [ENV.tokenSecretId],
+    // zod skips an object's refinements once any of its fields failed; this one runs whatever
+    // the other variables say, so that one start-up names every problem. Only a malformed
+    // location itself (its own issue says so) leaves it out.
+    when: (payload) => !payload.issues.some((issue) => KEY_LOCATIONS.includes(issue.path?.[0] ?? '')),
   });
 
 /**
@@ -99,7 +128,10 @@ export function parseEnv<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.infer<S> {
-  const parsed = schema.safeParse(env);
+  // A variable that is not set at all says so, rather than "expected string, received undefined".
+  const parsed = schema.safeParse(env, {
+    error: (issue) => (issue.input === undefined ? 'is missing' : undefined),
+  });
   if (!parsed.success) {
     throw new ConfigError(`invalid environment: ${formatIssues(describeIssues(parsed.error.issues))}`);
   }
@@ -124,8 +156,4 @@ export function dayIn(instant: Date, timeZone: string): string {
     month: '2-digit',
     day: '2-digit',
   }).format(instant);
-}
-
-function formatZod(error: unknown): string {
-  return error instanceof z.ZodError ? error.issues.map((i) => i.message).join('; ') : String(error);
 }

@@ -36,6 +36,12 @@ export const ENV = {
   whenNothingNew: 'WHEN_NOTHING_NEW',
   /** The day weekly readers get their digest. */
   weeklyDay: 'WEEKLY_DAY',
+  /** Optional: emails per second all send workers together may send, below the SES account's rate. */
+  sendRateCap: 'SEND_RATE_CAP',
+  /** How many send workers may run at once (the send function's reserved concurrency). */
+  sendWorkers: 'SEND_WORKERS',
+  /** The sender's postal address, in every email's footer (bulk-sender rules ask for it). */
+  postalAddress: 'POSTAL_ADDRESS',
   /** Compiled email and page templates; defaults to the file bundled beside the handler. */
   templatesFile: 'TEMPLATES_FILE',
 } as const;

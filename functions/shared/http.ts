@@ -1,6 +1,7 @@
 import {
   ConcurrentUpdateError,
   InvalidTokenError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
@@ -50,6 +51,8 @@ export interface ErrorView {
   issues?: readonly { path: string; message: string }[];
   /** Seconds to wait before trying again (429). */
   retryAfter?: number;
+  /** The methods the address answers, for the `Allow` header (405). */
+  allow?: readonly string[];
 }
 
 /** The one error table of the API. `routeMissing` marks the router's own "no such route". */
@@ -62,6 +65,14 @@ export function errorView(error: unknown, routeMissing = false): ErrorView {
   }
   if (error instanceof NotFoundError) return { status: 404, error: 'not_found', message: error.message };
   if (routeMissing) return { status: 404, error: 'not_found', message: 'There is no page at this address.' };
+  if (error instanceof MethodNotAllowedError) {
+    return {
+      status: 405,
+      error: 'method_not_allowed',
+      message: `This address does not accept ${error.method} requests; it accepts ${error.allowed.join(', ')}.`,
+      allow: error.allowed,
+    };
+  }
   if (error instanceof RateLimitedError) {
     return {
       status: 429,

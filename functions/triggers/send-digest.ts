@@ -1,6 +1,8 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
-import { type SendDigestsDeps, sendDigests } from '../core/send-digests.ts';
+import { type SendDigestsDeps, type SendDigestsResult, sendDigests } from '../core/send-digests.ts';
 import { SendJobSchema } from '../core/send-job.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -12,9 +14,20 @@ export const logger = createLogger('send');
  * delivers it again; the delivery ledger makes that retry skip everyone already sent. A message
  * that is not a valid job fails every time and ends in the dead-letter queue, where it can be read.
  */
-export function createSendDigestHandler(deps: SendDigestsDeps): LambdaHandler<SQSEvent, SQSBatchResponse> {
+export function createSendDigestHandler(
+  deps: SendDigestsDeps & { metrics: Metrics },
+): LambdaHandler<SQSEvent, SQSBatchResponse> {
   return withLambdaContext(logger, async (event) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
+    try {
+      await handle(event, failures);
+    } finally {
+      deps.metrics.publishStoredMetrics();
+    }
+    return { batchItemFailures: failures };
+  });
+
+  async function handle(event: SQSEvent, failures: SQSBatchResponse['batchItemFailures']): Promise<void> {
     for (const record of event.Records) {
       try {
         const job = SendJobSchema.safeParse(safeJson(record.body));
@@ -22,13 +35,22 @@ export function createSendDigestHandler(deps: SendDigestsDeps): LambdaHandler<SQ
           throw new ValidationError(`invalid send job: ${formatIssues(describeIssues(job.error.issues))}`);
         }
         const result = await sendDigests(job.data, deps);
+        recordSendMetrics(deps.metrics, result);
         logger.info('sent digests', {
           editionDate: job.data.editionDate,
           sent: result.sent,
           skipped: result.skipped,
+          nothingNew: result.nothingNew,
+          rejected: result.rejected,
           failed: result.failed.length,
         });
-        if (result.failed.length > 0) {
+        if (result.stopped) {
+          // Every remaining job would fail the same way: the alarm on SendingStopped calls an operator.
+          logger.error('the email provider stopped all sending; the job will be retried', {
+            reason: result.stopped,
+          });
+          failures.push({ itemIdentifier: record.messageId });
+        } else if (result.failed.length > 0) {
           logger.warn('some digests failed; the job will be retried', { failed: result.failed });
           failures.push({ itemIdentifier: record.messageId });
         }
@@ -37,8 +59,17 @@ export function createSendDigestHandler(deps: SendDigestsDeps): LambdaHandler<SQ
         failures.push({ itemIdentifier: record.messageId });
       }
     }
-    return { batchItemFailures: failures };
-  });
+  }
+}
+
+/** What operators graph and alarm on: emails sent, failed, throttled, refused, and a stop of all sending. */
+export function recordSendMetrics(metrics: Metrics, result: SendDigestsResult): void {
+  const throttled = result.failed.filter((f) => /throttl/iu.test(f.error)).length;
+  metrics.addMetric('EmailsSent', MetricUnit.Count, result.sent);
+  metrics.addMetric('EmailsFailed', MetricUnit.Count, result.failed.length - throttled);
+  metrics.addMetric('EmailsThrottled', MetricUnit.Count, throttled);
+  metrics.addMetric('RecipientsRejected', MetricUnit.Count, result.rejected);
+  metrics.addMetric('SendingStopped', MetricUnit.Count, result.stopped ? 1 : 0);
 }
 
 function safeJson(body: string): unknown {

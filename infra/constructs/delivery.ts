@@ -1,4 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,6 +12,9 @@ import { ENV } from '../../functions/shared/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { NodeFunction } from './node-function.ts';
+
+/** Send workers that may run at once (the send function's reserved concurrency). */
+export const SEND_WORKERS = 2;
 
 export interface DeliveryProps {
   config: StageConfig;
@@ -24,7 +29,7 @@ export interface DeliveryProps {
 /**
  * Delivery: the send queue (an edition for a page of subscribers per message) → the send
  * function, which renders and sends each digest exactly once. A job that keeps failing lands
- * in a dead-letter queue after five receives, with an alarm.
+ * in a dead-letter queue after five receives, with an alarm; SES stopping all sending is alarmed.
  */
 export class Delivery extends Construct {
   readonly queue: Queue;
@@ -49,8 +54,8 @@ export class Delivery extends Construct {
       handlerFile: 'send-digest.ts',
       description: 'Renders and sends digests for one page of subscribers, exactly once each',
       timeout: Duration.minutes(1),
-      // One send job at a time per worker keeps the SES rate predictable.
-      reservedConcurrentExecutions: 2,
+      // The workers share the SES rate: each paces itself at (account rate, capped) / SEND_WORKERS.
+      reservedConcurrentExecutions: SEND_WORKERS,
       templatesFile: props.templatesFile,
     })
       .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'])
@@ -59,9 +64,36 @@ export class Delivery extends Construct {
       .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
       .setConfig(ENV.weekdayPolicy, config.weekdays)
       .setConfig(ENV.whenNothingNew, config.whenNothingNew)
-      .setConfig(ENV.weeklyDay, config.weeklyDay);
+      .setConfig(ENV.weeklyDay, config.weeklyDay)
+      .setConfig(ENV.sendWorkers, String(SEND_WORKERS))
+      .setConfig(ENV.postalAddress, config.postalAddress)
+      .useSesAccountQuota();
+    if (config.sendRateCap) this.function.setConfig(ENV.sendRateCap, String(config.sendRateCap));
     this.function.fn.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 1, reportBatchItemFailures: true }),
+      // As many pollers as workers: more would be throttled by the reserved concurrency and
+      // spend the jobs' receive count on nothing, until good jobs reached the dead-letter queue.
+      new SqsEventSource(this.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: SEND_WORKERS,
+      }),
     );
+
+    new Alarm(this, 'SendingStopped', {
+      alarmDescription:
+        'SES stopped all sending (paused, suspended, or the daily quota spent): send jobs are being retried ' +
+        'and will reach the dead-letter queue. See docs/operations.md, "SES stopped sending".',
+      metric: new Metric({
+        namespace: 'Paperboy',
+        metricName: 'SendingStopped',
+        dimensionsMap: { service: 'send' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }

@@ -170,6 +170,17 @@ export class NodeFunction extends Construct {
     return this.setConfig(ENV.sesConfigurationSet, configurationSet.configurationSetName);
   }
 
+  /** May read the SES account's sending quota (GetAccount, to pace sends). */
+  useSesAccountQuota(): this {
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments and PutTelemetryRecords, and SES GetAccount (the account quota), accept no resource but *.',
+    });
+    return this;
+  }
+
   /** Acknowledges a wildcard resource this function (or `scope`) is granted, with why. */
   allowWildcardResource(arn: string, reason: string, scope: IConstruct = this): this {
     acknowledgeWildcard(scope, arn, reason);

@@ -1,7 +1,6 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -9,6 +8,7 @@ import { ENV } from '../../functions/shared/env-names.ts';
 import type { StageConfig } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { NodeFunction } from './node-function.ts';
+import { ScheduledInvoke } from './scheduled-invoke.ts';
 
 /**
  * Ranking: an EventBridge Scheduler schedule, daily at the operator's time in their time zone
@@ -43,21 +43,13 @@ export class Ranking extends Construct {
       .setConfig(ENV.whenNothingNew, config.whenNothingNew)
       .setConfig(ENV.weeklyDay, config.weeklyDay);
 
-    const rank = this.function.fn;
     const [hour, minute] = config.sendAt.split(':') as [string, string];
-    const schedule = new Schedule(this, 'DailyEdition', {
+    new ScheduledInvoke(this, 'DailyEdition', {
+      function: this.function,
       description: `Daily edition at ${config.sendAt} ${config.timeZone}`,
       schedule: ScheduleExpression.cron({ hour, minute, timeZone: TimeZone.of(config.timeZone) }),
-      target: new LambdaInvoke(rank, { deadLetterQueue: this.deadLetters.queue, retryAttempts: 2 }),
+      deadLetterQueue: this.deadLetters.queue,
+      retryAttempts: 2,
     });
-    // CDK makes one scheduler role per stack, at the stack's root; it may invoke this function's versions.
-    const role = Stack.of(schedule).node.children.find((c) => c.node.id.startsWith('SchedulerRoleForTarget'));
-    if (role) {
-      this.function.allowWildcardResource(
-        `${rank.functionArn}:*`,
-        "CDK's scheduler target role may invoke the rank function's versions and aliases, and nothing else.",
-        role,
-      );
-    }
   }
 }

@@ -61,7 +61,8 @@ export class SubscriptionApi extends Construct {
       .useTable(props.table, ['GetItem', 'PutItem'])
       .useTokenSecret(props.tokenSecret)
       .useSender(config.senderAddress, props.configurationSet)
-      .setConfig(ENV.publicBaseUrl, config.publicBaseUrl);
+      .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
+      .setConfig(ENV.postalAddress, config.postalAddress);
     this.signupFunction.fn.addEventSource(
       new SqsEventSource(this.signupQueue, { batchSize: 10, reportBatchItemFailures: true }),
     );
@@ -79,6 +80,7 @@ export class SubscriptionApi extends Construct {
       .useSender(config.senderAddress, props.configurationSet)
       .useSignupQueue(this.signupQueue)
       .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
+      .setConfig(ENV.postalAddress, config.postalAddress)
       .setConfig(ENV.rateLimitPerIp, String(config.rateLimitPerIp))
       .setConfig(ENV.rateLimitPerAddress, String(config.rateLimitPerAddress));
 

@@ -56,11 +56,11 @@ describe('data stack', () => {
 });
 
 describe('app stack', () => {
-  it('runs five functions on Node.js 22, ARM64, with their configuration', () => {
+  it('runs six functions on Node.js 22, ARM64, with their configuration', () => {
     const functions = app.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
     });
-    expect(Object.keys(functions)).toHaveLength(5);
+    expect(Object.keys(functions)).toHaveLength(6);
     app.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('Renders and sends digests'),
       Environment: {
@@ -101,6 +101,35 @@ describe('app stack', () => {
     });
   });
 
+  it('routes SES events of the configuration set to the feedback function, and checks hanging deliveries', () => {
+    app.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['send', 'delivery', 'bounce', 'complaint']),
+        EventBridgeDestination: Match.anyValue(),
+      }),
+    });
+    app.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.ses'] }),
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+    });
+    app.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: Match.objectLike({ Input: JSON.stringify({ check: 'hanging-claims' }) }),
+    });
+  });
+
+  it('paces the send function from the SES account quota, split over its reserved workers', () => {
+    app.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Renders and sends digests'),
+      ReservedConcurrentExecutions: 2,
+      Environment: { Variables: Match.objectLike({ SEND_WORKERS: '2', POSTAL_ADDRESS: Match.anyValue() }) },
+    });
+    app.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+  });
+
   it('feeds the send function from a queue with a DLQ and partial batch failures', () => {
     app.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
     app.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -131,9 +160,11 @@ describe('app stack', () => {
   it('alarms on every dead-letter queue, on errors and throttles, and on SES reputation', () => {
     const alarms = Object.values(app.findResources('AWS::CloudWatch::Alarm'));
     const names = alarms.map((a) => a.Properties.MetricName);
-    expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(4);
-    expect(names.filter((n) => n === 'Errors')).toHaveLength(5);
-    expect(names.filter((n) => n === 'Throttles')).toHaveLength(5);
+    // ingest, rank, send, sign-up and feedback dead letters; every function's errors and throttles.
+    expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(5);
+    expect(names.filter((n) => n === 'Errors')).toHaveLength(6);
+    expect(names.filter((n) => n === 'Throttles')).toHaveLength(6);
+    expect(names).toEqual(expect.arrayContaining(['HangingClaims', 'DuplicateDeliveries', 'SendingStopped']));
     expect(names).toEqual(expect.arrayContaining(['Reputation.BounceRate', 'Reputation.ComplaintRate']));
   });
 });

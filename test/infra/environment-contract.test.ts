@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { CompiledTemplates } from '../../functions/adapters/compiled-templates.ts';
 import { compileTemplates } from '../../functions/adapters/mjml-compiler.ts';
 import { ApiEnv, apiDeps } from '../../functions/roots/api.ts';
+import { FeedbackEnv, feedbackDeps } from '../../functions/roots/feedback.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../../functions/roots/ingest-object.ts';
 import { ProcessSignupEnv, processSignupDeps } from '../../functions/roots/process-signup.ts';
 import { RankPapersEnv, rankPapersDeps } from '../../functions/roots/rank-papers.ts';
@@ -118,11 +119,12 @@ const functions = [
     schema: ProcessSignupEnv,
     build: (e: never) => processSignupDeps(e, { templates }),
   },
+  { match: /^SES events/u, schema: FeedbackEnv, build: (e: never) => feedbackDeps(e) },
 ] as const;
 
 describe("each function's synthesized environment", () => {
-  it('covers the five functions the app deploys', () => {
-    expect(environments.size).toBe(5);
+  it('covers the six functions the app deploys', () => {
+    expect(environments.size).toBe(6);
     for (const { match } of functions) expect([...environments.keys()].some((d) => match.test(d))).toBe(true);
   });
 

@@ -60,7 +60,7 @@ describe('the pipeline on the local stack', () => {
     const { Item } = await db.send(
       new GetCommand({ TableName: stack.options.tableName, Key: { PK: 'PAPER#2611.10000', SK: 'PAPER' } }),
     );
-    expect(Item?.title).toBe('Sparse Retrieval Heads for Long-Context Question Answering');
+    expect(Item?.title).toBe('Retrieval-Augmented Speech Recognition for Rare Named Entities');
     const day = await db.send(
       new QueryCommand({
         TableName: stack.options.tableName,
@@ -161,6 +161,6 @@ describe('the pipeline on the local stack', () => {
   it('serves the web view of an edition', async () => {
     const response = await fetch(new URL('editions/2026-11-26', stack.urls.api));
     expect(response.status).toBe(200);
-    expect(await response.text()).toContain('The trending papers of 2026-11-26');
+    expect(await response.text()).toContain('Thursday, 26 November 2026');
   });
 });

@@ -8,9 +8,9 @@ import { createApiHandler } from '../../functions/triggers/api/api.ts';
 import {
   FixedClock,
   MemoryEditions,
+  MemoryLedger,
   MemoryPersonalData,
   MemoryRateLimiter,
-  MemorySentPapers,
   MemorySubscribers,
   RecordingSender,
   SequentialIds,
@@ -28,7 +28,7 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
   const subscribers = new MemorySubscribers(clock);
   const sender = new RecordingSender();
   const editions = new MemoryEditions();
-  const sent = new MemorySentPapers();
+  const ledger = new MemoryLedger(clock);
   const limiter = new MemoryRateLimiter();
   const renderer = new HtmlDigestRenderer(templates);
   const links = new LinkBuilder(base, testTokenKeys);
@@ -40,6 +40,7 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
     keys: testTokenKeys,
     clock,
     ids: new SequentialIds(),
+    postalAddress: 'Paperboy, 1 Example Street, 00000 Exampletown',
   };
   const handler = createApiHandler({
     ...subscription,
@@ -47,8 +48,8 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
     pages: new HtmlPageRenderer(templates.pages),
     limiter,
     signups: { enqueue: async (message) => void (await processSignup(message, subscription)) },
-    personalData: new MemoryPersonalData(subscribers, sent),
+    personalData: new MemoryPersonalData(subscribers, ledger),
     limits: { ...defaultRateLimits, ...options.limits },
   });
-  return { handler, subscribers, sender, editions, clock, limiter, sent, links };
+  return { handler, subscribers, sender, editions, clock, limiter, ledger, links };
 }

@@ -4,9 +4,12 @@
  */
 import type {
   Clock,
+  Delivery,
   DeliveryLedger,
   Edition,
   EditionRepository,
+  EditionStatCounts,
+  EditionStats,
   EditionSummary,
   EmailSender,
   IdGenerator,
@@ -15,6 +18,9 @@ import type {
   PersonalDataExport,
   RateLimiter,
   RateLimitVerdict,
+  ReaderState,
+  Readers,
+  SendPace,
   SignupQueue,
   SubscriberPage,
   SubscriberRepository,
@@ -139,20 +145,26 @@ export class MemorySignupQueue implements SignupQueue {
 export class MemoryPersonalData implements PersonalData {
   constructor(
     private readonly subscribers: MemorySubscribers,
-    private readonly sent: MemorySentPapers = new MemorySentPapers(),
+    private readonly ledger: MemoryLedger = new MemoryLedger(),
   ) {}
   async exportOf(subscriberId: string): Promise<PersonalDataExport> {
+    const deliveries = [...this.ledger.items.values()].filter((d) => d.subscriberId === subscriberId);
     return {
       subscriber: await this.subscribers.get(subscriberId),
-      deliveries: [],
-      papersReceived: [...(await this.sent.received(subscriberId))].map((paperId) => ({
-        paperId,
-        sentAt: '2026-11-26T06:00:00.000Z',
+      deliveries: deliveries.map((d) => ({
+        editionDate: d.editionDate,
+        status: d.status,
+        at: d.sentAt ?? d.claimedAt,
+        ...(d.messageId ? { messageId: d.messageId } : {}),
       })),
+      papersReceived: deliveries
+        .filter((d) => d.status === 'sent')
+        .flatMap((d) => d.paperIds.map((paperId) => ({ paperId, sentAt: d.sentAt ?? d.claimedAt }))),
     };
   }
   async erase(marker: ErasedSubscriber): Promise<void> {
-    this.sent.items.delete(marker.id);
+    for (const [key, delivery] of this.ledger.items)
+      if (delivery.subscriberId === marker.id) this.ledger.items.delete(key);
     this.subscribers.items.set(marker.id, structuredClone(marker));
   }
 }
@@ -185,19 +197,89 @@ export class MemoryEditions implements EditionRepository {
 }
 
 export class MemoryLedger implements DeliveryLedger {
-  readonly items = new Map<string, { status: string; messageId?: string }>();
-  async claim(subscriberId: string, editionDate: string): Promise<boolean> {
+  readonly items = new Map<string, Delivery>();
+  constructor(private readonly clock: Clock = { now: () => new Date('2026-11-26T12:00:00Z') }) {}
+  async claim(subscriberId: string, editionDate: string, paperIds: readonly string[]): Promise<boolean> {
     const key = `${subscriberId}/${editionDate}`;
     const item = this.items.get(key);
     if (item && item.status !== 'released') return false;
-    this.items.set(key, { status: 'sending' });
+    const claimedAt = this.clock.now().toISOString();
+    this.items.set(key, { subscriberId, editionDate, status: 'sending', claimedAt, paperIds: [...paperIds] });
     return true;
   }
   async complete(subscriberId: string, editionDate: string, messageId: string): Promise<void> {
-    this.items.set(`${subscriberId}/${editionDate}`, { status: 'sent', messageId });
+    this.set(subscriberId, editionDate, {
+      status: 'sent',
+      messageId,
+      sentAt: this.clock.now().toISOString(),
+    });
   }
-  async release(subscriberId: string, editionDate: string): Promise<void> {
-    this.items.set(`${subscriberId}/${editionDate}`, { status: 'released' });
+  async recordSendEvent(subscriberId: string, editionDate: string, messageId: string) {
+    const before = this.items.get(`${subscriberId}/${editionDate}`);
+    if (!before || before.status === 'rejected' || before.sendEvents?.includes(messageId)) return undefined;
+    this.set(subscriberId, editionDate, {
+      status: 'sent',
+      messageId: before.messageId ?? messageId,
+      sendEvents: [...(before.sendEvents ?? []), messageId],
+    });
+    const earlier = before.sendEvents?.[0];
+    return { before, completed: before.status !== 'sent', ...(earlier ? { duplicateOf: earlier } : {}) };
+  }
+  async release(
+    subscriberId: string,
+    editionDate: string,
+    reason: string,
+    onlyIfSending = false,
+  ): Promise<boolean> {
+    const item = this.items.get(`${subscriberId}/${editionDate}`);
+    if (onlyIfSending && item?.status !== 'sending') return false;
+    this.set(subscriberId, editionDate, { status: 'released', error: reason });
+    return true;
+  }
+  async reject(subscriberId: string, editionDate: string, reason: string): Promise<void> {
+    this.set(subscriberId, editionDate, { status: 'rejected', error: reason });
+  }
+  async get(subscriberId: string, editionDate: string): Promise<Delivery | undefined> {
+    return this.items.get(`${subscriberId}/${editionDate}`);
+  }
+  async listSending(claimedBefore: string): Promise<Delivery[]> {
+    return [...this.items.values()]
+      .filter((d) => d.status === 'sending' && d.claimedAt < claimedBefore)
+      .sort((a, b) => a.claimedAt.localeCompare(b.claimedAt));
+  }
+  private set(subscriberId: string, editionDate: string, change: Partial<Delivery>): Delivery {
+    const key = `${subscriberId}/${editionDate}`;
+    const item: Delivery = {
+      subscriberId,
+      editionDate,
+      status: 'sending',
+      claimedAt: this.clock.now().toISOString(),
+      paperIds: [],
+      ...this.items.get(key),
+      ...change,
+    };
+    this.items.set(key, item);
+    return item;
+  }
+}
+
+/** Edition counters in memory. */
+export class MemoryEditionStats implements EditionStats {
+  readonly counts = new Map<string, EditionStatCounts>();
+  async add(editionDate: string, counts: EditionStatCounts): Promise<void> {
+    const current = this.counts.get(editionDate) ?? {};
+    for (const [name, value] of Object.entries(counts) as [keyof EditionStatCounts, number][]) {
+      current[name] = (current[name] ?? 0) + value;
+    }
+    this.counts.set(editionDate, current);
+  }
+}
+
+/** No waiting: a pace for tests that are not about pacing (counts the sends it let through). */
+export class NoPace implements SendPace {
+  taken = 0;
+  async next(): Promise<void> {
+    this.taken += 1;
   }
 }
 
@@ -215,14 +297,35 @@ export class RecordingSender implements EmailSender {
   }
 }
 
-export class MemorySentPapers {
-  readonly items = new Map<string, Set<string>>();
-  async received(subscriberId: string): Promise<Set<string>> {
-    return new Set(this.items.get(subscriberId) ?? []);
+/**
+ * Readers over the in-memory subscribers and ledger, as DynamoReaders reads them: the papers
+ * received are those of deliveries sent or still sending.
+ */
+export class MemoryReaders implements Readers {
+  constructor(
+    private readonly subscribers: MemorySubscribers,
+    private readonly ledger: MemoryLedger,
+  ) {}
+  async load(subscriberId: string, editionDate: string): Promise<ReaderState> {
+    const received = new Set<string>();
+    for (const delivery of this.ledger.items.values()) {
+      if (delivery.subscriberId !== subscriberId) continue;
+      if (delivery.status === 'sent' || delivery.status === 'sending')
+        for (const id of delivery.paperIds) received.add(id);
+    }
+    return {
+      subscriber: await this.subscribers.get(subscriberId),
+      received,
+      delivery: await this.ledger.get(subscriberId, editionDate),
+    };
   }
-  async record(subscriberId: string, paperIds: readonly string[]): Promise<void> {
-    const set = this.items.get(subscriberId) ?? new Set<string>();
-    for (const id of paperIds) set.add(id);
-    this.items.set(subscriberId, set);
+  /** Records papers as received by an earlier edition's delivery (a test's history). */
+  async receivedBefore(
+    subscriberId: string,
+    editionDate: string,
+    paperIds: readonly string[],
+  ): Promise<void> {
+    await this.ledger.claim(subscriberId, editionDate, paperIds);
+    await this.ledger.complete(subscriberId, editionDate, `m-${subscriberId}-${editionDate}`);
   }
 }

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { compact } from '../paper.ts';
 import { cleanText, httpsUrl, parseArxivId, titleId } from '../text.ts';
 import { defaultIngestLimits, type IngestLimits } from './limits.ts';
-import { decodeJson, type ParsedRecord, refusedRecord, rejected, toRecord } from './records.ts';
-import { splitJsonArray } from './split.ts';
+import { decodeJson, notAnObject, type ParsedRecord, refusedRecord, rejected, toRecord } from './records.ts';
+import { type JsonElement, jsonArraySplitter } from './split.ts';
 
 const count = z.number().int().nonnegative();
 
@@ -41,21 +41,31 @@ export async function* parseHfDaily(
   observedAt: string,
   limits: IngestLimits = defaultIngestLimits,
 ): AsyncGenerator<ParsedRecord> {
-  for await (const element of splitJsonArray(text, limits)) {
-    const { index } = element;
-    if ('refused' in element) {
-      yield refusedRecord(index, element.refused);
-      continue;
-    }
-    const decoded = decodeJson(index, element.text);
-    yield 'rejected' in decoded ? decoded.rejected : hfItemRecord(index, decoded.value, observedAt);
+  const splitter = jsonArraySplitter(limits);
+  for await (const chunk of text) {
+    for (const element of splitter.elements(chunk)) yield elementRecord(element, observedAt);
   }
+  splitter.end();
+}
+
+function elementRecord(element: JsonElement, observedAt: string): ParsedRecord {
+  const { index } = element;
+  if ('refused' in element) return refusedRecord(index, element.refused);
+  const decoded = decodeJson(index, element.text);
+  return 'rejected' in decoded ? decoded.rejected : hfItemRecord(index, decoded.value, observedAt);
 }
 
 /** One decoded daily papers item as a record (validation and normalization). */
 export function hfItemRecord(index: number, value: unknown, observedAt: string): ParsedRecord {
+  const notObject = notAnObject(index, value);
+  if (notObject) return notObject;
+  // Without its `paper` object an item cannot be a paper: the schema runs only if the reasons are
+  // read (see ParsedRecord), so that a file of `{}` items costs little.
+  const paper = (value as { paper?: unknown }).paper;
+  if (typeof paper !== 'object' || paper === null)
+    return rejected(index, () => HfItemSchema.safeParse(value));
   const item = HfItemSchema.safeParse(value);
-  return item.success ? toRecord(index, toPaper(item.data, observedAt)) : rejected(index, item.error);
+  return item.success ? toRecord(index, toPaper(item.data, observedAt)) : rejected(index, item);
 }
 
 function toPaper(item: HfItem, observedAt: string): unknown {

@@ -22,6 +22,24 @@ export interface IngestLimits {
    */
   readonly maxXmlTokenChars: number;
   /**
+   * XML: attributes on one start tag, namespace declarations included. The XML reader holds every
+   * attribute of every open element until that element closes, so it cannot be skipped: past it,
+   * the file is refused, at the attribute past the limit (before the rest of the tag is read).
+   */
+  readonly maxXmlAttributesPerElement: number;
+  /**
+   * XML: characters of the start tags of all open elements together (each element's name and its
+   * attributes' names and values, namespace declarations included), the root's included. Bounds
+   * what the XML reader holds while a record is open, whatever the nesting: past it, the file is refused.
+   */
+  readonly maxXmlOpenTagChars: number;
+  /**
+   * XML: namespace declarations (`xmlns`, `xmlns:p`) on all open elements together. The reader
+   * keeps a table of them per open element and resolves every prefixed name through them: past
+   * it, the file is refused.
+   */
+  readonly maxXmlNamespaceDeclarations: number;
+  /**
    * Page dump and JSON Lines: characters of one line. Past it: that JSON Lines record is rejected
    * (the rest of the line is skipped unread); a page dump, which cannot re-pair its lines, is refused.
    */
@@ -54,6 +72,11 @@ export const defaultIngestLimits: IngestLimits = Object.freeze({
   maxXmlElementsPerRecord: 10_000,
   maxXmlRecordChars: 4 * MiB,
   maxXmlTokenChars: 1 * MiB,
+  // A real feed has at most 5 attributes on an element, a few hundred characters of open start
+  // tags and 5 namespace declarations (all on the root).
+  maxXmlAttributesPerElement: 256,
+  maxXmlOpenTagChars: 256 * KiB,
+  maxXmlNamespaceDeclarations: 64,
   maxLineChars: 1 * MiB,
   maxJsonElementChars: 4 * MiB,
   maxJsonDepth: 64,
@@ -110,6 +133,8 @@ const UNITS = [
   ['Ms', ' ms'],
   ['Depth', ' levels'],
   ['PerRecord', ' elements'],
+  ['PerElement', ' attributes'],
+  ['Declarations', ' declarations'],
 ] as const;
 
 function readable(name: IngestLimitName, value: number): string {

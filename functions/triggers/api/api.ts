@@ -1,11 +1,18 @@
-import { NotFoundError as RouteNotFoundError, Router } from '@aws-lambda-powertools/event-handler/http';
+import {
+  isHttpMethod,
+  ParameterValidationError,
+  NotFoundError as RouteNotFoundError,
+  Router,
+  webResponseToProxyResult,
+} from '@aws-lambda-powertools/event-handler/http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { MethodNotAllowedError, ValidationError } from '../../core/errors.ts';
 import { enforceRate, rateKey } from '../../core/rate-limits.ts';
 import { errorView, htmlResponse, jsonResponse, titleFor } from '../../shared/http.ts';
 import { type LambdaHandler, withLambdaContext } from '../../shared/lambda.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { isForm } from './request.ts';
-import { type ApiDeps, type ApiRoute, routes } from './routes.ts';
+import { type ApiDeps, type ApiRoute, methodsOf, type RouteKind, routes, routesAt } from './routes.ts';
 
 export const logger = createLogger('api');
 
@@ -20,7 +27,8 @@ const SUGGESTIONS_TTL_MS = 5 * 60_000;
  * The public HTTP API (API Gateway HTTP API, payload v2) through Powertools' HTTP router: the
  * route table in routes.ts, HEAD wherever GET is, a per-IP rate limit on every state-changing
  * route, one error mapping (public 4xx, opaque 5xx; HTML for pages and form posts, JSON for API
- * clients).
+ * clients). A known address asked with a method it does not answer gets a 405 whose `Allow`
+ * comes from the table; a path with a malformed percent-escape gets a 400.
  */
 export function createApiHandler(
   deps: ApiDeps,
@@ -30,7 +38,7 @@ export function createApiHandler(
   const suggestions = cached(SUGGESTIONS_TTL_MS, async () => (await deps.editions.latest())?.topics ?? []);
 
   for (const route of routes) {
-    const methods = route.method === 'GET' ? (['GET', 'HEAD'] as const) : ([route.method] as const);
+    const methods = methodsOf(route);
     for (const method of methods) byRoute.set(`${method} ${route.path}`, route);
     app.route(({ req, params }) => route.handle({ req, params, deps, suggestions }), {
       method: [...methods],
@@ -49,22 +57,16 @@ export function createApiHandler(
     await next();
   });
 
-  // A HEAD answer is the GET answer without its body.
-  app.use(async ({ reqCtx, next }) => {
-    await next();
-    if (reqCtx.req.method === 'HEAD') {
-      reqCtx.res = new Response(null, { status: reqCtx.res.status, headers: reqCtx.res.headers });
-    }
-  });
-
-  app.errorHandler(Error, async (error, reqCtx) => {
+  /** The one error answer: public 4xx, opaque 5xx, in the format the route (or the caller) speaks. */
+  function errorResponse(thrown: Error, req: Request | RequestLine, matched: string | null): Response {
+    const path = routerPath(req.url);
+    const error = routingError(thrown, req.method, path);
     const view = errorView(error, error instanceof RouteNotFoundError);
-    const route = reqCtx.route ?? `${reqCtx.req.method} (no route)`;
+    const route = matched ?? `${req.method} (no route)`;
     if (view.status >= 500) logger.error('request failed', { route, error });
     else logger.info('request refused', { route, status: view.status, reason: view.error });
-    const kind = (reqCtx.route && byRoute.get(reqCtx.route)?.kind) ?? 'page';
-    const wantsHtml =
-      kind === 'page' || isForm(reqCtx.req) || /text\/html/u.test(reqCtx.req.headers.get('accept') ?? '');
+    const kind = (matched && byRoute.get(matched)?.kind) ?? kindAt(path);
+    const wantsHtml = kind === 'page' || isForm(req) || /text\/html/u.test(req.headers.get('accept') ?? '');
     const response = wantsHtml
       ? htmlResponse(
           view.status,
@@ -77,10 +79,93 @@ export function createApiHandler(
           ...(view.issues ? { issues: view.issues } : {}),
         });
     if (view.retryAfter !== undefined) response.headers.set('retry-after', String(view.retryAfter));
+    if (view.allow) response.headers.set('allow', view.allow.join(', '));
     return response;
-  });
+  }
 
-  return withLambdaContext(logger, (event, context) => app.resolve(forRouter(event), context ?? NO_CONTEXT));
+  app.errorHandler(Error, async (error, reqCtx) => errorResponse(error, reqCtx.req, reqCtx.route));
+
+  return withLambdaContext(logger, async (event, context) => {
+    const method = event.requestContext.http.method.toUpperCase();
+    // A method the router does not know (PROPFIND, FOO) would get its bare 405, logged as an
+    // error: it is answered here, as any other method no route has.
+    const result = isHttpMethod(method)
+      ? await app.resolve(forRouter(event), context ?? NO_CONTEXT)
+      : await webResponseToProxyResult(
+          errorResponse(new RouteNotFoundError(`no route for ${method}`), requestLine(event, method), null),
+          'ApiGatewayV2',
+        );
+    // A HEAD answer is the GET answer without its body, an error's included (however it was raised).
+    return method === 'HEAD' ? { ...result, body: '', isBase64Encoded: false } : result;
+  });
+}
+
+/** What the error answer reads of a request the router never saw. */
+interface RequestLine {
+  method: string;
+  url: string;
+  headers: Headers;
+}
+
+function requestLine(event: APIGatewayProxyEventV2, method: string): RequestLine {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    try {
+      if (value !== undefined) headers.set(name, value);
+    } catch {
+      // A header the Fetch API refuses is left out: only Accept and Content-Type are read here.
+    }
+  }
+  return { method, url: `https://paperboy.invalid${event.rawPath}`, headers };
+}
+
+/** The path as the router matched it: still percent-encoded, without trailing slashes. */
+function routerPath(url: string): string {
+  const path = new URL(url).pathname;
+  return path === '/' ? path : path.replace(/\/+$/u, '');
+}
+
+/**
+ * What a failure of the router itself means to the caller. A path whose percent-escapes do not
+ * decode (`%ZZ`, a cut UTF-8 sequence) is bad input, whatever it was meant to reach: the
+ * router's decoding throws a URIError, or finds no route. A route parameter left empty once
+ * decoded (`/editions/%20`) is bad input too. No route for this method at an address the table
+ * knows is a 405 listing the methods it does answer. Anything else is as it was thrown.
+ */
+function routingError(error: Error, method: string, path: string): Error {
+  const routing =
+    error instanceof URIError ||
+    error instanceof RouteNotFoundError ||
+    error instanceof ParameterValidationError;
+  if (!routing) return error;
+  if (!decodes(path)) {
+    const message = 'has a malformed percent-escape (such as %ZZ, or a UTF-8 sequence cut short)';
+    return new ValidationError(`path: ${message}`, [{ path: 'path', message }], { cause: error });
+  }
+  if (error instanceof ParameterValidationError) {
+    const message = 'a part of this address is empty';
+    return new ValidationError(`path: ${message}`, [{ path: 'path', message }], { cause: error });
+  }
+  if (error instanceof RouteNotFoundError) {
+    const allowed = [...new Set(routesAt(path).flatMap(methodsOf))];
+    if (allowed.length > 0) return new MethodNotAllowedError(method, allowed);
+  }
+  return error;
+}
+
+function decodes(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The format an error at `path` speaks when no route ran: an API address's JSON, else HTML. */
+function kindAt(path: string): RouteKind {
+  const matching = routesAt(path);
+  return matching.length > 0 && matching.every((route) => route.kind === 'api') ? 'api' : 'page';
 }
 
 /** A value recomputed at most every `ttlMs` (a failure is not kept). */

@@ -7,7 +7,7 @@ export const MAX_BODY_BYTES = 16_384;
 const FORM = /^application\/x-www-form-urlencoded\b/iu;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/iu;
 
-export function isForm(req: Request): boolean {
+export function isForm(req: Pick<Request, 'headers'>): boolean {
   return FORM.test(req.headers.get('content-type') ?? '');
 }
 

@@ -88,6 +88,26 @@ export const routes: readonly ApiRoute[] = [
   { method: 'GET', path: '/editions/:date', kind: 'page', limited: false, handle: editionPage },
 ];
 
+/** The methods a route answers: a GET route answers HEAD too. */
+export function methodsOf(route: ApiRoute): ('GET' | 'HEAD' | 'POST')[] {
+  return route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+}
+
+/**
+ * The routes of the table at `path` (as the router matches it: no trailing slash, still
+ * percent-encoded), whatever their method: what a 405 offers, and the kind its error speaks.
+ */
+export function routesAt(path: string): ApiRoute[] {
+  const segments = path.split('/');
+  return routes.filter((route) => {
+    const pattern = route.path.split('/');
+    return (
+      pattern.length === segments.length &&
+      pattern.every((part, i) => (part.startsWith(':') ? segments[i] !== '' : part === segments[i]))
+    );
+  });
+}
+
 const TokenQuery = z.object({ token: z.string().min(1, 'token is required').max(512) });
 const EditionPath = z.object({ date: z.iso.date() });
 const ACCEPTED =

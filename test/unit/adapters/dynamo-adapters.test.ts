@@ -82,10 +82,21 @@ describe('request builders (pure: the key design, without mocks)', () => {
     expect(input.ExpressionAttributeValues).toEqual({ ':now': Math.floor(NOW.getTime() / 1000) });
   });
 
-  it('claims a delivery only if absent or released', () => {
-    expect(buildClaim('t', 'sub1', '2026-11-26', NOW)).toEqual({
+  it('claims a delivery only if absent or released, listed as sending, with the papers chosen', () => {
+    expect(buildClaim('t', 'sub1', '2026-11-26', ['2611.1', '2611.2'], NOW)).toEqual({
       TableName: 't',
-      Item: { PK: 'SUB#sub1', SK: 'DELIVERY#2026-11-26', status: 'sending', claimedAt: NOW.toISOString() },
+      Item: {
+        PK: 'SUB#sub1',
+        SK: 'DELIVERY#2026-11-26',
+        GSI1PK: 'DELIVERIES#sending',
+        GSI1SK: `CLAIMED#${NOW.toISOString()}#sub1/2026-11-26`,
+        subscriberId: 'sub1',
+        editionDate: '2026-11-26',
+        status: 'sending',
+        claimedAt: NOW.toISOString(),
+        paperIds: ['2611.1', '2611.2'],
+        expiresAt: Math.floor(NOW.getTime() / 1000) + 90 * 86_400,
+      },
       ConditionExpression: 'attribute_not_exists(PK) OR #status = :released',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':released': 'released' },
@@ -190,7 +201,7 @@ describe('DynamoDeliveryLedger', () => {
   it('returns false when the delivery is already claimed', async () => {
     ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
     const ledger = new DynamoDeliveryLedger(client, 'papers', new FixedClock(NOW));
-    expect(await ledger.claim('sub1', '2026-11-26')).toBe(false);
-    expect(await ledger.claim('sub1', '2026-11-27')).toBe(true);
+    expect(await ledger.claim('sub1', '2026-11-26', [])).toBe(false);
+    expect(await ledger.claim('sub1', '2026-11-27', [])).toBe(true);
   });
 });

@@ -2,7 +2,11 @@ import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { S3FileStore } from '../../../functions/adapters/s3-file-store.ts';
+import {
+  OBSERVED_AT_CLOCK_SKEW_MS,
+  observationTime,
+  S3FileStore,
+} from '../../../functions/adapters/s3-file-store.ts';
 import { buildSendEmail, SesEmailSender } from '../../../functions/adapters/ses-email-sender.ts';
 
 const ses = mockClient(SESv2Client);
@@ -68,5 +72,65 @@ describe('S3FileStore', () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
     const store = new S3FileStore(new S3Client({ region: 'us-east-1' }), 'bucket');
     await expect(store.open('incoming/a.json')).rejects.toThrow('denied');
+  });
+
+  const uploadedAt = new Date('2026-11-27T16:00:00.000Z');
+  const opened = async (metadata?: Record<string, string>) => {
+    s3.on(GetObjectCommand).resolves({
+      LastModified: uploadedAt,
+      ContentLength: 2,
+      ...(metadata && { Metadata: metadata }),
+    });
+    const store = new S3FileStore(new S3Client({ region: 'us-east-1' }), 'bucket');
+    const file = await store.open('incoming/2026-11-22.json');
+    file?.close();
+    return file;
+  };
+
+  it('takes the observation time from the observed-at metadata (x-amz-meta-observed-at)', async () => {
+    const file = await opened({ 'observed-at': '2026-11-22T06:00:00Z' });
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'bucket',
+      Key: 'incoming/2026-11-22.json',
+    });
+    expect(file?.lastModified.toISOString()).toBe('2026-11-22T06:00:00.000Z');
+    expect(file?.ignoredObservedAt).toBeUndefined();
+    // A time with an offset is the same instant in UTC.
+    expect((await opened({ 'observed-at': '2026-11-22T07:00:00+01:00' }))?.lastModified.toISOString()).toBe(
+      '2026-11-22T06:00:00.000Z',
+    );
+  });
+
+  it('uses the upload time without the metadata', async () => {
+    const file = await opened({ other: 'x' });
+    expect(file?.lastModified).toEqual(uploadedAt);
+    expect(file?.ignoredObservedAt).toBeUndefined();
+    expect((await opened())?.lastModified).toEqual(uploadedAt);
+  });
+
+  it('falls back to the upload time for a value that is not an ISO time, and returns it with the reason', async () => {
+    for (const value of ['yesterday', '2026-11-22', '2026-11-22T06:00:00', '2026-02-30T06:00:00Z']) {
+      const file = await opened({ 'observed-at': value });
+      expect(file?.lastModified, value).toEqual(uploadedAt);
+      expect(file?.ignoredObservedAt, value).toEqual({
+        value,
+        reason: expect.stringContaining('not an ISO 8601 time with a zone'),
+      });
+    }
+  });
+
+  it('falls back to the upload time for a time after the upload, beyond clock skew', async () => {
+    const later = new Date(uploadedAt.getTime() + OBSERVED_AT_CLOCK_SKEW_MS + 1000).toISOString();
+    const file = await opened({ 'observed-at': later });
+    expect(file?.lastModified).toEqual(uploadedAt);
+    expect(file?.ignoredObservedAt).toEqual({
+      value: later,
+      reason: expect.stringContaining('later than the upload (2026-11-27T16:00:00.000Z)'),
+    });
+    // Within the skew, the value stands.
+    const skewed = new Date(uploadedAt.getTime() + 60_000);
+    expect(observationTime({ 'Observed-At': skewed.toISOString() }, uploadedAt)).toEqual({
+      observedAt: skewed,
+    });
   });
 });

@@ -143,6 +143,7 @@ describe('key rotation while a function is warm', () => {
       signups: new MemorySignupQueue(),
       personalData: new MemoryPersonalData(subscribers),
       limits: defaultRateLimits,
+      postalAddress: '',
     });
     const unsubscribe = (token: string) => handler(apiEvent('GET', '/unsubscribe', { query: { token } }));
     const signed = (json: string) =>

@@ -159,6 +159,66 @@ describe('planStore', () => {
   });
 });
 
+describe('canonicalId: only de-duplication links a paper, never a record from a file', () => {
+  const stored = { ...paper('2611.10222', 5), source: 'arxiv-api' as const };
+  const hiding: Paper = { ...paper('2611.10222', 5), source: 'jsonl', canonicalId: 'hidden' };
+
+  it('merging a record that carries one into a stored paper leaves the stored paper visible', () => {
+    expect(mergePaper(stored, hiding)).not.toHaveProperty('canonicalId');
+    // Even from the more authoritative side, whose other fields win.
+    const authoritative: Paper = { ...hiding, source: 'arxiv-api', title: 'Better title' };
+    const merged = mergePaper({ ...stored, source: 'page-dump' }, authoritative);
+    expect(merged.title).toBe('Better title');
+    expect(merged).not.toHaveProperty('canonicalId');
+  });
+
+  it('a stored link stands whatever the record says', () => {
+    const alias: Paper = { ...stored, canonicalId: '2611.00001' };
+    expect(mergePaper(alias, hiding).canonicalId).toBe('2611.00001');
+    expect(mergePaper(alias, { ...paper('2611.10222', 5) }).canonicalId).toBe('2611.00001');
+  });
+
+  it('planStore writes no canonicalId from the record: not on a stored paper, not on a new one', () => {
+    // The reviewer's case: "1 updated", and the stored paper gone from editions.
+    const update = planStore(
+      { ...hiding, signals: { ...hiding.signals, upvotes: 9 } },
+      {
+        stored,
+        titleOwnerId: stored.id,
+      },
+    );
+    expect(update.outcome).toBe('updated');
+    expect(update.writes).toHaveLength(1);
+    expect(update.writes[0]).not.toHaveProperty('canonicalId');
+    // The same record again with nothing new writes nothing, rather than a link.
+    expect(planStore(hiding, { stored, titleOwnerId: stored.id })).toMatchObject({
+      writes: [],
+      outcome: 'unchanged',
+    });
+    const fresh = planStore({ ...hiding, id: '2611.10999', title: 'Another work' }, {});
+    expect(fresh.outcome).toBe('new');
+    expect(fresh.writes[0]).not.toHaveProperty('canonicalId');
+  });
+
+  it('a link planStore decides is still written', () => {
+    const first: Paper = {
+      ...paper('2611.1', 5),
+      title: 'Trained Rank Pruning',
+      abstract: 'rank pruning networks',
+    };
+    const journal: Paper = {
+      ...paper('2611.9', 5),
+      title: 'TRP: Trained Rank Pruning',
+      abstract: 'rank pruning networks',
+      canonicalId: 'hidden',
+    };
+    expect(planStore(journal, { titleOwner: first, titleOwnerId: first.id })).toMatchObject({
+      outcome: 'linked',
+      writes: [{ id: '2611.9', canonicalId: '2611.1' }],
+    });
+  });
+});
+
 if (!hasSharedData) console.warn(sharedDataSkipReason);
 
 describe.skipIf(!hasSharedData)('the rule, measured on every shared sample', () => {

@@ -195,3 +195,42 @@ describe('ingest: a file past a parsing limit', () => {
     });
   });
 });
+
+describe('ingest: maxDecompressedBytes holds whatever the file store', () => {
+  // The file store's gunzip has its own bound (S3FileStore's constructor argument, which the
+  // composition root now sets from the same limits); the use case checks the text it reads too,
+  // so that `deps.limits.maxDecompressedBytes` is never silently ignored.
+  it('a file whose text outgrows both the object and the limit is quarantined as soon as it does', async () => {
+    const text = hfFile(2000);
+    // A 1,000-byte object whose text is 300 KB: only a compressed file does that.
+    const { deps, state } = world(text, { size: 1000, chunk: 4096 });
+    const result = await ingestFile(input(), { ...deps, limits: { maxDecompressedBytes: 100_000 } });
+    expect(result).toMatchObject({ status: 'quarantined', format: 'hf-daily' });
+    expect(result.error).toBe(
+      'read as hf-daily: the file expands past 100,000 bytes once decompressed; refused as a decompression bomb (limit maxDecompressedBytes = 100,000 bytes)',
+    );
+    // Stopped at the chunk that passed the limit; the papers read before it are stored.
+    expect(state.charsRead).toBeLessThanOrEqual(100_000 + 4096);
+    expect(result.accepted).toBeGreaterThan(0);
+    expect(state.stored).toHaveLength(result.accepted);
+    expect(state.reports.get(`quarantine/${KEY}.error.json`)).toMatchObject({
+      limit: { name: 'maxDecompressedBytes', value: 100_000 },
+    });
+  });
+
+  it('counts bytes of text, not characters', async () => {
+    // Three bytes per character in UTF-8: 40,000 characters are 120,000 bytes.
+    const text = hfFile(1).replace('Paper 0', `Paper ${'€'.repeat(40_000)}`);
+    const { deps } = world(text, { size: 1000, chunk: 4096 });
+    const result = await ingestFile(input(), { ...deps, limits: { maxDecompressedBytes: 100_000 } });
+    expect(result).toMatchObject({ status: 'quarantined' });
+    expect(result.error).toMatch(/limit maxDecompressedBytes = 100,000 bytes/u);
+  });
+
+  it('a file that is not compressed is bounded by maxFileBytes, not by this', async () => {
+    const text = hfFile(2000);
+    const { deps } = world(text, { size: text.length });
+    const result = await ingestFile(input(), { ...deps, limits: { maxDecompressedBytes: 100_000 } });
+    expect(result).toMatchObject({ status: 'ingested', accepted: 2000 });
+  });
+});

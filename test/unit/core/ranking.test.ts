@@ -133,6 +133,17 @@ describe('rankEdition', () => {
     expect(jobs.map((j) => j.subscriberIds)).toEqual([['a', 'b'], ['c']]);
   });
 
+  it('dispatches only the readers an edition is for: not weekly readers off their day, not paused ones', async () => {
+    const { deps, subscribers, jobs } = setup();
+    await subscribers.create(active('daily'));
+    await subscribers.create(activeSubscriber('weekly', { frequency: 'weekly' }));
+    await subscribers.create(activeSubscriber('paused', { pausedUntil: '2026-12-24T00:00:00.000Z' }));
+    await subscribers.create(activeSubscriber('resumed', { pausedUntil: '2026-11-01T00:00:00.000Z' }));
+    const result = await rankEdition({ date: '2026-11-26' }, deps);
+    expect(result.subscribers).toBe(2);
+    expect(jobs.flatMap((j) => j.subscriberIds).sort()).toEqual(['daily', 'resumed']);
+  });
+
   it('follows the weekday policy: skip makes nothing, best-of-week makes a week edition', async () => {
     expect(weekdayOf('2026-11-28')).toBe('sat');
     const skipping = setup();

@@ -52,6 +52,7 @@ beforeEach(() => {
     keys: testTokenKeys,
     clock,
     ids: new SequentialIds(),
+    postalAddress: 'Paperboy, 1 Example Street, 00000 Exampletown',
   };
 });
 

@@ -18,19 +18,21 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 /** A raw request: the target is sent exactly as given (fetch would normalize `//`). */
 function raw(method: string, target: string, body?: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const url = new URL(base);
-    const req = request({ host: url.hostname, port: url.port, method, path: target, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        text += chunk;
+  return new Promise<{ status: number; body: string; headers: Record<string, unknown> }>(
+    (resolve, reject) => {
+      const url = new URL(base);
+      const req = request({ host: url.hostname, port: url.port, method, path: target, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+      req.on('error', reject);
+      req.end(body);
+    },
+  );
 }
 
 describe('the local API Gateway', () => {
@@ -68,6 +70,31 @@ describe('the local API Gateway', () => {
     expect((await raw('HEAD', '/nowhere')).status).toBe(404);
   });
 
+  it('answers a malformed percent-escape in the path with a 400, never a 500', async () => {
+    for (const target of ['/editions/%ZZ', '/editions/%E0%A4%A', '/%ZZ?token=a']) {
+      const get = await raw('GET', target);
+      expect(get.status, target).toBe(400);
+      expect(get.body, target).toContain('malformed percent-escape');
+      const head = await raw('HEAD', target);
+      expect(head.status, target).toBe(400);
+      expect(head.body, target).toBe('');
+    }
+  });
+
+  it('answers a known address asked with another method with a 405 and its Allow', async () => {
+    const put = await raw('PUT', '/subscriptions', '{}', { 'content-type': 'application/json' });
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('POST');
+    expect(JSON.parse(put.body)).toMatchObject({ error: 'method_not_allowed' });
+    const home = await raw('DELETE', '/');
+    expect(home.status).toBe(405);
+    expect(home.headers.allow).toBe('GET, HEAD');
+    expect(home.headers['content-type']).toContain('text/html');
+    const propfind = await raw('PROPFIND', '/confirm');
+    expect(propfind.status).toBe(405);
+    expect(propfind.headers.allow).toBe('GET, HEAD, POST');
+  });
+
   it('refuses token key ids that name object members with a 400, on every token route', async () => {
     for (const keyId of ['__proto__', 'constructor', 'toString']) {
       const token = `v1.confirm.AAAA.${keyId}.0.AAAA`;
@@ -82,7 +109,7 @@ describe('the local API Gateway', () => {
   });
 
   it('never answers 5xx to malformed requests', async () => {
-    const method = fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH');
+    const method = fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'PROPFIND');
     const path = fc.oneof(
       fc.constantFrom(
         '/',
@@ -92,6 +119,10 @@ describe('the local API Gateway', () => {
         '/unsubscribe',
         '/editions/2026-11-26',
         '/editions/x',
+        '/editions/%ZZ',
+        '/editions/%E0%A4%A',
+        '/editions/%',
+        '/editions/%20',
       ),
       fc.webPath(),
     );

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../functions/core/errors.ts';
 import { ApiEnv } from '../../../functions/roots/api.ts';
+import { ProcessSignupEnv } from '../../../functions/roots/process-signup.ts';
 import { RankPapersEnv } from '../../../functions/roots/rank-papers.ts';
+import { SendDigestEnv } from '../../../functions/roots/send-digest.ts';
 import { dayIn, parseEnv } from '../../../functions/shared/config.ts';
 import { readStageConfig } from '../../../infra/config.ts';
 
@@ -49,6 +51,51 @@ describe('function environment', () => {
     expect(() => parseEnv(ApiEnv, { ...api, TOKEN_KEY_FILE: '/tmp/k.json' })).toThrow(/exactly one/u);
   });
 
+  it('names every problem at once, the token key location included, in every root that reads it', () => {
+    for (const [name, schema] of [
+      ['send-digest', SendDigestEnv],
+      ['api', ApiEnv],
+      ['process-signup', ProcessSignupEnv],
+    ] as const) {
+      let message = '';
+      try {
+        parseEnv(schema, { TOKEN_KEY_MAX_AGE_SECONDS: 'abc' });
+      } catch (error) {
+        expect(error, name).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message, name).toContain('TOKEN_KEY_MAX_AGE_SECONDS: must be a whole number of seconds');
+      expect(message, name).toContain('set exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE');
+      expect(message, name).toContain('TABLE_NAME: is missing');
+      expect(message, name).toMatch(/SENDER_ADDRESS: .*PUBLIC_BASE_URL: /u);
+    }
+    // Both set, beside another wrong variable: still said.
+    expect(() =>
+      parseEnv(ApiEnv, { ...api, TOKEN_KEY_FILE: '/tmp/k.json', RATE_LIMIT_PER_IP_PER_MINUTE: '0' }),
+    ).toThrow(
+      /exactly one of TOKEN_SECRET_ID and TOKEN_KEY_FILE.*RATE_LIMIT_PER_IP_PER_MINUTE|RATE_LIMIT_PER_IP_PER_MINUTE.*exactly one/su,
+    );
+  });
+
+  it('names each wrong pair of the weekday policy, with no zod error escaping', () => {
+    const env = { TABLE_NAME: 'papers', SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/send' };
+    expect(
+      parseEnv(RankPapersEnv, { ...env, WEEKDAY_POLICY: 'sat=send, sun=skip' }).WEEKDAY_POLICY,
+    ).toMatchObject({ sat: 'send', sun: 'skip', mon: 'send' });
+    let error: unknown;
+    try {
+      parseEnv(RankPapersEnv, { ...env, WEEKDAY_POLICY: 'sat=never,someday=send,mon' });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('WEEKDAY_POLICY: expected day=send|skip|best-of-week pairs');
+    expect(message).toContain('sat=never: "never" is not a policy (send, skip, best-of-week)');
+    expect(message).toContain('someday=send: "someday" is not a weekday');
+    expect(message).toContain('mon: expected day=policy');
+  });
+
   it('names the edition day in the configured time zone', () => {
     const instant = new Date('2026-11-27T02:00:00Z');
     expect(dayIn(instant, 'UTC')).toBe('2026-11-27');
@@ -64,10 +111,22 @@ describe('deployment settings (CDK context)', () => {
     'paperboy:sendAt': '06:00',
     'paperboy:timeZone': 'Europe/Paris',
     'paperboy:apiRateLimit': '20',
+    'paperboy:postalAddress': 'Paperboy, 1 Example Street, 75001 Paris, France',
+    'paperboy:sendRateCap': '50',
   };
 
   it('reads the context, numbers from the command line included', () => {
-    expect(readStageConfig((k) => context[k])).toMatchObject({ apiRateLimit: 20, timeZone: 'Europe/Paris' });
+    expect(readStageConfig((k) => context[k])).toMatchObject({
+      apiRateLimit: 20,
+      sendRateCap: 50,
+      timeZone: 'Europe/Paris',
+    });
+  });
+
+  it('requires the postal address the law asks bulk mail to carry', () => {
+    expect(() => readStageConfig((k) => ({ ...context, 'paperboy:postalAddress': ' ' })[k])).toThrow(
+      /paperboy:postalAddress/u,
+    );
   });
 
   it('names each missing or wrong key and how to set it', () => {

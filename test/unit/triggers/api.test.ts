@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signToken, subscriberIdFor } from '../../../functions/core/tokens.ts';
+import { methodsOf, routes } from '../../../functions/triggers/api/routes.ts';
 import { apiEvent } from '../../support/api-events.ts';
 import { memoryApi } from '../../support/memory-api.ts';
 import { testKeys } from '../../support/memory-ports.ts';
@@ -302,7 +303,8 @@ describe('unsubscribing and coming back', () => {
 describe('the reader’s data', () => {
   it('exports everything stored about the reader on GET, as a download', async () => {
     const token = await activeReader();
-    await api.sent.record(idOf('ana@example.org'), ['2611.00001']);
+    await api.ledger.claim(idOf('ana@example.org'), '2026-11-26', ['2611.00001']);
+    await api.ledger.complete(idOf('ana@example.org'), '2026-11-26', 'm-1');
     const response = await api.handler(event('GET', '/privacy/export', { query: { token } }));
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['content-disposition']).toContain('attachment');
@@ -452,6 +454,103 @@ describe('link scanners and hostile input', () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('paths and methods the table does not answer', () => {
+  it('refuses a path with a malformed percent-escape with a 400 that says so, on GET and HEAD, never a 500', async () => {
+    for (const path of ['/editions/%ZZ', '/editions/%E0%A4%A', '/editions/%', '/%ZZ', '/confirm/%E0']) {
+      const get = await api.handler(event('GET', path));
+      expect(get.statusCode, path).toBe(400);
+      expect(get.headers?.['content-type'], path).toContain('text/html');
+      expect(get.body, path).toContain('malformed percent-escape');
+      const head = await api.handler(event('HEAD', path));
+      expect(head.statusCode, path).toBe(400);
+      expect(head.body, path).toBe('');
+    }
+    // A parameter that decodes to nothing is bad input too, not a failure of ours.
+    expect((await api.handler(event('GET', '/editions/%20'))).statusCode).toBe(400);
+    // HEAD has no body, whatever raised the error.
+    const refused = await api.handler(event('HEAD', '/confirm'));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toBe('');
+  });
+
+  it('answers a malformed path as it answers any bad input to its route: the same page, its own reason', async () => {
+    const malformed = await api.handler(event('GET', '/editions/%E0%A4%A'));
+    const wrongDate = await api.handler(event('GET', '/editions/not-a-date'));
+    expect(malformed.statusCode).toBe(wrongDate.statusCode);
+    expect(malformed.headers).toEqual(wrongDate.headers);
+    const title = (body = '') => body.match(/<h1>([^<]*)<\/h1>/u)?.[1];
+    expect(title(malformed.body)).toBe(title(wrongDate.body));
+    expect(malformed.body).toContain('path: has a malformed percent-escape');
+  });
+
+  it('answers a known address asked with another method with a 405 and the Allow of the route table', async () => {
+    const put = await api.handler(event('PUT', '/subscriptions', json({ email: 'ana@example.org' })));
+    expect(put.statusCode).toBe(405);
+    expect(put.headers?.allow).toBe('POST');
+    expect(put.headers?.['content-type']).toContain('application/json');
+    expect(JSON.parse(put.body ?? '{}')).toMatchObject({ error: 'method_not_allowed' });
+    expect(api.sender.sent).toHaveLength(0);
+    for (const method of ['DELETE', 'POST']) {
+      const home = await api.handler(event(method, '/'));
+      expect(home.statusCode, method).toBe(405);
+      expect(home.headers?.allow, method).toBe('GET, HEAD');
+      expect(home.headers?.['content-type'], method).toContain('text/html');
+      expect(home.body, method).toContain('does not accept');
+    }
+    expect((await api.handler(event('PATCH', '/confirm/'))).headers?.allow).toBe('GET, HEAD, POST');
+    // Even a method the router does not know, with the headers of every answer.
+    const propfind = await api.handler(event('PROPFIND', '/subscriptions'));
+    expect(propfind.statusCode).toBe(405);
+    expect(propfind.headers).toMatchObject({ allow: 'POST', 'x-content-type-options': 'nosniff' });
+    expect(JSON.parse(propfind.body ?? '{}')).toMatchObject({ error: 'method_not_allowed' });
+    // An unknown address is still a 404.
+    expect((await api.handler(event('PUT', '/nowhere'))).statusCode).toBe(404);
+  });
+
+  it('lists in Allow exactly the methods the table has for every address, in the format its routes speak', async () => {
+    const byPath = new Map<string, typeof routes>();
+    for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
+    for (const [pattern, here] of byPath) {
+      const path = pattern.replace(':date', '2026-11-26');
+      const allowed = here.flatMap(methodsOf);
+      for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND']) {
+        if (allowed.includes(method as never)) continue;
+        const response = await api.handler(event(method, path));
+        expect(response.statusCode, `${method} ${path}`).toBe(405);
+        expect(String(response.headers?.allow).split(', ').sort(), `${method} ${path}`).toEqual(
+          [...allowed].sort(),
+        );
+        const json = here.every((route) => route.kind === 'api');
+        expect(response.headers?.['content-type'], `${method} ${path}`).toContain(
+          json ? 'application/json' : 'text/html',
+        );
+      }
+    }
+  });
+
+  it('never answers 5xx to percent-garbage in any path of the table', async () => {
+    const garbage = fc
+      .array(fc.oneof(fc.constantFrom('%', '%Z', '%ZZ', '%E0', '%E0%A4', '%C3', '%20', '%2F'), fc.string()), {
+        minLength: 1,
+        maxLength: 4,
+      })
+      .map((parts) => parts.join('').replaceAll('/', '').replaceAll('?', '').replaceAll('#', ''));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE'),
+        garbage,
+        async (route, method, junk) => {
+          const path = route.path.includes(':') ? route.path.replace(':date', junk) : `${route.path}/${junk}`;
+          const response = await api.handler(event(method, path));
+          expect(response.statusCode, `${method} ${path}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

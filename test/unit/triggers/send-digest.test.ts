@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
@@ -10,10 +11,12 @@ import { createSendDigestHandler } from '../../../functions/triggers/send-digest
 import {
   activeSubscriber,
   FixedClock,
+  MemoryEditionStats,
   MemoryEditions,
   MemoryLedger,
-  MemorySentPapers,
+  MemoryReaders,
   MemorySubscribers,
+  NoPace,
   RecordingSender,
   testTokenKeys,
 } from '../../support/memory-ports.ts';
@@ -44,15 +47,20 @@ beforeEach(async () => {
     entries: rankTrending([paper('1', 1), paper('2', 2)], NOW),
   });
   sender = new RecordingSender();
+  const ledger = new MemoryLedger(clock);
   handler = createSendDigestHandler({
     editions,
     subscribers,
-    ledger: new MemoryLedger(),
-    sent: new MemorySentPapers(),
+    ledger,
+    readers: new MemoryReaders(subscribers, ledger),
     sender,
     renderer,
     links: new LinkBuilder('https://papers.example.org/', testTokenKeys),
     clock,
+    pace: new NoPace(),
+    stats: new MemoryEditionStats(),
+    postalAddress: '',
+    metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'send' }),
     selectorFor: createSelectorCache(),
     policy: defaultSchedulePolicy,
     listId: 'daily.papers.example.org',

@@ -76,7 +76,6 @@ describe('control characters from outside are removed, in every format', () => {
       organization: hostile('Org'),
       journalRef: hostile('J. Ref'),
       comment: hostile('10 pages'),
-      canonicalId: `2611.00001${ESC}`,
       links: { code: `https://github.com/a/b${ESC}[8m` },
     });
     const { papers, rejects } = await parse(`${line}\n`);
@@ -88,7 +87,6 @@ describe('control characters from outside are removed, in every format', () => {
       primaryCategory: clean('cs.LG'),
       journalRef: clean('J. Ref'),
       comment: clean('10 pages'),
-      canonicalId: '2611.00001',
     });
     expectClean(papers);
   });
@@ -128,17 +126,66 @@ describe('control characters from outside are removed, in every format', () => {
     expectClean(papers);
   });
 
-  it('page dump: controls past the first 4 KB are removed from titles and abstracts', async () => {
-    // A control character in the first 4 KB marks a file as binary, not as a page dump.
+  describe('page dump: one rule wherever the character is', () => {
     const pair = (n: number) =>
       `Paper ${n} title\nThis is the abstract of paper ${n}, long enough to read like a paragraph of a real paper.\n`;
     const head = Array.from({ length: 60 }, (_, i) => pair(i)).join('');
-    expect(head.length).toBeGreaterThan(4096);
-    const text = `${head}${hostile('Title')}\n${hostile('This is the abstract of the paper with terminal escapes, long enough to pass')}\n`;
-    const { papers } = await parse(text);
-    expect(papers.at(-1)?.title).toBe(clean('Title'));
-    expectClean(papers);
-    await expect(parse(`${hostile('Title')}\n`)).rejects.toThrow('binary data');
+    const longAbstract = 'This is the abstract of the paper with hostile characters, long enough to pass';
+
+    it('DEL, C1 controls and bidi characters are text: removed, in the first 4 KB as later', async () => {
+      const textual = (word: string) => `${word}\u007fhid\u009bden\u0085 \u202egnp.exe\u202c \u2066iso\u2069`;
+      const cleanText = (word: string) => `${word}hidden gnp.exe iso`;
+      expect(head.length).toBeGreaterThan(4096);
+      for (const text of [
+        `${textual('Title')}\n${textual(longAbstract)}\n${head}`,
+        `${head}${textual('Title')}\n${textual(longAbstract)}\n`,
+      ]) {
+        const { papers } = await parse(text);
+        expect(papers.map((p) => p.title)).toContain(cleanText('Title'));
+        expectClean(papers);
+      }
+    });
+
+    it('a raw C0 control (ESC, BEL, NUL) refuses the file as binary data, in the first 4 KB as later, naming where', async () => {
+      // Before, one in the first 4 KB refused the file and the same one later was removed.
+      const first = await parse(`${hostile('Title')}\n${longAbstract}\n${head}`).catch((e: Error) => e);
+      expect(first).toMatchObject({ name: 'UnreadableFileError' });
+      expect((first as Error).message).toBe(
+        'the file holds binary data, not text: control character U+001B at line 1, column 6 (character 5)',
+      );
+      const later = await parse(`${head}${hostile('Title')}\n${longAbstract}\n`).catch((e: Error) => e);
+      expect(later).toMatchObject({ name: 'UnreadableFileError' });
+      expect((later as Error).message).toBe(
+        `the file holds binary data, not text: control character U+001B at line 121, column 6 (character ${(head.length + 5).toLocaleString('en-US')})`,
+      );
+      const nul = await parse(`${head}Title\u0000\n${longAbstract}\n`).catch((e: Error) => e);
+      expect((nul as Error).message).toMatch(/control character U\+0000 at line 121, column 6/u);
+    });
+
+    it('the papers before the character are handed over first, as for any file that breaks part-way', async () => {
+      const { openPapers } = await import('../../../../functions/core/formats/open-papers.ts');
+      const { records } = await openPapers(chunked(`${head}Title\u0007\n${longAbstract}\n`, 512), {
+        observedAt,
+      });
+      let read = 0;
+      const error = await (async () => {
+        for await (const record of records) if ('paper' in record) read += 1;
+      })().catch((e: Error) => e);
+      expect(error).toMatchObject({ name: 'UnreadableFileError' });
+      expect(read).toBe(60);
+    });
+  });
+
+  it('JSON: a raw control is binary data wherever it is; an escaped one is text, and removed', async () => {
+    const line = (n: number, title: string) =>
+      `{"id":"2611.0000${n}","title":"${title}","publishedAt":"2026-11-20T00:00:00Z"}`;
+    const many = Array.from({ length: 100 }, (_, i) => line(1, `Paper ${i}`)).join('\n');
+    expect(many.length).toBeGreaterThan(4096);
+    for (const text of [`${line(2, `A${ESC}B`)}\n${many}\n`, `${many}\n${line(2, `A${ESC}B`)}\n`]) {
+      await expect(parse(text)).rejects.toThrow(/binary data, not text: control character U\+001B/u);
+    }
+    const { papers } = await parse(`${many}\n${line(2, 'A\\u001b[8mB')}\n`);
+    expect(papers.at(-1)?.title).toBe('A[8mB');
   });
 
   it('the paper schema itself strips them, whichever parser built the paper', () => {

@@ -123,10 +123,12 @@ describe('JSON Lines of Paperboy papers', () => {
     ].join('\n');
     const { format, papers, rejects } = await parse(lines, 5);
     expect(format).toBe('jsonl');
+    // The source is the format's own, whatever the line says (a `paperboy parse` line says where
+    // the paper was first read from).
     expect(papers[0]).toMatchObject({
       id: '2611.00001',
       version: 2,
-      source: 'hf-daily',
+      source: 'jsonl',
       signals: { upvotes: 3, observedAt },
     });
     expect(papers[1]).toMatchObject({

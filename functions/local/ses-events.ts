@@ -1,0 +1,95 @@
+import { DELIVERY_HEADER, DELIVERY_TAGS } from '../core/delivery-tags.ts';
+import type { SesEvent } from '../core/feedback.ts';
+import { readMailbox, type StoredEmail } from './mailbox.ts';
+
+/**
+ * SES's own mailbox simulator addresses, answered locally as SES answers them: a permanent
+ * bounce, a complaint, an out-of-office (delivered), and an address on the suppression list.
+ */
+const SIMULATOR: Record<string, 'Bounce' | 'Complaint' | 'Delivery'> = {
+  'bounce@simulator.amazonses.com': 'Bounce',
+  'complaint@simulator.amazonses.com': 'Complaint',
+  'ooto@simulator.amazonses.com': 'Delivery',
+  'suppressionlist@simulator.amazonses.com': 'Bounce',
+};
+
+/**
+ * Stands in for the SES configuration set's event destination: reads what the SES emulator was
+ * asked to send and turns each new message into the events SES would publish to EventBridge —
+ * `Send`, then `Delivery` (or, for the mailbox simulator's addresses, `Bounce` or `Complaint`) —
+ * with the message's delivery tags, for the same feedback handler Lambda runs. The emulator
+ * keeps headers, not message tags: the tags are read back from the X-Paperboy-Delivery header.
+ */
+export class LocalSesEvents {
+  private since = 0;
+  private readonly seen = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping: Promise<number> | undefined;
+
+  constructor(
+    private readonly sesUrl: string,
+    private readonly publish: (event: SesEvent) => void,
+  ) {}
+
+  /** Publishes the events of every message sent since the last pump; resolves to their number. */
+  pump(): Promise<number> {
+    this.pumping ??= this.readNew().finally(() => {
+      this.pumping = undefined;
+    });
+    return this.pumping;
+  }
+
+  start(everyMs = 2000): void {
+    this.timer = setInterval(() => void this.pump().catch(() => {}), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async readNew(): Promise<number> {
+    const emails = await readMailbox(this.sesUrl, this.since);
+    let published = 0;
+    for (const email of emails) {
+      if (this.seen.has(email.messageId)) continue;
+      this.seen.add(email.messageId);
+      this.since = Math.max(this.since, Math.floor(email.at));
+      for (const event of eventsOf(email)) {
+        this.publish(event);
+        published += 1;
+      }
+    }
+    return published;
+  }
+}
+
+/** The events SES would publish for one accepted message. */
+export function eventsOf(email: StoredEmail): SesEvent[] {
+  const delivery = email.headers?.find((h) => h.name.toLowerCase() === DELIVERY_HEADER.toLowerCase())?.value;
+  const [subscriberId, editionDate] = delivery?.split('/') ?? [];
+  const tags: Record<string, string[]> = {};
+  if (subscriberId) tags[DELIVERY_TAGS.subscriber] = [subscriberId];
+  if (editionDate) tags[DELIVERY_TAGS.edition] = [editionDate];
+  const mail = {
+    messageId: email.messageId,
+    timestamp: new Date(email.at * 1000).toISOString(),
+    destination: email.destination.to,
+    tags,
+    headers: email.headers ?? [],
+  };
+  const outcome = SIMULATOR[email.destination.to[0]?.toLowerCase() ?? ''] ?? 'Delivery';
+  const second =
+    outcome === 'Bounce'
+      ? { eventType: 'Bounce', mail, bounce: { bounceType: 'Permanent', bounceSubType: 'General' } }
+      : outcome === 'Complaint'
+        ? { eventType: 'Complaint', mail, complaint: { complaintFeedbackType: 'abuse' } }
+        : { eventType: 'Delivery', mail };
+  return [
+    { 'detail-type': 'Email Sent', detail: { eventType: 'Send', mail } },
+    {
+      'detail-type': `Email ${outcome === 'Delivery' ? 'Delivered' : outcome === 'Bounce' ? 'Bounced' : 'Complaint Received'}`,
+      detail: second,
+    },
+  ];
+}
