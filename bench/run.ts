@@ -4,11 +4,15 @@
  * - render: per-recipient digest HTML, string assembly from the once-compiled template vs a full MJML render;
  * - parse: each format (200k generated papers) streaming vs reading the whole file first, and peak
  *   memory on a 500 MB file;
- * - limits: hostile files (deep nesting, a line without end) vs normal files of the same size;
+ * - limits: hostile files (deep nesting, a line without end, huge start tags, reject-heavy
+ *   files) vs normal files of the same size;
  * - ingest: through S3 and the handler into the local table, vs one DynamoDB call at a time;
  * - relevance: judged topic queries, Paperboy vs plain BM25;
  * - digests: choosing 100,000 readers' digests vs scoring from scratch;
  * - subscribe: 200 concurrent sign-ups on the local stack, p50 and p99, vs the cheapest page;
+ * - delivery: sending an edition on the local stack vs one reader at a time; pacing at 50/s
+ *   (rate achieved, first-try acceptance vs unpaced); DynamoDB requests per digest vs the
+ *   per-entity pattern;
  * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
  */
 
@@ -41,6 +45,7 @@ const SECTIONS = [
   'relevance',
   'digests',
   'subscribe',
+  'delivery',
   'bundles',
 ] as const;
 const only = (() => {
@@ -273,6 +278,12 @@ if (only.has('digests')) {
 if (only.has('subscribe')) {
   const { benchSubscribe } = await import('./subscribe.ts');
   results.push(...(await benchSubscribe()));
+}
+
+// Sending: end to end, pacing, DynamoDB requests per digest.
+if (only.has('delivery')) {
+  const { benchDelivery } = await import('./delivery.ts');
+  results.push(...(await benchDelivery()));
 }
 
 // Bundles: what each Lambda carries and how long it takes to load.

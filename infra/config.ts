@@ -28,14 +28,17 @@ export const StageConfigSchema = z.object({
   weekdays: z
     .string()
     .default('')
-    .refine((value) => {
+    .superRefine((value, context) => {
       try {
         parseDayPolicies(value);
-        return true;
-      } catch {
-        return false;
+      } catch (error) {
+        // Say which pair is wrong and why, then the shape expected.
+        context.addIssue({
+          code: 'custom',
+          message: `must be day=send|skip|best-of-week pairs, e.g. sat=skip,sun=best-of-week (${(error as Error).message})`,
+        });
       }
-    }, 'must be day=send|skip|best-of-week pairs, e.g. sat=skip,sun=best-of-week'),
+    }),
   /** A reader with nothing new on a sending day gets nothing, or the best of their week. */
   whenNothingNew: z.enum(['skip', 'best-of-week']).default('best-of-week'),
   /** The weekday weekly readers get their digest. */

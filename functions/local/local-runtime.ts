@@ -119,13 +119,29 @@ export async function createLocalRuntime(
     onError: (letter) => log(`dead letter from ${letter.source}: ${letter.error}`),
   });
   const templates = await compileTemplates();
-  const sendWiring = sendDigestDeps(parseEnv(SendDigestEnv, env), { templates });
+  const sendEnv = parseEnv(SendDigestEnv, env);
+  // The operator's instance (the CLI's send and preview), also invoked directly as `handlers.send`:
+  // one sender alone, so its pace is the whole rate (were the queue's workers sending at the same
+  // time, the SES stand-in would throttle and the retries would sort it out).
+  const sendWiring = sendDigestDeps({ ...sendEnv, [ENV.sendWorkers]: 1 }, { templates });
   const send = createSendDigestHandler(sendWiring);
-  // Reserved concurrency: SEND_WORKERS at once, as on AWS, each with its share of the SES rate.
+  // Reserved concurrency: SEND_WORKERS at once, as on AWS. Each is an instance of its own, built
+  // by the root, with its own pace at its share of the SES rate, as each Lambda instance is.
+  const idle = Array.from({ length: SEND_WORKERS }, () =>
+    createSendDigestHandler(sendDigestDeps(sendEnv, { templates })),
+  );
   const sendQueue = new MemoryQueue<SendJob>(
     invoker,
     'send-queue',
-    (event) => send(event, localLambdaContext('send', TIMEOUT_MS.send)),
+    async (event) => {
+      const instance = idle.pop();
+      if (!instance) throw new Error('more send invocations at once than send workers');
+      try {
+        return await instance(event, localLambdaContext('send', TIMEOUT_MS.send));
+      } finally {
+        idle.push(instance);
+      }
+    },
     {
       maxReceives: 5,
       visibilityTimeoutMs: 6 * TIMEOUT_MS.send,

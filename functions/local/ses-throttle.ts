@@ -1,9 +1,12 @@
 import { createServer, request, type Server } from 'node:http';
 
-/** What the stand-in saw: SendEmail calls, and those it answered 429. */
+/** What the stand-in saw: SendEmail calls, those it answered 429, and when it let the first and last through. */
 export interface SesThrottleCounts {
   sends: number;
   throttled: number;
+  /** Epoch ms of the first and the latest SendEmail passed on to the emulator. */
+  firstPassedAt?: number;
+  lastPassedAt?: number;
 }
 
 /**
@@ -42,6 +45,11 @@ export function createSesThrottle(
       });
       res.end(JSON.stringify({ message: 'Maximum sending rate exceeded.' }));
       return;
+    }
+    if (isSend) {
+      const now = Date.now();
+      counts.firstPassedAt ??= now;
+      counts.lastPassedAt = now;
     }
     const forward = request(
       { host: upstream.host, port: upstream.port, method: req.method, path: req.url, headers: req.headers },

@@ -1,4 +1,5 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { DynamoDeliveryLedger } from '../adapters/dynamo-delivery-ledger.ts';
 import { DynamoEditionStats } from '../adapters/dynamo-edition-stats.ts';
@@ -32,6 +33,8 @@ export const SEND_CONCURRENCY = 8;
 export interface SendDigestOverrides extends MailOverrides {
   /** A sender in place of SES (a bench that counts, a test that fails on purpose). */
   sender?: EmailSender;
+  /** A DynamoDB client in place of the default one (the bench counts its requests). */
+  db?: DynamoDBDocumentClient;
 }
 
 /**
@@ -43,7 +46,7 @@ export function sendDigestDeps(
   env: SendDigestEnv,
   overrides: SendDigestOverrides = {},
 ): SendDigestsDeps & { metrics: Metrics } {
-  const db = documentClient();
+  const db = overrides.db ?? documentClient();
   const clock = overrides.clock ?? systemClock;
   const mail = mailDeps(env, db, clock, templatesFor(env, overrides));
   const cap = env.SEND_RATE_CAP ?? Number.POSITIVE_INFINITY;

@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchPut } from '../../functions/adapters/dynamo-batch.ts';
 import { DynamoDeliveryLedger } from '../../functions/adapters/dynamo-delivery-ledger.ts';
 import { DynamoEditionStats } from '../../functions/adapters/dynamo-edition-stats.ts';
-import { DynamoPaperRepository } from '../../functions/adapters/dynamo-paper-repository.ts';
 import { DynamoReaders } from '../../functions/adapters/dynamo-readers.ts';
-import { subscriberItem } from '../../functions/adapters/dynamo-subscriber-repository.ts';
 import { DELIVERY_TAGS } from '../../functions/core/delivery-tags.ts';
 import type { SesEvent } from '../../functions/core/feedback.ts';
-import type { SendJob } from '../../functions/core/ports.ts';
-import { rankEdition } from '../../functions/core/rank-edition.ts';
-import type { Subscriber } from '../../functions/core/subscriber.ts';
-import { functionEnvironment, type LocalSettings } from '../../functions/local/local-runtime.ts';
+import type { LocalSettings } from '../../functions/local/local-runtime.ts';
 import { LocalSesEvents } from '../../functions/local/ses-events.ts';
-import { RankPapersEnv, rankPapersDeps } from '../../functions/roots/rank-papers.ts';
 import { documentClient } from '../../functions/shared/aws/dynamodb.ts';
-import { parseEnv } from '../../functions/shared/config.ts';
 import { systemClock } from '../../functions/shared/system-clock.ts';
 import { bootTestStack } from '../support/local-stack.ts';
-import { paper } from '../support/papers.ts';
+import { rankAndDispatch, reader, storePapersFor, storeReaders } from '../support/readers.ts';
 import { type KillPlan, runSendWorkers, seededRandom } from '../support/send-workers.ts';
 
 /** Readers of the exactly-once run (PAPERBOY_DELIVERY_SUBSCRIBERS to change it while working). */
@@ -73,47 +65,6 @@ afterAll(async () => {
 const db = () => documentClient();
 const table = () => stack.options.tableName;
 
-function reader(i: number, overrides: Partial<Subscriber> = {}): Subscriber {
-  const id = `r${String(i).padStart(5, '0')}`;
-  return {
-    id,
-    email: `${id}@example.org`,
-    status: 'active',
-    topics: [],
-    authors: [],
-    exclude: [],
-    frequency: 'daily',
-    digestSize: 3,
-    signupId: `signup-${id}`,
-    version: 1,
-    createdAt: '2026-11-01T00:00:00.000Z',
-    updatedAt: '2026-11-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
-
-/** Papers published the day before `date`, so the edition of `date` has them all as new. */
-async function papersFor(date: string, prefix: string, count: number): Promise<void> {
-  const at = new Date(`${date}T06:00:00Z`);
-  await new DynamoPaperRepository(db(), table()).store(
-    Array.from({ length: count }, (_, i) => {
-      const p = paper(`${prefix}.${String(i).padStart(5, '0')}`, 0, { upvotes: 100 - i });
-      return { ...p, publishedAt: new Date(at.getTime() - i * 60_000).toISOString() };
-    }),
-  );
-}
-
-/** The rank function's own use case and composition root; its send jobs captured, not sent. */
-async function rankAndDispatch(date: string): Promise<SendJob[]> {
-  const jobs: SendJob[] = [];
-  const deps = rankPapersDeps(parseEnv(RankPapersEnv, functionEnvironment(stack.urls, settings)), {
-    queue: { enqueue: async (more) => void jobs.push(...more) },
-  });
-  const result = await rankEdition({ date }, deps);
-  expect(result.entries).toBeGreaterThan(0);
-  return jobs;
-}
-
 /** Lets every message SES took reach the feedback handler, and waits for it. */
 async function drainSesEvents(): Promise<void> {
   await sesEvents.pump();
@@ -148,13 +99,9 @@ describe(`sending an edition to ${READERS} readers`, () => {
   it('gives every reader exactly one email, with send workers SIGKILLed at random and SES throttling', {
     timeout: 600_000,
   }, async () => {
-    await papersFor(EDITION, '2611', 20);
-    await batchPut(
-      db(),
-      table(),
-      Array.from({ length: READERS }, (_, i) => subscriberItem(reader(i))),
-    );
-    const jobs = await rankAndDispatch(EDITION);
+    await storePapersFor(table(), EDITION, '2611', 20);
+    await storeReaders(table(), READERS);
+    const jobs = await rankAndDispatch(stack.urls, settings, EDITION);
     expect(jobs.flatMap((j) => j.subscriberIds)).toHaveLength(READERS);
 
     // Kill points, chosen by a seed printed on failure: 4 right after a claim (nothing sent),

@@ -93,5 +93,27 @@ export function optionalText(element: XmlElement | undefined): string | undefine
 /** An ISO date for a valid timestamp; the raw text otherwise, so validation names the field. */
 export function isoOrRaw(value: string): string {
   const time = Date.parse(value);
-  return Number.isNaN(time) ? value : new Date(time).toISOString();
+  // Date.parse rolls an impossible day over (30 February → 2 March): such a date stays as
+  // written, and the paper schema rejects it with the field named.
+  return Number.isNaN(time) || !namesARealDay(value) ? value : new Date(time).toISOString();
+}
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})/u;
+/** RFC 822 (RSS `pubDate`): an optional weekday, then `26 Nov 2026`. */
+const RFC822_DAY = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\b/u;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** True when the date as written (ISO 8601 or RFC 822) names a day of the calendar. */
+function namesARealDay(value: string): boolean {
+  const iso = ISO_DAY.exec(value);
+  if (iso) return isCalendarDay(Number(iso[1]), Number(iso[2]), Number(iso[3]));
+  const rfc = RFC822_DAY.exec(value);
+  if (rfc)
+    return isCalendarDay(Number(rfc[3]), MONTHS.indexOf(String(rfc[2]).toLowerCase()) + 1, Number(rfc[1]));
+  return false;
+}
+
+function isCalendarDay(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return month >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }

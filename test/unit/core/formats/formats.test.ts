@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnreadableFileError } from '../../../../functions/core/errors.ts';
+import { isoOrRaw } from '../../../../functions/core/formats/arxiv-atom.ts';
 import { splitAuthors } from '../../../../functions/core/formats/arxiv-rss.ts';
 import { collectPapers, detectFormat } from '../../../../functions/core/formats/open-papers.ts';
 import { splitJsonArray, splitLines } from '../../../../functions/core/formats/split.ts';
@@ -250,6 +251,35 @@ describe('properties', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('feed dates', () => {
+  it('reads ISO 8601 and RFC 822 dates as UTC instants', () => {
+    expect(isoOrRaw('2026-11-26T17:00:00Z')).toBe('2026-11-26T17:00:00.000Z');
+    expect(isoOrRaw('Thu, 26 Nov 2026 00:00:00 -0500')).toBe('2026-11-26T05:00:00.000Z');
+  });
+
+  it('keeps an impossible day as written (Date.parse would roll it over), so the record is rejected', () => {
+    expect(isoOrRaw('2026-02-30T00:00:00Z')).toBe('2026-02-30T00:00:00Z');
+    expect(isoOrRaw('Mon, 30 Feb 2026 00:00:00 GMT')).toBe('Mon, 30 Feb 2026 00:00:00 GMT');
+    expect(isoOrRaw('2028-02-29T00:00:00Z')).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('never turns a date that names no calendar day into another day (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1970, max: 2400 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        (y, m, d) => {
+          const text = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T12:00:00Z`;
+          const out = isoOrRaw(text);
+          // Either the same day, or the input untouched.
+          expect(out === text || out.startsWith(text.slice(0, 10))).toBe(true);
+        },
+      ),
     );
   });
 });
