@@ -33,6 +33,11 @@ export async function rankFiles(
   files: readonly string[],
   options: RankOptions,
 ): Promise<{ lines: RankedLine[]; papers: number }> {
+  return rankPapers(await loadPapers(files), options);
+}
+
+/** The distinct papers of local files: parsed, the same paper merged, near-duplicates collapsed. */
+export async function loadPapers(files: readonly string[]): Promise<Paper[]> {
   const papers = new Map<string, Paper>();
   for (const file of files) {
     const { papers: parsed } = await collectPapers(decodeText(createReadStream(file)), {
@@ -43,7 +48,18 @@ export async function rankFiles(
       papers.set(paper.id, earlier ? mergePaper(earlier, paper) : paper);
     }
   }
-  const distinct = collapseNearDuplicates([...papers.values()]);
+  return collapseNearDuplicates([...papers.values()]);
+}
+
+/**
+ * One reader's list from loaded papers: the trending edition as of the newest paper, then the
+ * digest choice. The relevance evaluation (bench/eval) calls this, so it measures what
+ * `paperboy rank` shows and what a digest holds.
+ */
+export function rankPapers(
+  distinct: readonly Paper[],
+  options: RankOptions,
+): { lines: RankedLine[]; papers: number } {
   const newest =
     distinct
       .map((p) => p.publishedAt)

@@ -100,6 +100,18 @@ export function rankTrending(
   return ranked.map(({ order: _order, ...rest }) => rest);
 }
 
+/**
+ * The part of a paper's trending score that measured signals make: upvotes, stars, comments and
+ * being picked for a curated list, decayed by age. A listing's order alone (the page dump's
+ * `sourceRank`) and the base every paper gets are not signals: a source without signals makes 0.
+ * Topic readers' digests use this, so that trending never stands in for relevance.
+ */
+export function signalScore(entry: Pick<RankedPaper, 'paper' | 'parts'>): number {
+  const { parts, paper } = entry;
+  const picked = paper.sourceRank === undefined ? parts.curation : 0;
+  return (parts.upvotes + parts.stars + parts.comments + picked) * parts.recency;
+}
+
 /** Gain per day; `measured` when two snapshots gave it, rather than an average since publication. */
 function velocity(
   points: readonly SignalPoint[],

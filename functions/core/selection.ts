@@ -1,27 +1,44 @@
 import type { Edition } from './edition.ts';
-import type { RankedPaper } from './ranking.ts';
-import { type RelevanceConfig, RelevanceIndex, relevanceConfig } from './relevance/index.ts';
+import { type RankedPaper, signalScore } from './ranking.ts';
+import {
+  type MatchExplanation,
+  type RelevanceConfig,
+  RelevanceIndex,
+  relevanceConfig,
+} from './relevance/index.ts';
 
 /**
- * How a digest is chosen from an edition's candidates (docs/ranking.md):
+ * How a digest is chosen from an edition's candidates (docs/ranking.md, "One digest per reader"):
  * - no topics: the trending order;
- * - topics: 0.65 · relevance + 0.35 · trending (both in [0, 1]); papers whose relevance to
- *   every topic is below the floor are left out, unless by an author the subscriber follows;
- * - a followed author adds a bonus; an excluded word removes the paper;
- * - papers the subscriber already received are never chosen again;
- * - diversity: maximal marginal relevance over the best candidates, so that near-identical
- *   papers do not come in a row.
+ * - topics: a paper enters on relevance (at least `relevanceFloor`); its score is its relevance,
+ *   plus, once it is clearly on topic (at least `onTopic`), up to `trendingWeight` for its
+ *   measured signals. A paper below `onTopic` gets no trending, so it never passes one above;
+ *   a source without signals (the page dump) gets none at all;
+ * - a followed author adds `authorBonus` (and lets a paper in below the floor); an excluded word
+ *   removes the paper; papers the reader already received are never chosen again;
+ * - diversity: maximal marginal relevance picks the set from the best candidates, a paper's
+ *   redundancy being its similarity above `redundantFrom` to one already picked; the set is
+ *   shown in score order.
  */
 export const selectionConfig = {
-  relevanceWeight: 0.65,
-  relevanceFloor: 0.2,
+  relevanceFloor: 0.15,
+  onTopic: 0.5,
+  trendingWeight: 0.1,
   authorBonus: 0.5,
   /** MMR trade-off: 1 = score only, 0 = diversity only. */
   mmrLambda: 0.75,
+  /** Similarity that counts as redundancy starts here (papers on one topic share its words). */
+  redundantFrom: 0.3,
   /** Candidates considered by MMR, as a multiple of the digest size. */
   poolFactor: 4,
-} as const;
+};
+export type SelectionConfig = typeof selectionConfig;
 
+/**
+ * A reader, as selection sees them. What they are interested in is matched against the edition
+ * by {@link EditionSelector.interests}: today their topics; a profile learned from their
+ * clicks (term weights, liked papers) would be one more interest there, beside the topics.
+ */
 export interface ReaderProfile {
   topics: readonly string[];
   /** Names of authors the reader follows. */
@@ -35,12 +52,24 @@ export interface ReaderProfile {
 
 export interface ChosenPaper {
   entry: RankedPaper;
-  /** The blended score the choice was made on. */
+  /** The score the list is ordered by. */
   score: number;
-  /** Its parts: trending normalized to the edition's best, relevance to the best-matching topic. */
+  /**
+   * Its parts: trending as it counted (for topic readers, the measured signals normalized to the
+   * edition's best, and 0 below "on topic"; otherwise the trending score, normalized) and
+   * relevance to the best-matching interest.
+   */
   trending: number;
   relevance: number;
   reasons: string[];
+}
+
+/** One thing a reader is interested in, matched against every candidate of the edition. */
+export interface Interest {
+  /** Relevance of each candidate, in [0, 1]. */
+  scores: Float32Array;
+  /** Why a candidate matches, in words for the digest; undefined when it does not. */
+  reason(doc: number): string | undefined;
 }
 
 /**
@@ -49,11 +78,23 @@ export interface ChosenPaper {
  */
 export class EditionSelector {
   readonly index: RelevanceIndex;
+  /** The trending score normalized to the edition's best: the order for readers without topics. */
   private readonly trend: Float32Array;
+  /** The measured signals' part of it, normalized to the edition's best: 0 without signals. */
+  private readonly signal: Float32Array;
   private readonly eligibleFresh: Uint8Array;
   /** Candidate index by paper id, and by normalized author name (with the author's position). */
   private readonly byId = new Map<string, number>();
   private readonly byAuthor = new Map<string, { doc: number; position: number }[]>();
+  private readonly ids: readonly string[];
+  /** Per-candidate working arrays of `choose`, reused from reader to reader. */
+  private readonly scratch: {
+    scores: Float32Array;
+    bestInterest: Int16Array;
+    relevance: Float32Array;
+    author: Int16Array;
+    blocked: Uint8Array;
+  };
 
   /**
    * @param fresh which candidates count as new today (the others only serve "best of the week").
@@ -61,7 +102,7 @@ export class EditionSelector {
   constructor(
     readonly entries: readonly RankedPaper[],
     fresh: (entry: RankedPaper) => boolean = () => true,
-    private readonly config = selectionConfig,
+    private readonly config: SelectionConfig = selectionConfig,
     relevance: RelevanceConfig = relevanceConfig,
   ) {
     this.index = new RelevanceIndex(
@@ -70,7 +111,19 @@ export class EditionSelector {
     );
     const best = entries.reduce((m, e) => Math.max(m, e.score), 0) || 1;
     this.trend = Float32Array.from(entries, (e) => e.score / best);
+    const signals = entries.map(signalScore);
+    const bestSignal = signals.reduce((m, s) => Math.max(m, s), 0);
+    this.signal = Float32Array.from(signals, (s) => (bestSignal > 0 ? s / bestSignal : 0));
     this.eligibleFresh = Uint8Array.from(entries, (e) => (fresh(e) ? 1 : 0));
+    this.ids = entries.map((e) => e.paper.id);
+    const n = entries.length;
+    this.scratch = {
+      scores: new Float32Array(n),
+      bestInterest: new Int16Array(n),
+      relevance: new Float32Array(n),
+      author: new Int16Array(n),
+      blocked: new Uint8Array(n),
+    };
     entries.forEach((entry, doc) => {
       this.byId.set(entry.paper.id, doc);
       entry.paper.authors.forEach((name, position) => {
@@ -82,21 +135,36 @@ export class EditionSelector {
     });
   }
 
-  /** The reader's digest, best first; empty when nothing new fits them. */
+  /**
+   * What the reader is interested in, each matched against the whole edition (cached per topic
+   * by the index, so a topic many readers share is matched once). The place for more kinds of
+   * interest: each adds its scores and its reason, and a paper's relevance is its best.
+   */
+  interests(profile: ReaderProfile): Interest[] {
+    return profile.topics.map((topic) => {
+      const match = this.index.topic(topic);
+      return {
+        scores: match.scores,
+        reason: (doc: number) => describeMatch(match.topic, this.index.explain(topic, doc)),
+      };
+    });
+  }
+
+  /** The reader's digest, in the order shown (best first); empty when nothing new fits them. */
   choose(profile: ReaderProfile, mode: 'daily' | 'week'): ChosenPaper[] {
     const { config } = this;
     const n = this.entries.length;
-    const topics = profile.topics.map((t) => this.index.topic(t));
-    const topicScores = topics.map((t) => t.scores);
-    const trend = this.trend;
-    const scores = new Float32Array(n).fill(Number.NEGATIVE_INFINITY);
-    const bestTopic = new Int16Array(n).fill(-1);
-    const relevance = new Float32Array(n);
-    const author = new Int16Array(n).fill(-1);
+    const interests = this.interests(profile);
+    const personal = interests.length > 0;
+    // Per-candidate working arrays, reused from reader to reader (a digest is chosen in microseconds).
+    const { scores, bestInterest, relevance, author, blocked } = this.scratch;
+    bestInterest.fill(-1);
+    relevance.fill(0);
+    author.fill(-1);
 
     // Papers this reader cannot get: already received, excluded, or not new today.
-    const blocked =
-      mode === 'daily' ? Uint8Array.from(this.eligibleFresh, (fresh) => 1 - fresh) : new Uint8Array(n);
+    if (mode === 'daily') for (let d = 0; d < n; d += 1) blocked[d] = 1 - (this.eligibleFresh[d] as number);
+    else blocked.fill(0);
     for (const id of profile.sent) {
       const d = this.byId.get(id);
       if (d !== undefined) blocked[d] = 1;
@@ -109,40 +177,82 @@ export class EditionSelector {
       for (const { doc, position } of this.byAuthor.get(normalizeName(name)) ?? []) author[doc] = position;
     }
 
-    for (let d = 0; d < n; d += 1) {
-      if (blocked[d]) continue;
-      let score = trend[d] as number;
-      if (topicScores.length > 0) {
-        let rel = 0;
-        for (let t = 0; t < topicScores.length; t += 1) {
-          const value = (topicScores[t] as Float32Array)[d] as number;
-          if (value > rel) {
-            rel = value;
-            bestTopic[d] = t;
-          }
+    // A candidate's relevance is its best over the reader's interests.
+    for (let t = 0; t < interests.length; t += 1) {
+      const values = (interests[t] as Interest).scores;
+      for (let d = 0; d < n; d += 1) {
+        if ((values[d] as number) > (relevance[d] as number)) {
+          relevance[d] = values[d] as number;
+          bestInterest[d] = t;
         }
-        relevance[d] = rel;
-        if (rel < config.relevanceFloor) {
-          bestTopic[d] = -1;
-          if ((author[d] as number) < 0) continue;
-        }
-        score = config.relevanceWeight * rel + (1 - config.relevanceWeight) * score;
       }
-      if ((author[d] as number) >= 0) score += config.authorBonus;
-      scores[d] = score;
+    }
+    for (let d = 0; d < n; d += 1) {
+      scores[d] = Number.NEGATIVE_INFINITY;
+      if (blocked[d]) continue;
+      const followed = (author[d] as number) >= 0;
+      let score = this.trend[d] as number;
+      if (personal) {
+        score = topicReaderScore(relevance[d] as number, this.signal[d] as number, config);
+        if (Number.isNaN(score)) {
+          bestInterest[d] = -1;
+          if (!followed) continue;
+          score = 0;
+        }
+      }
+      scores[d] = followed ? score + config.authorBonus : score;
     }
 
-    // Maximal marginal relevance: pick the candidate with the best λ·score − (1−λ)·redundancy,
-    // redundancy being its highest similarity to a paper already picked. The pool is in score
-    // order and redundancy is never negative, so the scan stops once λ·score cannot win; each
-    // candidate's redundancy is brought up to date only when it is looked at.
-    const pool = bestIndexes(scores, profile.digestSize * config.poolFactor);
+    const chosen = this.diversify(scores, profile.digestSize);
+    // The set is shown in score order: what the reader sees first is what scored best. Equal
+    // scores keep the trending order without topics; with topics, the order of ids, so that a
+    // listing's order never decides between two papers.
+    const ids = this.ids;
+    chosen.sort(
+      (a, b) =>
+        (scores[b] as number) - (scores[a] as number) ||
+        (personal ? ((ids[a] as string) < (ids[b] as string) ? -1 : 1) : a - b),
+    );
+
+    return chosen.map((d) => {
+      const entry = this.entries[d] as RankedPaper;
+      const t = bestInterest[d] as number;
+      const reasons: string[] = [];
+      const about = t >= 0 ? interests[t]?.reason(d) : undefined;
+      if (about) reasons.push(about);
+      // Trending reasons when trending counted: always without topics, with them only when the
+      // paper is on topic and has measured signals.
+      const counted = !personal || (relevance[d] as number) >= config.onTopic;
+      const trending = personal ? (counted ? (this.signal[d] as number) : 0) : (this.trend[d] as number);
+      if (!personal || trending > 0) reasons.push(...entry.reasons);
+      const a = author[d] as number;
+      if (a >= 0) reasons.push(`by ${entry.paper.authors[a]}, whom you follow`);
+      return {
+        entry,
+        score: scores[d] as number,
+        trending,
+        relevance: relevance[d] as number,
+        reasons,
+      };
+    });
+  }
+
+  /**
+   * Maximal marginal relevance: pick the candidate with the best λ·score − (1−λ)·redundancy,
+   * redundancy being its highest similarity (above `redundantFrom`) to a paper already picked.
+   * The pool is in score order and redundancy is never negative, so the scan stops once λ·score
+   * cannot win; each candidate's redundancy is brought up to date only when it is looked at.
+   */
+  private diversify(scores: Float32Array, size: number): number[] {
+    const { config } = this;
+    const pool = bestIndexes(scores, size * config.poolFactor);
     const redundancy = new Float32Array(pool.length);
     const seen = new Uint8Array(pool.length);
     const taken = new Uint8Array(pool.length);
     const chosen: number[] = [];
     const λ = config.mmrLambda;
-    while (chosen.length < Math.min(profile.digestSize, pool.length)) {
+    const from = config.redundantFrom;
+    while (chosen.length < Math.min(size, pool.length)) {
       let pick = -1;
       let pickValue = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < pool.length; i += 1) {
@@ -151,7 +261,8 @@ export class EditionSelector {
         if (upper <= pickValue) break;
         for (; (seen[i] as number) < chosen.length; seen[i] = (seen[i] as number) + 1) {
           const similarity = this.index.similarity(pool[i] as number, chosen[seen[i] as number] as number);
-          if (similarity > (redundancy[i] as number)) redundancy[i] = similarity;
+          const excess = (similarity - from) / (1 - from);
+          if (excess > (redundancy[i] as number)) redundancy[i] = excess;
         }
         const value = upper - (1 - λ) * (redundancy[i] as number);
         if (value > pickValue) {
@@ -162,23 +273,40 @@ export class EditionSelector {
       taken[pick] = 1;
       chosen.push(pool[pick] as number);
     }
-
-    return chosen.map((d) => {
-      const entry = this.entries[d] as RankedPaper;
-      const reasons = [...entry.reasons];
-      const t = bestTopic[d] as number;
-      if (t >= 0) reasons.push(`matches “${topics[t]?.topic}”`);
-      const a = author[d] as number;
-      if (a >= 0) reasons.push(`by ${entry.paper.authors[a]}, whom you follow`);
-      return {
-        entry,
-        score: scores[d] as number,
-        trending: this.trend[d] as number,
-        relevance: relevance[d] as number,
-        reasons,
-      };
-    });
+    return chosen;
   }
+}
+
+/**
+ * The rule for one candidate of a reader with topics (docs/ranking.md): its relevance, plus,
+ * once clearly on topic, a bounded share of its measured signals; NaN below the floor (it does
+ * not enter). A learned profile would change the relevance it is given, not this rule.
+ */
+export function topicReaderScore(
+  relevance: number,
+  signal: number,
+  config: SelectionConfig = selectionConfig,
+): number {
+  if (relevance < config.relevanceFloor) return Number.NaN;
+  return relevance >= config.onTopic ? relevance + config.trendingWeight * signal : relevance;
+}
+
+/**
+ * A topic match in words: what matched and where, as the paper writes it — "matches “retrieval”
+ * in the title", "about “speculative decoding” (abstract)", "related to “model compression”:
+ * “pruning” in the title".
+ */
+export function describeMatch(topic: string, match: MatchExplanation | null): string | undefined {
+  if (!match) return undefined;
+  const quote = (text: string[]) => text.map((t) => `“${t}”`).join(' and ');
+  const where = match.parts.map((p) =>
+    p.field === 'abstract' && match.kind === 'phrase'
+      ? `${quote(p.text)} (abstract)`
+      : `${quote(p.text)} in the ${p.field}`,
+  );
+  if (match.kind === 'related') return `related to “${topic}”: ${where.join(', ')}`;
+  if (match.kind === 'phrase' && match.parts[0]?.field === 'abstract') return `about ${where[0]}`;
+  return `matches ${where.join(', ')}`;
 }
 
 /** The `k` best scores' indexes (−∞ left out), best first. */

@@ -1,5 +1,5 @@
 import { KNOWN_ACRONYMS } from './acronyms.ts';
-import { definedAcronyms, stem, terms, words } from './analyze.ts';
+import { definedAcronyms, type FieldTerms, fieldTerms, stem, type Token, tokenize } from './analyze.ts';
 
 /** The fields of a paper that relevance reads. */
 export interface IndexedDoc {
@@ -9,19 +9,42 @@ export interface IndexedDoc {
 }
 
 /**
- * Relevance settings. BM25F over three fields, then phrase, acronym and corpus expansion.
- * All in one object so the evaluation (npm run bench) tunes one place.
+ * Relevance settings, in one object so that the evaluation (`npm run bench -- --only relevance`)
+ * tunes one place. docs/ranking.md explains each step.
  */
 export const relevanceConfig = {
+  /** BM25F over three fields. */
   k1: 1.2,
   b: 0.75,
   fieldWeights: { title: 3, keywords: 2, abstract: 1 },
-  /** Weight of an acronym's long form terms (and of the acronym for a long-form topic). */
+  /**
+   * A word that matches only through its Porter stem ("operators" ~ "operations", "general" ~
+   * "generation") counts this much; the same word or its plural counts fully.
+   */
+  stemOnlyWeight: 0.6,
+  /** Weight of an acronym's long form (and of the acronym for a long-form topic). */
   expansionWeight: 0.8,
-  /** Bonus per idf unit when the topic's words stand together, in the title / the abstract. */
-  phraseBonus: { title: 0.8, abstract: 0.4 },
-  /** Pseudo-relevance feedback: terms taken from the best few matches, at a low weight. */
-  feedback: { docs: 5, terms: 8, weight: 0.25 },
+  /**
+   * Per-word idf gating for topics of several words: a paper's match is multiplied by
+   * min(1, s / full)^exponent, s being the idf share of the topic's words it has, so that
+   * "model merging" does not let in every paper that says "model" while a paper with the topic's
+   * telling word ("merging") keeps its match.
+   */
+  coverage: { full: 0.35, exponent: 2 },
+  /**
+   * Bonus per idf unit when the topic's words stand together in the title / the abstract: in
+   * order and adjacent counts fully, in any order within `slack` extra words counts `unordered`.
+   */
+  proximity: { title: 0.8, abstract: 0.4, unordered: 0.6, slack: 2 },
+  /**
+   * Expansion from the corpus itself (pseudo-relevance feedback weighted by specificity): the
+   * best `docs` matches (those within `minShare` of the best) vote for the terms they share
+   * (in at least `minDocs` of them) in proportion to how much more often the terms occur among
+   * them than in the edition; the `terms` best are added at up to `weight`.
+   */
+  feedback: { docs: 8, minShare: 0.4, minDocs: 2, minLift: 2, terms: 10, weight: 0.35 },
+  /** A topic's scores are relative to its best match, never above what this share of a full match scores. */
+  goodMatchShare: 0.35,
   /** Terms kept per paper for the similarity used by diversification. */
   vectorTerms: 24,
   /** Up to this many documents, every pair's similarity is tabled on first use (2,000² bytes = 4 MB). */
@@ -29,10 +52,23 @@ export const relevanceConfig = {
 };
 export type RelevanceConfig = typeof relevanceConfig;
 
+/** Where in a paper a topic matched. */
+export type Field = 'title' | 'keywords' | 'abstract';
+
+/** Why a paper matches a topic, for the reasons a digest shows. */
+export interface MatchExplanation {
+  /** `phrase`: the topic's words (or an acronym's long form) together; `words`: some of them; `related`: only terms the corpus associates with the topic. */
+  kind: 'phrase' | 'words' | 'related';
+  /** What matched, as the paper writes it, by field (title first). */
+  parts: { field: Field; text: string[] }[];
+}
+
 /** A topic matched against the corpus: per document relevance in [0, 1]. */
 export interface TopicMatch {
   topic: string;
   scores: Float32Array;
+  /** The corpus's own terms added by feedback, best first (stems). */
+  expansions: readonly string[];
 }
 
 interface Postings {
@@ -40,59 +76,118 @@ interface Postings {
   impacts: number[];
 }
 
+/** One word of a topic (or a hyphenated group) and the ways a paper can say it. */
+interface Concept {
+  idf: number;
+  /** Each way: its terms (all needed), its weight; `light` marks the topic's own word forms. */
+  ways: { terms: string[]; lights: (string | undefined)[]; weight: number }[];
+}
+
+interface TopicQuery {
+  concepts: Concept[];
+  /** Runs of stems whose standing together earns the proximity bonus. */
+  phrases: string[][];
+  /** The topic's own terms in order (what a reason quotes when they stand together). */
+  words: string[];
+  /** Every term of every way (feedback leaves them out). */
+  own: Set<string>;
+}
+
 /**
- * The edition's candidates, analyzed once: per-term BM25F impacts, title and abstract term
- * sequences (phrases), term vectors (similarity), and the acronyms the corpus defines. Topic
- * matches are cached, so many subscribers with the same topic cost one scoring.
+ * The edition's candidates, analyzed once: per-term BM25F impacts, light word forms, field
+ * term sequences (phrases), bags of terms (feedback), term vectors (similarity), and the acronyms
+ * the corpus defines. Topic matches are cached, so many subscribers with the same topic cost one
+ * scoring.
  */
 export class RelevanceIndex {
   readonly size: number;
   private readonly postings = new Map<string, Postings>();
-  private readonly titleTerms: string[][];
-  private readonly abstractTerms: string[][];
+  /** Documents by light word form (sorted), to tell a sure word match from a stem-only one. */
+  private readonly lightDocs = new Map<string, number[]>();
+  private readonly fields: { title: FieldTerms; abstract: FieldTerms; keywords: FieldTerms }[];
+  /** Per document: every term id with its field-weighted frequency (for feedback). */
+  private readonly bags: { ids: Int32Array; weights: Float32Array }[] = [];
   /** Per document: its top terms as sorted term ids, with weights scaled to a unit vector. */
-  private readonly vectors: { ids: Int32Array; weights: Float32Array; terms: Map<string, number> }[];
+  private readonly vectors: { ids: Int32Array; weights: Float32Array }[] = [];
   private readonly termIds = new Map<string, number>();
+  private readonly termNames: string[] = [];
+  private readonly df = new Map<string, number>();
   private readonly acronyms = new Map<string, string[]>();
-  private readonly topics = new Map<string, TopicMatch>();
+  private readonly topics = new Map<string, TopicMatch & { query: TopicQuery }>();
+  private readonly explanations = new Map<string, Map<number, MatchExplanation | null>>();
   private readonly wordDocs = new Map<string, Uint8Array>();
+  /** The fields of the papers explained so far, as written (a digest explains few papers). */
+  private readonly tokenized = new Map<
+    number,
+    { field: Field; text: string; tokens: Token[]; stems: string[] }[]
+  >();
 
   constructor(
-    docs: readonly IndexedDoc[],
+    private readonly docs: readonly IndexedDoc[],
     private readonly config = relevanceConfig,
   ) {
     this.size = docs.length;
-    this.titleTerms = docs.map((d) => terms(d.title));
-    this.abstractTerms = docs.map((d) => terms(d.abstract));
-    const keywordTerms = docs.map((d) => terms(d.keywords.join(' ')));
+    for (const [acronym, longForm] of Object.entries(KNOWN_ACRONYMS))
+      this.acronyms.set(acronym, longForm.split(' '));
+    for (const doc of docs) {
+      for (const [acronym, longForm] of definedAcronyms(`${doc.title}. ${doc.abstract}`))
+        this.acronyms.set(acronym, longForm);
+    }
+    // An acronym's long form in a paper counts as the acronym: "low-rank adaptation" is a
+    // mention of "LoRA" (added to the bag of terms, not to the word order phrases read).
+    const longForms = new Map<string, { acronym: string; stems: string[] }[]>();
+    for (const [acronym, longForm] of this.acronyms) {
+      if (longForm.length < 2) continue;
+      const stems = longForm.map((w) => stem(w));
+      const list = longForms.get(stems[0] as string);
+      if (list) list.push({ acronym, stems });
+      else longForms.set(stems[0] as string, [{ acronym, stems }]);
+    }
+    const analyze = (text: string): FieldTerms => {
+      const field = fieldTerms(text);
+      field.stems.forEach((term, i) => {
+        for (const { acronym, stems } of longForms.get(term) ?? []) {
+          if (stems.every((s, j) => field.stems[i + j] === s)) field.compounds.push(acronym);
+        }
+      });
+      return field;
+    };
+    this.fields = docs.map((d) => ({
+      title: analyze(d.title),
+      abstract: analyze(d.abstract),
+      keywords: analyze(d.keywords.join(' ; ')),
+    }));
 
     // Weighted term frequencies per document, and document frequencies.
     const { fieldWeights, k1, b } = config;
     const tfs: Map<string, number>[] = [];
     const lengths: number[] = [];
-    const df = new Map<string, number>();
     for (let d = 0; d < docs.length; d += 1) {
       const tf = new Map<string, number>();
-      const add = (list: string[], weight: number) => {
-        for (const term of list) tf.set(term, (tf.get(term) ?? 0) + weight);
-      };
-      add(this.titleTerms[d] as string[], fieldWeights.title);
-      add(keywordTerms[d] as string[], fieldWeights.keywords);
-      add(this.abstractTerms[d] as string[], fieldWeights.abstract);
+      const lights = new Set<string>();
+      for (const name of ['title', 'keywords', 'abstract'] as const) {
+        const field = this.fields[d]?.[name] as FieldTerms;
+        const weight = fieldWeights[name];
+        for (const term of field.stems) tf.set(term, (tf.get(term) ?? 0) + weight);
+        for (const term of field.compounds) tf.set(term, (tf.get(term) ?? 0) + weight);
+        for (const light of field.lights) lights.add(light);
+      }
+      for (const light of lights) {
+        const list = this.lightDocs.get(light);
+        if (list) list.push(d);
+        else this.lightDocs.set(light, [d]);
+      }
       tfs.push(tf);
       lengths.push([...tf.values()].reduce((a, v) => a + v, 0));
-      for (const term of tf.keys()) df.set(term, (df.get(term) ?? 0) + 1);
+      for (const term of tf.keys()) this.df.set(term, (this.df.get(term) ?? 0) + 1);
     }
     const avgLength = lengths.reduce((a, v) => a + v, 0) / Math.max(1, lengths.length);
-    this.idfs = new Map(
-      [...df].map(([term, n]) => [term, Math.log(1 + (docs.length - n + 0.5) / (n + 0.5))]),
-    );
 
-    this.vectors = [];
     for (let d = 0; d < docs.length; d += 1) {
       const tf = tfs[d] as Map<string, number>;
       const norm = 1 - b + (b * (lengths[d] as number)) / avgLength;
-      const weighted: [string, number][] = [];
+      const weighted: [number, number][] = [];
+      const bag: [number, number][] = [];
       for (const [term, f] of tf) {
         const idf = this.idf(term);
         const impact = (idf * (f * (k1 + 1))) / (f + k1 * norm);
@@ -103,33 +198,28 @@ export class RelevanceIndex {
         }
         list.docs.push(d);
         list.impacts.push(impact);
-        weighted.push([term, f * idf]);
+        const id = this.termId(term);
+        bag.push([id, f]);
+        weighted.push([id, f * idf]);
       }
+      this.bags.push({
+        ids: Int32Array.from(bag, ([id]) => id),
+        weights: Float32Array.from(bag, ([, f]) => f),
+      });
       weighted.sort((x, y) => y[1] - x[1]);
       const top = weighted.slice(0, config.vectorTerms);
       const length = Math.hypot(...top.map(([, w]) => w)) || 1;
-      const byId = top
-        .map(([term, w]) => [this.termId(term), w / length] as const)
-        .sort((x, y) => x[0] - y[0]);
+      top.sort((x, y) => x[0] - y[0]);
       this.vectors.push({
-        ids: Int32Array.from(byId, ([id]) => id),
-        weights: Float32Array.from(byId, ([, w]) => w),
-        terms: new Map(top),
+        ids: Int32Array.from(top, ([id]) => id),
+        weights: Float32Array.from(top, ([, w]) => w / length),
       });
-    }
-
-    for (const [acronym, longForm] of Object.entries(KNOWN_ACRONYMS))
-      this.acronyms.set(acronym, longForm.split(' '));
-    for (const doc of docs) {
-      for (const [acronym, longForm] of definedAcronyms(`${doc.title}. ${doc.abstract}`))
-        this.acronyms.set(acronym, longForm);
     }
   }
 
-  private readonly idfs: Map<string, number>;
-
   idf(term: string): number {
-    return this.idfs.get(term) ?? Math.log(1 + (this.size + 0.5) / 0.5);
+    const n = this.df.get(term) ?? 0;
+    return Math.log(1 + (this.size - n + 0.5) / (n + 0.5));
   }
 
   /** Relevance of every document to a free-text topic, in [0, 1]; cached per topic. */
@@ -137,10 +227,30 @@ export class RelevanceIndex {
     const key = topic.trim().toLowerCase();
     let match = this.topics.get(key);
     if (!match) {
-      match = { topic: topic.trim(), scores: this.scoreTopic(key) };
+      const query = this.parse(topic);
+      match = { topic: topic.trim(), query, ...this.scoreTopic(query) };
       this.topics.set(key, match);
     }
     return match;
+  }
+
+  /**
+   * What of a topic a paper has and where, as the paper writes it; null when nothing. Computed
+   * for the few papers a digest shows, and cached per topic.
+   */
+  explain(topic: string, doc: number): MatchExplanation | null {
+    const match = this.topic(topic) as TopicMatch & { query: TopicQuery };
+    let cache = this.explanations.get(match.topic.toLowerCase());
+    if (!cache) {
+      cache = new Map();
+      this.explanations.set(match.topic.toLowerCase(), cache);
+    }
+    let found = cache.get(doc);
+    if (found === undefined) {
+      found = this.computeExplanation(match, doc);
+      cache.set(doc, found);
+    }
+    return found;
   }
 
   /**
@@ -190,8 +300,9 @@ export class RelevanceIndex {
   private termId(term: string): number {
     let id = this.termIds.get(term);
     if (id === undefined) {
-      id = this.termIds.size;
+      id = this.termNames.length;
       this.termIds.set(term, id);
+      this.termNames.push(term);
     }
     return id;
   }
@@ -208,59 +319,119 @@ export class RelevanceIndex {
     return mask;
   }
 
-  private scoreTopic(topic: string): Float32Array {
-    const { config } = this;
-    const topicWords = words(topic);
-    const query = new Map<string, number>();
+  /** The topic's words as concepts, each with the ways a paper may say it. */
+  private parse(topic: string): TopicQuery {
+    const { expansionWeight } = this.config;
+    const tokens = tokenize(topic);
+    const concepts: Concept[] = [];
     const phrases: string[][] = [];
-    const original = topicWords.map(stem);
-    for (const term of original) query.set(term, Math.max(query.get(term) ?? 0, 1));
-    if (original.length >= 2) phrases.push(original);
-
-    // Acronyms both ways: "RAG" also looks for its long form, the long form also for "RAG".
-    for (const word of topicWords) {
-      const longForm = this.acronyms.get(word) ?? this.acronyms.get(word.replace(/s$/u, ''));
-      if (longForm && longForm.length > 1) {
-        const expanded = longForm.map((w) => stem(w));
-        for (const term of expanded) query.set(term, Math.max(query.get(term) ?? 0, config.expansionWeight));
-        phrases.push(expanded);
+    const main: string[] = [];
+    for (let i = 0; i < tokens.length; i += 1) {
+      // A hyphenated group is one concept: joined ("hyper-parameter" → "hyperparameter") or in parts.
+      const group: Token[] = [tokens[i] as Token];
+      while ((tokens[i] as Token).hyphenNext && tokens[i + 1]) group.push(tokens[++i] as Token);
+      const ways: Concept['ways'] = [
+        { terms: group.map((t) => t.stem), lights: group.map((t) => t.light), weight: 1 },
+      ];
+      if (group.length > 1) {
+        const joined = stem(group.map((t) => t.word).join(''));
+        if (this.df.has(joined)) ways.push({ terms: [joined], lights: [undefined], weight: 1 });
+        phrases.push(group.map((t) => t.stem));
       }
-    }
-    const joined = original.join(' ');
-    for (const [acronym, longForm] of this.acronyms) {
-      if (longForm.length > 1 && longForm.map((w) => stem(w)).join(' ') === joined) {
-        query.set(acronym, Math.max(query.get(acronym) ?? 0, config.expansionWeight));
-      }
-    }
-
-    const scores = new Float32Array(this.size);
-    this.accumulate(scores, query);
-    for (const phrase of phrases) {
-      const bonus = phrase.reduce((sum, t) => sum + this.idf(t), 0) / phrase.length;
-      for (let d = 0; d < this.size; d += 1) {
-        if (containsRun(this.titleTerms[d] as string[], phrase))
-          scores[d] = (scores[d] as number) + bonus * config.phraseBonus.title;
-        else if (containsRun(this.abstractTerms[d] as string[], phrase)) {
-          scores[d] = (scores[d] as number) + bonus * config.phraseBonus.abstract;
+      main.push(...group.map((t) => t.stem));
+      // Acronyms both ways: "RAG" also looks for its long form.
+      if (group.length === 1) {
+        const word = (group[0] as Token).word;
+        // An acronym typed in lower case ("odes") is found as the papers write it ("ODEs" → "ode").
+        for (const raw of new Set([word, word.replace(/s$/u, '')])) {
+          if (raw !== (group[0] as Token).stem && this.acronyms.has(raw) && this.df.has(raw))
+            ways.push({ terms: [raw], lights: [undefined], weight: 1 });
+        }
+        const longForm = this.acronyms.get(word) ?? this.acronyms.get(word.replace(/s$/u, ''));
+        if (longForm && longForm.length > 1) {
+          const expanded = longForm.map((w) => stem(w));
+          ways.push({ terms: expanded, lights: expanded.map(() => undefined), weight: expansionWeight });
         }
       }
+      const idf = Math.max(...ways.map((w) => w.terms.reduce((s, t) => s + this.idf(t), 0) / w.terms.length));
+      concepts.push({ idf, ways });
     }
+    if (main.length >= 2) phrases.push(main);
 
-    // Expansion from the corpus itself: the terms that mark the best matches, lightly weighted.
-    const feedback = this.feedbackTerms(scores, query);
-    if (feedback.size > 0) this.accumulate(scores, feedback);
-
-    // Relative to the best match, but never above what a plain good match scores: a topic the
-    // corpus hardly touches stays low, so the relevance floor can leave its papers out.
-    const best = scores.reduce((m, s) => Math.max(m, s), 0);
-    const goodMatch = original.reduce((sum, t) => sum + this.idf(t), 0) * (config.k1 + 1) * 0.35;
-    const scale = Math.max(best, goodMatch, 1e-9);
-    for (let d = 0; d < this.size; d += 1) scores[d] = Math.min(1, (scores[d] as number) / scale);
-    return scores;
+    // …and the long form also looks for the acronym ("state space models" → "SSM"): a paper
+    // that says only "SSM" has every concept of the topic.
+    const joined = main.join(' ');
+    for (const [acronym, longForm] of this.acronyms) {
+      if (longForm.length > 1 && longForm.map((w) => stem(w)).join(' ') === joined && this.df.has(acronym)) {
+        for (const concept of concepts)
+          concept.ways.push({ terms: [acronym], lights: [undefined], weight: expansionWeight });
+      }
+    }
+    const own = new Set(concepts.flatMap((c) => c.ways.flatMap((w) => w.terms)));
+    return { concepts, phrases, words: main, own };
   }
 
-  private accumulate(scores: Float32Array, query: Map<string, number>): void {
-    for (const [term, weight] of query) {
+  private scoreTopic(query: TopicQuery): { scores: Float32Array; expansions: string[] } {
+    const { config } = this;
+    const n = this.size;
+    const scores = new Float32Array(n);
+    if (query.concepts.length === 0) return { scores, expansions: [] };
+
+    // First pass: BM25F per concept, the best of its ways (a way of several words scores their
+    // mean, so "low-rank adaptation" counts as much as "LoRA"); a stem-only match discounted.
+    for (const concept of query.concepts) {
+      const best = new Float32Array(n);
+      for (const way of concept.ways) {
+        const sum = new Float32Array(n);
+        const found = new Uint8Array(n);
+        way.terms.forEach((term, i) => {
+          const list = this.postings.get(term);
+          if (!list) return;
+          const light = way.lights[i];
+          const sure = light ? this.mask(light) : undefined;
+          for (let j = 0; j < list.docs.length; j += 1) {
+            const d = list.docs[j] as number;
+            const form = !sure || sure[d] ? 1 : config.stemOnlyWeight;
+            sum[d] = (sum[d] as number) + form * (list.impacts[j] as number);
+            found[d] = (found[d] as number) + 1;
+          }
+        });
+        // A way of several words counts only when the paper has them all.
+        const all = way.terms.length;
+        const scale = way.weight / all;
+        for (let d = 0; d < n; d += 1) {
+          const value = found[d] === all ? (sum[d] as number) * scale : 0;
+          if (value > (best[d] as number)) best[d] = value;
+        }
+      }
+      for (let d = 0; d < n; d += 1) scores[d] = (scores[d] as number) + (best[d] as number);
+    }
+
+    // Gating: the idf share of the topic's concepts a paper has, so that a common word alone
+    // counts for little. A paper with a long-form topic's acronym has them all.
+    if (query.concepts.length > 1) {
+      const coverage = this.coverage(query);
+      const { full, exponent } = config.coverage;
+      for (let d = 0; d < n; d += 1)
+        scores[d] = (scores[d] as number) * Math.min(1, (coverage[d] as number) / full) ** exponent;
+    }
+
+    // Proximity: the topic's words together (in order, or near each other) in title or abstract.
+    for (const phrase of query.phrases) {
+      const bonus = phrase.reduce((sum, t) => sum + this.idf(t), 0) / phrase.length;
+      const candidates = this.docsWithAll(phrase);
+      for (const d of candidates) {
+        const fields = this.fields[d] as (typeof this.fields)[number];
+        const title = nearness(fields.title.stems, phrase, config.proximity);
+        const abstract = nearness(fields.abstract.stems, phrase, config.proximity);
+        const best = Math.max(title * config.proximity.title, abstract * config.proximity.abstract);
+        scores[d] = (scores[d] as number) + bonus * best;
+      }
+    }
+
+    // Expansion from the corpus itself: terms the best matches share, weighted by specificity.
+    const expansions = this.feedbackTerms(scores, query);
+    for (const [term, weight] of expansions) {
       const list = this.postings.get(term);
       if (!list) continue;
       for (let i = 0; i < list.docs.length; i += 1) {
@@ -268,26 +439,224 @@ export class RelevanceIndex {
         scores[d] = (scores[d] as number) + weight * (list.impacts[i] as number);
       }
     }
+
+    // Relative to the best match, but never above what a plain good match scores: a topic the
+    // corpus hardly touches stays low, so the relevance floor can leave its papers out.
+    const best = scores.reduce((m, s) => Math.max(m, s), 0);
+    const full = query.concepts.reduce((sum, c) => sum + c.idf, 0) * (config.k1 + 1);
+    const scale = Math.max(best, full * config.goodMatchShare, 1e-9);
+    for (let d = 0; d < n; d += 1) scores[d] = Math.min(1, (scores[d] as number) / scale);
+    return { scores, expansions: [...expansions.keys()] };
   }
 
-  private feedbackTerms(scores: Float32Array, query: Map<string, number>): Map<string, number> {
-    const { docs: take, terms: keep, weight } = this.config.feedback;
-    const top = [...scores.keys()]
-      .filter((d) => (scores[d] as number) > 0)
-      .sort((a, b) => (scores[b] as number) - (scores[a] as number))
-      .slice(0, take);
-    if (top.length < 2) return new Map();
-    const votes = new Map<string, number>();
+  /** Per document, the idf-weighted share of the topic's concepts it has (a stem-only word counts less). */
+  private coverage(query: TopicQuery): Float32Array {
+    const n = this.size;
+    const total = query.concepts.reduce((sum, c) => sum + c.idf, 0) || 1;
+    const coverage = new Float32Array(n);
+    for (const concept of query.concepts) {
+      const has = new Float32Array(n);
+      for (const way of concept.ways) {
+        const present = new Float32Array(n).fill(way.weight);
+        way.terms.forEach((term, i) => {
+          const docs = this.mask(term, 'stem');
+          const light = way.lights[i];
+          const sure = light ? this.mask(light) : undefined;
+          for (let d = 0; d < n; d += 1) {
+            if (!docs[d]) present[d] = 0;
+            else if (sure && !sure[d]) present[d] = (present[d] as number) * this.config.stemOnlyWeight;
+          }
+        });
+        for (let d = 0; d < n; d += 1)
+          if ((present[d] as number) > (has[d] as number)) has[d] = present[d] as number;
+      }
+      for (let d = 0; d < n; d += 1)
+        coverage[d] = (coverage[d] as number) + (concept.idf * (has[d] as number)) / total;
+    }
+    return coverage;
+  }
+
+  /** Documents with a term (`stem`) or a light word form, as a 0/1 mask (cached). */
+  private mask(key: string, kind: 'light' | 'stem' = 'light'): Uint8Array {
+    const cacheKey = `${kind}:${key}`;
+    let mask = this.wordDocs.get(cacheKey);
+    if (!mask) {
+      mask = new Uint8Array(this.size);
+      const docs = kind === 'light' ? this.lightDocs.get(key) : this.postings.get(key)?.docs;
+      for (const d of docs ?? []) mask[d] = 1;
+      this.wordDocs.set(cacheKey, mask);
+    }
+    return mask;
+  }
+
+  private docsWithAll(terms: readonly string[]): number[] {
+    const lists = terms.map((t) => this.postings.get(t)?.docs ?? []);
+    lists.sort((a, b) => a.length - b.length);
+    const [first, ...rest] = lists;
+    const sets = rest.map((list) => new Set(list));
+    return (first ?? []).filter((d) => sets.every((s) => s.has(d)));
+  }
+
+  /**
+   * Pseudo-relevance feedback weighted by specificity: the best matches vote for the terms they
+   * share, each term's vote being its (match-weighted) share among them times the log of how
+   * much more often it occurs among them than in the whole edition. Terms found in fewer than
+   * `minDocs` of them, in only one paper of the edition, or in the topic itself do not count.
+   */
+  private feedbackTerms(scores: Float32Array, query: TopicQuery): Map<string, number> {
+    const { docs: take, minShare, minDocs, minLift, terms: keep, weight } = this.config.feedback;
+    const best = scores.reduce((m, s) => Math.max(m, s), 0);
+    if (best <= 0 || weight <= 0) return new Map();
+    const top = bestDocs(scores, take, minShare * best);
+    if (top.length < minDocs) return new Map();
+    const mass = top.reduce((sum, d) => sum + (scores[d] as number), 0);
+    const share = new Map<number, number>();
+    const count = new Map<number, number>();
     for (const d of top) {
-      for (const [term, w] of this.vectors[d]?.terms ?? []) {
-        if (!query.has(term) && (this.postings.get(term)?.docs.length ?? 0) > 1)
-          votes.set(term, (votes.get(term) ?? 0) + w);
+      const bag = this.bags[d] as (typeof this.bags)[number];
+      const p = (scores[d] as number) / mass;
+      for (let i = 0; i < bag.ids.length; i += 1) {
+        const id = bag.ids[i] as number;
+        share.set(id, (share.get(id) ?? 0) + p);
+        count.set(id, (count.get(id) ?? 0) + 1);
       }
     }
-    const ranked = [...votes].sort((a, b) => b[1] - a[1]).slice(0, keep);
+    const votes: [string, number][] = [];
+    for (const [id, inTop] of share) {
+      const term = this.termNames[id] as string;
+      const df = this.df.get(term) ?? 0;
+      const inF = count.get(id) ?? 0;
+      if (inF < minDocs || df <= inF || query.own.has(term)) continue;
+      const lift = inTop / (df / this.size);
+      if (lift >= minLift) votes.push([term, inTop * Math.log(lift)]);
+    }
+    votes.sort((a, b) => b[1] - a[1]);
+    const ranked = votes.slice(0, keep);
     const max = ranked[0]?.[1] ?? 1;
     return new Map(ranked.map(([term, v]) => [term, (weight * v) / max]));
   }
+
+  private computeExplanation(
+    match: TopicMatch & { query: TopicQuery },
+    doc: number,
+  ): MatchExplanation | null {
+    const paper = this.docs[doc];
+    if (!paper || !((match.scores[doc] ?? 0) > 0)) return null;
+    const { query } = match;
+    let fields = this.tokenized.get(doc);
+    if (!fields) {
+      fields = FIELD_ORDER.map((field) => {
+        const text =
+          field === 'title'
+            ? paper.title
+            : field === 'keywords'
+              ? paper.keywords.join(' ; ')
+              : paper.abstract;
+        const tokens = tokenize(text);
+        return { field, text, tokens, stems: tokens.map((t) => t.stem) };
+      });
+      this.tokenized.set(doc, fields);
+    }
+    // The first field where a run of terms stands together (any order, within one clause), as
+    // the paper writes it.
+    const find = (terms: readonly string[]) => {
+      for (const { field, text, tokens, stems } of fields) {
+        const span = nearestSpan(stems, terms, 0);
+        const surface = span && surfaceOf(text, tokens, span);
+        if (surface && !/[^\p{L}\p{M}\p{N}\s'’‐‑-]/u.test(surface)) return { field, text: surface };
+      }
+      return undefined;
+    };
+
+    // The whole topic together.
+    if (query.concepts.length > 1) {
+      const whole = find(query.words);
+      if (whole) return { kind: 'phrase', parts: [{ field: whole.field, text: [whole.text] }] };
+    }
+    // Otherwise each concept the paper has, in the first field that has it (any of its ways).
+    const parts: MatchExplanation['parts'] = [];
+    const add = (field: Field, text: string) => {
+      const part = parts.find((p) => p.field === field);
+      if (!part) parts.push({ field, text: [text] });
+      else if (!part.text.some((t) => t.toLowerCase() === text.toLowerCase())) part.text.push(text);
+    };
+    for (const concept of query.concepts) {
+      let best: { field: Field; text: string } | undefined;
+      for (const way of concept.ways) {
+        const found = find(way.terms);
+        if (found && (!best || FIELD_ORDER.indexOf(found.field) < FIELD_ORDER.indexOf(best.field)))
+          best = found;
+      }
+      if (best) add(best.field, best.text);
+    }
+    let kind: MatchExplanation['kind'] = 'words';
+    if (parts.length === 0) {
+      // Only terms the corpus associates with the topic.
+      kind = 'related';
+      for (const term of match.expansions) {
+        const found = find([term]);
+        if (found) add(found.field, found.text);
+        if (parts.reduce((n, p) => n + p.text.length, 0) >= 2) break;
+      }
+    }
+    if (parts.length === 0) return null;
+    parts.sort((a, b) => FIELD_ORDER.indexOf(a.field) - FIELD_ORDER.indexOf(b.field));
+    const single = query.concepts.length === 1 && kind === 'words';
+    return { kind: single && (parts[0]?.text[0] ?? '').includes(' ') ? 'phrase' : kind, parts };
+  }
+}
+
+const FIELD_ORDER: readonly Field[] = ['title', 'keywords', 'abstract'];
+
+/** The indexes of the `k` best scores at least `min`, best first (ties in index order). */
+function bestDocs(scores: Float32Array, k: number, min: number): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < scores.length; d += 1) {
+    const s = scores[d] as number;
+    if (s < min || (out.length === k && s <= (scores[out[k - 1] as number] as number))) continue;
+    let at = out.length;
+    while (at > 0 && s > (scores[out[at - 1] as number] as number)) at -= 1;
+    out.splice(at, 0, d);
+    if (out.length > k) out.pop();
+  }
+  return out;
+}
+
+/**
+ * How closely a field holds a phrase's terms: 1 when they stand in order side by side,
+ * `unordered` when all stand within `slack` extra words of each other, else 0.
+ */
+function nearness(
+  list: readonly string[],
+  phrase: readonly string[],
+  proximity: { unordered: number; slack: number },
+): number {
+  if (containsRun(list, phrase)) return 1;
+  return nearestSpan(list, phrase, proximity.slack) ? proximity.unordered : 0;
+}
+
+/** The shortest window [start, end] of a list holding every term of a phrase, if within `slack` extra words. */
+function nearestSpan(
+  list: readonly string[],
+  phrase: readonly string[],
+  slack: number,
+): [number, number] | undefined {
+  const need = new Set(phrase);
+  const limit = need.size + slack;
+  let best: [number, number] | undefined;
+  for (let start = 0; start < list.length; start += 1) {
+    if (!need.has(list[start] as string)) continue;
+    const seen = new Set<string>();
+    for (let end = start; end < list.length && end - start < limit; end += 1) {
+      const term = list[end] as string;
+      if (need.has(term)) seen.add(term);
+      if (seen.size === need.size) {
+        if (!best || end - start < best[1] - best[0]) best = [start, end];
+        break;
+      }
+    }
+  }
+  return best;
 }
 
 function containsRun(list: readonly string[], run: readonly string[]): boolean {
@@ -296,4 +665,11 @@ function containsRun(list: readonly string[], run: readonly string[]): boolean {
     return true;
   }
   return false;
+}
+
+/** The text of a field between two tokens, as written (one line, stopwords between kept). */
+function surfaceOf(text: string, tokens: readonly Token[], [from, to]: [number, number]): string {
+  const start = (tokens[from] as Token).start;
+  const end = (tokens[to] as Token).end;
+  return text.slice(start, end).replace(/\s+/gu, ' ');
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SendJob } from '../../../functions/core/ports.ts';
 import { rankEdition, windowDays } from '../../../functions/core/rank-edition.ts';
-import { defaultTrendingConfig, rankTrending } from '../../../functions/core/ranking.ts';
+import {
+  defaultTrendingConfig,
+  type RankedPaper,
+  rankTrending,
+  signalScore,
+} from '../../../functions/core/ranking.ts';
 import {
   defaultSchedulePolicy,
   parseDayPolicies,
@@ -70,6 +75,32 @@ describe('trending score parts, on hand-made signals with known answers', () => 
       NOW,
     ).map((r) => r.paper.id);
     expect(order).toEqual(['first', 'second', 'third', 'old']);
+  });
+
+  it('counts only measured signals as a signal score: a listing position alone makes none', () => {
+    const listed = rankTrending(
+      [0, 1, 2].map((rank) => ({ ...paper(`p${rank}`, 5), source: 'page-dump' as const, sourceRank: rank })),
+      NOW,
+    );
+    // The page's order still orders the trending list (first above third)…
+    expect(listed.map((r) => r.paper.id)).toEqual(['p0', 'p1', 'p2']);
+    expect((listed[0] as (typeof listed)[number]).score).toBeGreaterThan(
+      (listed[2] as (typeof listed)[number]).score,
+    );
+    // …but it is no signal: nothing was measured.
+    expect(listed.map(signalScore)).toEqual([0, 0, 0]);
+    const [voted, picked, bare] = rankTrending(
+      [
+        paper('voted', 5, { upvotes: 30 }),
+        paper('picked', 5),
+        { ...paper('bare', 5), source: 'arxiv-rss' as const },
+      ],
+      NOW,
+    );
+    expect(signalScore(voted as RankedPaper)).toBeGreaterThan(signalScore(picked as RankedPaper));
+    // Being on a curated daily list (not a position in it) is a signal; an arXiv listing has none.
+    expect(signalScore(picked as RankedPaper)).toBeGreaterThan(0);
+    expect(signalScore(bare as RankedPaper)).toBe(0);
   });
 
   it('uses the configured half-life', () => {
