@@ -7,7 +7,7 @@
  * - limits: hostile files (deep nesting, a line without end, huge start tags, reject-heavy
  *   files) vs normal files of the same size;
  * - ingest: through S3 and the handler into the local table, vs one DynamoDB call at a time;
- * - relevance: judged topic queries, Paperboy vs plain BM25;
+ * - relevance: hand-judged topic queries (test half), the delivered list vs plain BM25 and MiniSearch;
  * - digests: choosing 100,000 readers' digests vs scoring from scratch;
  * - subscribe: 200 concurrent sign-ups on the local stack, p50 and p99, vs the cheapest page;
  * - delivery: sending an edition on the local stack vs one reader at a time; pacing at 50/s
@@ -212,34 +212,41 @@ if (only.has('ingest')) {
   }
 }
 
-// Relevance: hand-judged topic queries on the seed page, Paperboy's ranker vs plain BM25.
+// Relevance: hand-judged short topic queries on two corpora, the delivered list (`paperboy rank`'s
+// code path) vs plain BM25 and MiniSearch, on the test half only (the tuning half tuned the weights).
 if (only.has('relevance')) {
-  const { evaluateRelevance } = await import('./eval/relevance.ts');
-  const figures = await evaluateRelevance();
-  const mean = (pick: (f: (typeof figures)[number]) => number) =>
-    figures.reduce((s, f) => s + pick(f), 0) / figures.length;
-  results.push(
-    result(
-      `relevance nDCG@10 (${figures.length} judged topic queries)`,
-      mean((f) => f.paperboy.ndcg),
-      'nDCG',
-      'plain BM25 over title and abstract',
-      mean((f) => f.bm25.ndcg),
-      true,
-    ),
-    result(
-      `relevance P@10 (${figures.length} judged topic queries)`,
-      mean((f) => f.paperboy.precision),
-      'P',
-      'plain BM25 over title and abstract',
-      mean((f) => f.bm25.precision),
-      true,
-    ),
-  );
-  for (const f of figures) {
-    console.log(
-      `  ${f.query.padEnd(28)} nDCG@10 ${f.paperboy.ndcg.toFixed(3)} (BM25 ${f.bm25.ndcg.toFixed(3)})  P@10 ${f.paperboy.precision.toFixed(1)} (BM25 ${f.bm25.precision.toFixed(1)})`,
-    );
+  const { evaluateRelevance, formatTable, meanFigures } = await import('./eval/relevance.ts');
+  const figures = await evaluateRelevance('test');
+  console.log('relevance, test half (bench/eval/judgments):');
+  console.log(formatTable(figures));
+  const scopes = [...new Set(figures.map((f) => f.corpus)), 'all corpora'];
+  for (const scope of scopes) {
+    const some = scope === 'all corpora' ? figures : figures.filter((f) => f.corpus === scope);
+    const mean = meanFigures(some);
+    const label = `${scope}, ${some.length} test queries`;
+    for (const [metric, key, unit] of [
+      ['nDCG@10', 'ndcg', 'nDCG'],
+      ['P@10', 'precision', 'P'],
+    ] as const) {
+      results.push(
+        result(
+          `relevance ${metric} of the delivered list (${label})`,
+          mean.paperboy[key],
+          unit,
+          'plain BM25 over title and abstract',
+          mean.bm25[key],
+          true,
+        ),
+        result(
+          `relevance ${metric} of the delivered list (${label})`,
+          mean.paperboy[key],
+          unit,
+          'MiniSearch 7 (BM25+, title boosted 2×)',
+          mean.minisearch[key],
+          true,
+        ),
+      );
+    }
   }
 }
 

@@ -110,7 +110,12 @@ export function buildRecordSendEvent(
 
 /** A ledger item as the port's Delivery (the set of send events as a list, no storage attributes). */
 export function deliveryFromItem(item: Record<string, unknown>): Delivery {
-  const { sendEvents, [TTL_ATTRIBUTE]: _expires, ...rest } = stripKeys(item) as Record<string, unknown>;
+  const {
+    sendEvents,
+    feedbackEvents: _applied,
+    [TTL_ATTRIBUTE]: _expires,
+    ...rest
+  } = stripKeys(item) as Record<string, unknown>;
   return {
     ...(rest as unknown as Delivery),
     ...(sendEvents instanceof Set ? { sendEvents: [...(sendEvents as Set<string>)] } : {}),
@@ -169,6 +174,24 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
       };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async recordEvent(subscriberId: string, editionDate: string, eventKey: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.delivery(subscriberId, editionDate),
+          UpdateExpression: 'ADD feedbackEvents :key',
+          ConditionExpression: 'attribute_exists(PK) AND NOT contains(feedbackEvents, :one)',
+          ExpressionAttributeValues: { ':key': new Set([eventKey]), ':one': eventKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -46,9 +46,23 @@ export function buildSendEmail(
 }
 
 /**
- * What an SES error means for the send path: throttling (back off, retry), a stop of all
- * sending (paused, suspended, the day's quota spent), a recipient refused for good, or anything
- * else (retry).
+ * Refusals about the recipient's address itself (its syntax): the only SES answers that mark a
+ * reader. SES v2 answers these with `BadRequestException` ("Illegal address", "Missing final
+ * '@domain'", "Local address contains control or whitespace", "Domain contains illegal character").
+ */
+const BAD_RECIPIENT =
+  /\b(?:illegal address|invalid (?:email )?address|missing final '?@domain'?|local address contains|domain (?:name )?contains (?:control|illegal|whitespace))/iu;
+
+/**
+ * What an SES error means for the send path:
+ * - throttling: back off, give the claim back, retry;
+ * - a stop of all sending: the account paused or suspended, the day's quota spent, or a refusal
+ *   that is about the account or the sender rather than the reader — `MessageRejected` (an
+ *   unverified sender or, in the sandbox, recipient; content SES will not send), or any other
+ *   "not verified" answer. Every reader would get the same answer: stop the run and alarm,
+ *   never mark readers;
+ * - a refused recipient: only an address SES calls malformed; the reader is marked bounced;
+ * - anything else: retried.
  */
 export function classifySesError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
@@ -59,11 +73,16 @@ export function classifySesError(error: unknown): unknown {
     case 'SendingPausedException':
     case 'AccountSuspendedException':
     case 'LimitExceededException':
-      return new SendingStoppedError(`SES stopped sending (${error.name}): ${message}`, { cause: error });
+    case 'MailFromDomainNotVerifiedException':
     case 'MessageRejected':
-      return new RecipientRejectedError(`SES rejected the message: ${message}`, { cause: error });
+      return new SendingStoppedError(`SES stopped sending (${error.name}): ${message}`, { cause: error });
     case 'BadRequestException':
-      return /address|recipient|domain/iu.test(message)
+      if (/not verified|identity|configuration set/iu.test(message)) {
+        return new SendingStoppedError(`SES refused the sender's setup (${error.name}): ${message}`, {
+          cause: error,
+        });
+      }
+      return BAD_RECIPIENT.test(message)
         ? new RecipientRejectedError(`SES refused the address: ${message}`, { cause: error })
         : error;
     default:

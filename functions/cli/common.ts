@@ -59,18 +59,31 @@ export const progress = (json: boolean) => (line: string) => {
 
 /**
  * Runs a command's work against the local stack: the running `npm start` stack of the data
- * folder, or emulators started for the length of the command.
+ * folder, or emulators started for the length of the command. A stack that stops while the
+ * command uses it (its servers refuse connections) is reported as that, with what to do.
  */
 export async function withConnection(
   options: { dataDir: string; json?: boolean },
   work: (connection: Connection) => Promise<void>,
 ): Promise<void> {
   // Loaded on use: the stack pulls in the SDK and the MJML compiler, which --help does not need.
-  const { connect } = await import('./connect.ts');
+  const { connect, refusedConnection } = await import('./connect.ts');
   const command = `paperboy ${process.argv.slice(2).join(' ')}`.slice(0, 120);
   const connection = await connect(options.dataDir, progress(Boolean(options.json)), command);
   try {
     await work(connection);
+  } catch (error) {
+    const refused = refusedConnection(error);
+    if (!refused) throw error;
+    const stack = connection.attachedTo
+      ? `the \`${connection.attachedTo.command}\` stack (pid ${connection.attachedTo.pid}) of ${options.dataDir}`
+      : `the emulators this command started for ${options.dataDir}`;
+    throw new CliError(
+      `${stack} stopped answering while this command was using it (${refused.message || 'connection refused'}). ` +
+        'What the command did before is kept; run it again (ingest, edition run and send never do ' +
+        'anything twice): with no stack running, it starts its own emulators',
+      EXIT.failed,
+    );
   } finally {
     await connection.close();
   }

@@ -1,7 +1,14 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { deliveryModeFor } from '../core/delivery-schedule.ts';
-import { findHangingClaims, HANGING_AFTER_MS, resolveHangingClaims } from '../core/feedback.ts';
+import { describeIssues, formatIssues } from '../core/errors.ts';
+import {
+  findHangingClaims,
+  HANGING_AFTER_MS,
+  MIN_GRACE_MINUTES,
+  resolveHangingClaims,
+  SesEventSchema,
+} from '../core/feedback.ts';
 import type { Edition } from '../core/ports.ts';
 import { previewDigest, type SendDigestsResult, sendDigests } from '../core/send-digests.ts';
 import { normalizeEmail, type Subscriber } from '../core/subscriber.ts';
@@ -38,6 +45,9 @@ export function registerDeliveryCommands(program: Command): void {
           const subscriber = options.subscriber
             ? await subscriberFor(local, options.subscriber)
             : anyReader();
+          if (subscriber.status !== 'active') {
+            throw new CliError(`this reader is ${subscriber.status}: they get no email`, EXIT.failed);
+          }
           const preview = await previewDigest(subscriber, edition, local.operator.send);
           if (!preview) {
             throw new CliError(
@@ -54,12 +64,24 @@ export function registerDeliveryCommands(program: Command): void {
             headers: preview.email.headers,
             out: options.out,
             ...(options.text ? { text: options.text } : {}),
+            ...(preview.delivery ? { delivery: preview.delivery } : {}),
+            ...(preview.notDue ? { notDue: true } : {}),
           };
           if (options.json) out(jsonForTerminal(report));
           else {
             out(
               `${report.subject}: ${report.papers} papers, written to ${options.out}${options.text ? ` and ${options.text}` : ''}`,
             );
+            if (preview.delivery) {
+              out(
+                `  this reader ${preview.delivery.status === 'sent' ? 'was sent' : 'is being sent'} this edition (${preview.delivery.at}): this is that email, rebuilt from the papers it carried` +
+                  (preview.delivery.papersNoLongerChosen > 0
+                    ? `; ${preview.delivery.papersNoLongerChosen} of them would no longer be chosen and are left out`
+                    : ''),
+              );
+            }
+            if (preview.notDue)
+              out('  not due this edition (paused, or weekly on another day): what they would get');
             for (const [name, value] of Object.entries(report.headers)) out(`  ${name}: ${value}`);
           }
         });
@@ -79,7 +101,15 @@ export function registerDeliveryCommands(program: Command): void {
       await withConnection(options, async (connection) => {
         const { local } = connection;
         const edition = await editionFor(local, options.edition);
-        const total: SendDigestsResult = { sent: 0, skipped: 0, nothingNew: 0, rejected: 0, failed: [] };
+        const total: SendDigestsResult = {
+          sent: 0,
+          skipped: 0,
+          sending: 0,
+          nothingNew: 0,
+          rejected: 0,
+          failed: [],
+          unstarted: [],
+        };
         let due = 0;
         let cursor: string | undefined;
         do {
@@ -99,6 +129,7 @@ export function registerDeliveryCommands(program: Command): void {
             );
             total.sent += result.sent;
             total.skipped += result.skipped;
+            total.sending += result.sending;
             total.nothingNew += result.nothingNew;
             total.rejected += result.rejected;
             total.failed.push(...result.failed);
@@ -122,10 +153,14 @@ export function registerDeliveryCommands(program: Command): void {
         else {
           const verb = options.dryRun ? 'would send' : 'sent';
           out(
-            `edition ${edition.date}: ${verb} ${total.sent} of ${due} due; ${total.skipped} already had it, ${total.nothingNew} had nothing new, ${total.rejected} refused by SES, ${total.failed.length} failed`,
+            `edition ${edition.date}: ${verb} ${total.sent} of ${due} due; ${total.skipped} already had it, ${total.sending} being sent or left sending, ${total.nothingNew} had nothing new, ${total.rejected} refused by SES, ${total.failed.length} failed`,
           );
-          if (total.sent === 0 && total.failed.length === 0 && !options.dryRun)
+          if (total.sent === 0 && total.failed.length === 0 && total.sending === 0 && !options.dryRun)
             out('nothing to send: every due reader has this edition already');
+          if (total.sending > 0)
+            out(
+              `${total.sending} delivery(ies) are still sending: another sender is at work, or one died (paperboy stats lists them; deliveries resolve sends those that never left)`,
+            );
           for (const failure of total.failed.slice(0, 10))
             out(`  failed ${failure.subscriberId}: ${failure.error}`);
         }
@@ -149,13 +184,26 @@ export function registerDeliveryCommands(program: Command): void {
         const edition = await editionFor(local, options.edition);
         await sesEvents();
         const stats = await local.operator.stats.get(edition.date);
-        const hanging = await findHangingClaims({
-          ledger: local.operator.send.ledger,
-          clock: local.operator.send.clock,
-        });
+        const { ledger, clock } = local.operator.send;
+        // Every claim still sending, whatever its age; those past the grace period are hanging.
+        const now = clock.now().getTime();
+        const sending = (await findHangingClaims({ ledger, clock }, 0)).map(
+          ({ subscriberId, editionDate, claimedAt }) => {
+            const ageSeconds = Math.round((now - Date.parse(claimedAt)) / 1000);
+            return {
+              subscriberId,
+              editionDate,
+              claimedAt,
+              ageSeconds,
+              hanging: ageSeconds * 1000 >= HANGING_AFTER_MS,
+            };
+          },
+        );
+        const hanging = sending.filter((claim) => claim.hanging);
         const report = {
           edition: edition.date,
           ...stats,
+          sending,
           hangingClaims: hanging.map(({ subscriberId, editionDate, claimedAt }) => ({
             subscriberId,
             editionDate,
@@ -166,13 +214,26 @@ export function registerDeliveryCommands(program: Command): void {
         else {
           out(`edition ${edition.date} (${edition.entries.length} candidates)`);
           for (const [name, value] of Object.entries(stats)) out(`  ${name.padEnd(12)} ${value}`);
+          if (stats.duplicates > 0)
+            out(
+              `${stats.duplicates} reader(s) got this edition twice (SES accepted two messages for one delivery)`,
+            );
+          const young = sending.length - hanging.length;
+          if (young > 0) {
+            out(
+              `${young} delivery(ies) sending for less than ${HANGING_AFTER_MS / 60_000} minutes: being sent now, or left by a sender that died (they count as hanging once ${HANGING_AFTER_MS / 60_000} minutes old)`,
+            );
+          }
           out(
             hanging.length === 0
               ? 'no delivery left hanging'
-              : `${hanging.length} delivery(ies) left sending past ${HANGING_AFTER_MS / 60_000} minutes (a worker died); resolve with: paperboy deliveries resolve`,
+              : `${hanging.length} delivery(ies) left sending past ${HANGING_AFTER_MS / 60_000} minutes (a sender died); resolve with: paperboy deliveries resolve`,
           );
-          for (const claim of hanging.slice(0, 20))
-            out(`  ${claim.subscriberId} ${claim.editionDate} claimed ${claim.claimedAt}`);
+          for (const claim of sending.slice(0, 20)) {
+            out(
+              `  ${claim.subscriberId} ${claim.editionDate} claimed ${claim.claimedAt} (${claim.ageSeconds} s ago)`,
+            );
+          }
         }
       });
     });
@@ -187,6 +248,7 @@ export function registerDeliveryCommands(program: Command): void {
     .addOption(jsonOption())
     .action(async (file: string, options: { dataDir: string; json?: boolean }) => {
       const entries = await readEvents(file);
+      if (entries.length === 0) throw new CliError(`${file}: no events in it`, EXIT.badInput);
       await withConnection(options, async ({ local }) => {
         const outcomes: { where: string; outcome: string; error?: string }[] = [];
         for (const entry of entries) {
@@ -194,14 +256,30 @@ export function registerDeliveryCommands(program: Command): void {
             outcomes.push({ where: entry.where, outcome: 'malformed', error: entry.error });
             continue;
           }
-          const result = await local.handlers.feedback(entry.event);
-          outcomes.push(
-            result.kind === 'malformed'
-              ? { where: entry.where, outcome: 'malformed', error: result.error }
-              : { where: entry.where, outcome: result.kind === 'event' ? result.outcome : 'check' },
-          );
+          // Only SES events: a file is not a way to run the handler's other commands.
+          const event = SesEventSchema.safeParse(entry.event);
+          if (!event.success) {
+            const error = `not an SES event: ${formatIssues(describeIssues(event.error.issues))}`;
+            outcomes.push({ where: entry.where, outcome: 'malformed', error });
+            continue;
+          }
+          try {
+            const result = await local.handlers.feedback(entry.event);
+            outcomes.push(
+              result.kind === 'event'
+                ? { where: entry.where, outcome: result.outcome }
+                : {
+                    where: entry.where,
+                    outcome: 'malformed',
+                    error: result.kind === 'malformed' ? result.error : 'not an SES event',
+                  },
+            );
+          } catch (error) {
+            // One event that cannot be applied does not stop the others.
+            outcomes.push({ where: entry.where, outcome: 'failed', error: (error as Error).message });
+          }
         }
-        const malformed = outcomes.filter((o) => o.outcome === 'malformed');
+        const malformed = outcomes.filter((o) => o.outcome === 'malformed' || o.outcome === 'failed');
         if (options.json) out(jsonForTerminal(outcomes));
         else {
           const counts = new Map<string, number>();
@@ -209,6 +287,7 @@ export function registerDeliveryCommands(program: Command): void {
           out(`${entries.length} event(s): ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`);
           for (const m of malformed.slice(0, 50)) out(`  ${m.where}: ${m.error}`);
         }
+        if (outcomes.some((o) => o.outcome === 'failed')) throw new CliError('', EXIT.failed);
         if (malformed.length > 0) throw new CliError('', EXIT.badInput);
       });
     });
@@ -223,8 +302,8 @@ export function registerDeliveryCommands(program: Command): void {
     )
     .option(
       '--grace-minutes <n>',
-      'how old a claim must be (0: all of them; safe locally, where every SES event is read first)',
-      (v) => wholeNumber(v, 0, 1440),
+      `how old a claim must be, at least ${MIN_GRACE_MINUTES} (younger claims may still be being sent)`,
+      (v) => wholeNumber(v, MIN_GRACE_MINUTES, 1440),
       HANGING_AFTER_MS / 60_000,
     )
     .addOption(dataDirOption())

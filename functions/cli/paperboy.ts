@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command, Option } from 'commander';
 import { FORMATS, type Format } from '../core/formats/records.ts';
-import { INGEST_PREFIX } from '../core/ingest-file.ts';
+import { INGEST_PREFIX, reportKeys } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
 import { findRunningStack, readStackInfo } from '../local/stack-info.ts';
 import {
@@ -98,6 +98,12 @@ program
     if (summary.error) throw new CliError(`${file} could not be read: ${summary.error}`, EXIT.badInput);
   });
 
+/**
+ * After --timeout, how long a command that runs the emulators itself gives the ingest it stops
+ * to store what it read, quarantine the file and record it, before it closes the emulators.
+ */
+const STOP_GRACE_MS = 5_000;
+
 program
   .command('ingest')
   .description('upload paper files to the ingest bucket and report what each produced')
@@ -106,7 +112,8 @@ program
   .addOption(jsonOption())
   .option(
     '--timeout <seconds>',
-    'how long to wait for each file to be ingested',
+    'how long each file may take (upload and ingestion); past it, a file this command ingests itself ' +
+      `is stopped, what was read is kept and the file quarantined, within ${STOP_GRACE_MS / 1000} s more`,
     (v) => positiveInt(v, 86_400),
     60,
   )
@@ -115,28 +122,51 @@ program
     for (const file of files) sizes.set(file, await inputFile(file));
     await withConnection(options, async (connection) => {
       const records: IngestRecord[] = [];
-      for (const file of files) {
+      for (const [i, file] of files.entries()) {
         const key = `${INGEST_PREFIX}cli/${new Date().toISOString().slice(0, 10)}/${basename(file)}`;
         const since = new Date(Date.now() - 1000).toISOString();
         // The timeout covers the whole file: upload, ingestion in this process or the stack's, report.
         const deadline = Date.now() + options.timeout * 1000;
-        const late = () =>
-          new CliError(
-            `${key}: not ingested within ${options.timeout} s (--timeout); it may still finish: see npx paperboy edition show, or the stack's log`,
-            EXIT.failed,
+        const upload = new AbortController();
+        let uploaded = false;
+        let record: IngestRecord | undefined;
+        try {
+          await beforeDeadline(
+            uploadFile(
+              connection,
+              file,
+              key,
+              upload.signal,
+              options.json ? undefined : new ProgressBar(basename(file), sizes.get(file) ?? 0),
+            ),
+            deadline,
           );
-        await beforeDeadline(
-          uploadFile(
-            connection,
-            file,
-            key,
-            options.json ? undefined : new ProgressBar(basename(file), sizes.get(file) ?? 0),
-          ),
-          deadline,
-          late,
-        );
-        await beforeDeadline(connection.settle(), deadline, late);
-        const record = await waitForIngest(connection, key, since, deadline, late);
+          uploaded = true;
+          await beforeDeadline(connection.settle(), deadline);
+          record = await waitForIngest(connection, key, since, deadline);
+        } catch (error) {
+          if (!(error instanceof DeadlinePassedError)) throw error;
+          upload.abort();
+          const stopped = await afterTimeout(connection, { key, since, uploaded, timeout: options.timeout });
+          const rest = files.slice(i + 1);
+          const skipped = rest.length > 0 ? `; not attempted: ${rest.join(', ')}` : '';
+          if (stopped.message !== undefined) {
+            if (stopped.record) records.push(stopped.record);
+            if (options.json) out(jsonForTerminal(records));
+            throw new CliError(`${file}: ${stopped.message}${skipped}`, EXIT.failed);
+          }
+          // It ended on its own as it was being stopped: its result stands; the files after it wait.
+          record = stopped.record as IngestRecord;
+          if (rest.length > 0) {
+            records.push(record);
+            if (options.json) out(jsonForTerminal(records));
+            else out(describeIngest(file, record));
+            throw new CliError(
+              `${file}: took more than ${options.timeout} s (--timeout)${skipped}`,
+              EXIT.failed,
+            );
+          }
+        }
         records.push(record);
         if (!options.json) out(describeIngest(file, record));
       }
@@ -144,6 +174,67 @@ program
       if (records.some((r) => r.status === 'quarantined')) throw new CliError('', EXIT.badInput);
     });
   });
+
+/**
+ * What became of a file whose --timeout passed, in words: where it is and how to finish it. When
+ * this command runs the emulators, its ingest is stopped now (LocalStack.cancelIngests) as
+ * Lambda's time limit stops it: what was read stays stored, the file moves to quarantine/ and the
+ * ingest log records it, so the command ends within STOP_GRACE_MS with nothing left half-done.
+ * Running it again ingests the file whole: ingestion is idempotent. An `npm start` stack's
+ * ingest runs in that process and goes on there. No message: the file's ingest ended on its own
+ * (ingested, or quarantined for what it holds) as it was being stopped, with `record`.
+ */
+async function afterTimeout(
+  connection: Connection,
+  file: { key: string; since: string; uploaded: boolean; timeout: number },
+): Promise<{ message?: string; record?: IngestRecord }> {
+  const again = 'run the same command again, with a larger --timeout';
+  const late = `not ingested within ${file.timeout} s (--timeout)`;
+  if (!file.uploaded) {
+    await connection.stopWork(STOP_GRACE_MS);
+    return {
+      message: `${late}: the upload was stopped before it finished and nothing of it was stored; ${again}`,
+    };
+  }
+  const stack = connection.attachedTo;
+  if (stack) {
+    return {
+      message:
+        `${late}: the \`${stack.command}\` stack (pid ${stack.pid}) is still ingesting ${file.key}; it will ` +
+        'finish it, or quarantine it with a report, on its own (its log says which). Running this command again ' +
+        'later is safe: ingestion is idempotent',
+    };
+  }
+  const left = await connection.stopWork(STOP_GRACE_MS);
+  const [record] = await connection.local.operator.ingestLog.since(file.key, file.since);
+  if (record?.status === 'quarantined' && record.error?.includes(STOPPED_BY_DEADLINE)) {
+    const count = (n: number) => n.toLocaleString('en-US');
+    return {
+      record,
+      message:
+        `${late}, so it was stopped after ${count(record.accepted + record.rejected)} records: the ` +
+        `${count(record.accepted)} papers read so far are stored, and the file was moved to ` +
+        `${reportKeys.quarantine(file.key)} with its report (${reportKeys.error(file.key)}); nothing is left ` +
+        `running. To ingest it whole, ${again}: ingestion is idempotent, so the papers already stored are ` +
+        'not stored twice',
+    };
+  }
+  if (record) return { record };
+  if (left?.ingests.includes(file.key)) {
+    return {
+      message:
+        `${late}; its ingest did not stop within ${STOP_GRACE_MS / 1000} s and was cut off with the emulators: ` +
+        `some of its papers may be stored, and the file is left at ${file.key} with no record of it. ` +
+        `To ingest it whole, ${again}: ingestion is idempotent`,
+    };
+  }
+  return {
+    message: `${late}: it was uploaded to ${file.key} but its ingest had not begun, so nothing of it is stored; ${again}`,
+  };
+}
+
+/** The limit a quarantine names when an ingest was stopped by its time limit (core/ingest-file.ts). */
+const STOPPED_BY_DEADLINE = 'deadlineMarginMs';
 
 const list = (value: string) =>
   value
@@ -272,21 +363,26 @@ async function uploadFile(
   connection: Connection,
   file: string,
   key: string,
+  signal: AbortSignal,
   bar?: ProgressBar,
 ): Promise<void> {
   const size = (await stat(file)).size;
   if (size < MULTIPART_BYTES) {
     await connection.local.s3.send(
       new PutObjectCommand({ Bucket: connection.bucket, Key: key, Body: await readFile(file) }),
+      { abortSignal: signal },
     );
     return;
   }
   const { Upload } = await import('@aws-sdk/lib-storage');
+  const abortController = new AbortController();
+  signal.addEventListener('abort', () => abortController.abort(), { once: true });
   const upload = new Upload({
     client: connection.local.s3,
     params: { Bucket: connection.bucket, Key: key, Body: createReadStream(file) },
     partSize: MULTIPART_BYTES,
     queueSize: 4,
+    abortController,
   });
   upload.on('httpUploadProgress', (progress) => bar?.update(progress.loaded ?? 0));
   await upload.done();
@@ -298,7 +394,6 @@ async function waitForIngest(
   key: string,
   since: string,
   deadline: number,
-  late: () => CliError,
 ): Promise<IngestRecord> {
   const log = connection.local.operator.ingestLog;
   while (Date.now() < deadline) {
@@ -306,15 +401,22 @@ async function waitForIngest(
     if (record) return record;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw late();
+  throw new DeadlinePassedError();
 }
 
-/** The work's result, or the `late` error once the deadline passes (the work is left to finish or fail). */
-async function beforeDeadline<T>(work: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+/** A file's --timeout passed; the ingest command says what became of the file. */
+class DeadlinePassedError extends Error {
+  override name = 'DeadlinePassedError';
+}
+
+/** The work's result, or DeadlinePassedError once the deadline passes (the work is not stopped here). */
+async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(() => reject(new DeadlinePassedError()), Math.max(0, deadline - Date.now()));
   });
+  // Past the deadline the work may still fail (an aborted upload): that is reported, not thrown.
+  work.catch(() => {});
   try {
     return await Promise.race([work, timeout]);
   } finally {
@@ -348,6 +450,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/** How long a failed command may take to exit once it has said why. */
+const EXIT_AFTER_FAILURE_MS = 1_000;
+
 try {
   await program.parseAsync();
 } catch (error) {
@@ -360,4 +465,7 @@ try {
     if (!fromCommander) err(`paperboy: ${describeError(error)}`);
     process.exitCode = exitCodeFor(error);
   }
+  // The command has ended and said why: background retries against a stack that went away (or
+  // emulators this command closed) must not keep it running.
+  setTimeout(() => process.exit(), EXIT_AFTER_FAILURE_MS).unref();
 }

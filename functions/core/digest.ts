@@ -44,11 +44,11 @@ export interface DigestPaper {
   /** The source's AI summary, else the abstract's first sentences; cut at a sentence. */
   tldr: string;
   keywords: string[];
-  /** Abstract, PDF, code (with its stars), project page, DOI: https only, each once. */
+  /** Abstract, PDF, code (with its stars), project page, DOI: https only, each once, none absurdly long. */
   links: DigestLink[];
   /** The source's thumbnail (https only), with its alt text. */
   thumbnail?: { url: string; alt: string };
-  /** Why the paper is here: `+42 upvotes/day (▲ 120)`, `matches “retrieval”`. */
+  /** Why the paper is here: `+42 upvotes/day (▲ 120)`, `matches “retrieval”`; a few, each of a sensible length. */
   reasons: string[];
 }
 
@@ -76,6 +76,11 @@ const AUTHOR_CHARS = 60;
 const TITLE_CHARS = 300;
 const KEYWORDS_SHOWN = 5;
 const KEYWORD_CHARS = 40;
+/** Longer links are left out: real ones are far shorter, and a link cut short leads nowhere. */
+const LINK_CHARS = 200;
+/** As many as a selection gives (a topic, four trending counts, a followed author). */
+const REASONS_SHOWN = 6;
+const REASON_CHARS = 100;
 
 /** A paper in a digest and why it is there (a reader's choice, or the edition's trending order). */
 export interface DigestItem {
@@ -86,8 +91,8 @@ export interface DigestItem {
 /**
  * The view model of one digest. Every value from a paper is put on one line and cut to a sensible
  * length; every link from a paper must be https (anything else, `javascript:` and `data:`
- * included, is dropped), and so must the digest's own links (plain http only to this machine,
- * for the local stack).
+ * included, is dropped) and of a sensible length, and so must the digest's own links (plain http
+ * only to this machine, for the local stack).
  */
 export function buildDigestView(
   edition: Pick<Edition, 'date' | 'mode'>,
@@ -137,14 +142,20 @@ function headlines(week: boolean, papers: readonly DigestPaper[]): { summary: st
 
 const ARXIV = /^https:\/\/([\w-]+\.)*arxiv\.org\//u;
 
+/** A paper's link as a digest shows it ({@link paperUrl}), if it is not absurdly long. */
+function digestUrl(raw: string | undefined): string | undefined {
+  const url = paperUrl(raw);
+  return url && url.length <= LINK_CHARS ? url : undefined;
+}
+
 function digestPaper(paper: Paper, reasons: readonly string[], rank: number): DigestPaper {
   const title = cutAtWord(singleLine(paper.title), TITLE_CHARS);
   const safe = {
-    abstract: paperUrl(paper.links.abstract),
-    pdf: paperUrl(paper.links.pdf),
-    code: paperUrl(paper.links.code),
-    project: paperUrl(paper.links.project),
-    doi: paperUrl(paper.links.doi),
+    abstract: digestUrl(paper.links.abstract),
+    pdf: digestUrl(paper.links.pdf),
+    code: digestUrl(paper.links.code),
+    project: digestUrl(paper.links.project),
+    doi: digestUrl(paper.links.doi),
   };
   const stars = paper.signals.stars;
   const links: DigestLink[] = [];
@@ -156,7 +167,7 @@ function digestPaper(paper: Paper, reasons: readonly string[], rank: number): Di
   add(stars ? `Code ★ ${formatCount(stars)}` : 'Code', safe.code);
   add('Project page', safe.project);
   add('DOI', safe.doi);
-  const thumbnail = paperUrl(paper.links.thumbnail);
+  const thumbnail = digestUrl(paper.links.thumbnail);
   const keywords: string[] = [];
   for (const raw of paper.keywords) {
     const keyword = cutAtWord(singleLine(raw), KEYWORD_CHARS);
@@ -174,15 +185,19 @@ function digestPaper(paper: Paper, reasons: readonly string[], rank: number): Di
     ...(thumbnail && {
       thumbnail: { url: thumbnail, alt: `Preview of the paper “${cutAtWord(title, 80)}”` },
     }),
-    reasons: reasons.map(singleLine).filter(Boolean),
+    reasons: reasons
+      .map((reason) => cutAtWord(singleLine(reason), REASON_CHARS))
+      .filter(Boolean)
+      .slice(0, REASONS_SHOWN),
   };
 }
 
 /**
- * The plain-text part: the same content as the HTML, readable in any client. Every value is
- * put on one line, after an indent or a label of ours, so nothing from a paper or a reader's
- * profile can add a line of its own (a forged "Unsubscribe:" line, say); a link that is not
- * https (our own: or http to this machine) is left out, as in the HTML.
+ * The plain-text part: the same papers as the HTML, each in full (the HTML lists those past its
+ * full cards compactly, to stay under Gmail's clipping, which looks at the HTML only), readable
+ * in any client. Every value is put on one line, after an indent or a label of ours, so nothing
+ * from a paper or a reader's profile can add a line of its own (a forged "Unsubscribe:" line,
+ * say); a link that is not https (our own: or http to this machine) is left out, as in the HTML.
  */
 export function renderDigestText(view: DigestView): string {
   const one = singleLine;

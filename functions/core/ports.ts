@@ -206,6 +206,11 @@ export interface DeliveryLedger {
     messageId: string,
   ): Promise<SendEventRecord | undefined>;
   /**
+   * Records that one of the provider's events (`<type>#<messageId>`) about this delivery was
+   * applied. False when it was recorded before, or the delivery does not exist: apply nothing.
+   */
+  recordEvent(subscriberId: string, editionDate: string, eventKey: string): Promise<boolean>;
+  /**
    * Gives a claim back after the email provider refused the message, so a retry may send it.
    * With `onlyIfSending`, only a claim still `sending` is released (a hanging one).
    */
@@ -225,6 +230,7 @@ export interface DeliveryLedger {
 /** What each edition's sending came to, counted as it happens. */
 export const EDITION_STAT_NAMES = [
   'sent',
+  'duplicates',
   'failed',
   'throttled',
   'delivered',

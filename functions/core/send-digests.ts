@@ -48,8 +48,13 @@ export interface SendDigestsDeps {
 
 export interface SendDigestsResult {
   sent: number;
-  /** Already sent, claimed by another worker, no longer active, paused, or not their day. */
+  /** Already sent, no longer active, paused, or not their day. */
   skipped: number;
+  /**
+   * Claimed and not yet completed: being sent by another worker now, or left `sending` by one
+   * that died (completed by SES's send event, or released by `deliveries resolve`).
+   */
+  sending: number;
   /** Active readers for whom the edition had nothing new (the quiet-day policy said skip). */
   nothingNew: number;
   /** Recipients the provider refused for good: marked bounced, never tried again. */
@@ -58,7 +63,12 @@ export interface SendDigestsResult {
   failed: { subscriberId: string; error: string }[];
   /** Set when the provider stopped all sending: the rest of the job was not tried. */
   stopped?: string;
+  /** Readers not started because the function's time was running out: a new job should carry them. */
+  unstarted: string[];
 }
+
+/** A reader is started only with this much of the function's time left (a send takes well under it). */
+export const START_MARGIN_MS = 15_000;
 
 /**
  * Sends one edition to one page of subscribers, exactly once each.
@@ -81,12 +91,24 @@ export interface SendDigestsResult {
 export async function sendDigests(
   job: SendJob,
   deps: SendDigestsDeps,
-  options: { dryRun?: boolean } = {},
+  options: {
+    dryRun?: boolean;
+    /** The time the function has left (Lambda's context); none: no deadline. */
+    remainingMs?: () => number;
+  } = {},
 ): Promise<SendDigestsResult> {
   const edition = await deps.editions.get(job.editionDate);
   if (!edition) throw new NotFoundError(`edition ${job.editionDate} does not exist`);
   const selector = deps.selectorFor(edition);
-  const result: SendDigestsResult = { sent: 0, skipped: 0, nothingNew: 0, rejected: 0, failed: [] };
+  const result: SendDigestsResult = {
+    sent: 0,
+    skipped: 0,
+    sending: 0,
+    nothingNew: 0,
+    rejected: 0,
+    failed: [],
+    unstarted: [],
+  };
   const stats: EditionStatCounts = {};
   const run: RunState = { dryRun: options.dryRun ?? false };
   try {
@@ -94,6 +116,11 @@ export async function sendDigests(
     // provider's latency; the pace alone decides how fast messages go.
     await forEachAtMost(job.subscriberIds, Math.max(1, deps.concurrency ?? 1), async (subscriberId) => {
       if (run.stopped) return;
+      // Out of time: leave the rest for a new job rather than claim what cannot be sent in time.
+      if (options.remainingMs && options.remainingMs() < START_MARGIN_MS) {
+        result.unstarted.push(subscriberId);
+        return;
+      }
       const outcome = await deliver(subscriberId, edition, selector, deps, run);
       if (outcome.kind === 'failed') {
         result.failed.push({ subscriberId, error: outcome.error });
@@ -133,7 +160,7 @@ async function forEachAtMost<T>(
 }
 
 type Outcome =
-  | { kind: 'sent' | 'skipped' | 'nothingNew' | 'rejected' }
+  | { kind: 'sent' | 'skipped' | 'sending' | 'nothingNew' | 'rejected' }
   /** Sending stopped (for another reader) before this one's turn: given back, not counted. */
   | { kind: 'untried' }
   | { kind: 'failed'; error: string; throttled: boolean }
@@ -152,14 +179,16 @@ async function deliver(
   const subscriber = reader.subscriber?.status === 'active' ? reader.subscriber : undefined;
   const mode = subscriber ? deliveryModeFor(subscriber, edition, deps.policy, now) : undefined;
   if (!subscriber || !mode) return { kind: 'skipped' };
-  // Has it (or may have it) already: skip without trying a claim.
+  // Has it, or is being sent it (or was, by a worker that died): skip without trying a claim.
+  if (reader.delivery?.status === 'sending') return { kind: 'sending' };
   if (reader.delivery && reader.delivery.status !== 'released') return { kind: 'skipped' };
   const chosen = choose(subscriber, reader.received, mode, selector, deps.policy);
   if (chosen.length === 0) return { kind: 'nothingNew' };
   const paperIds = chosen.map((c) => c.entry.paper.id);
   // What a send would do, claiming nothing.
   if (run.dryRun) return { kind: 'sent' };
-  if (!(await deps.ledger.claim(subscriberId, edition.date, paperIds))) return { kind: 'skipped' };
+  // Lost the claim to another worker between the read and now.
+  if (!(await deps.ledger.claim(subscriberId, edition.date, paperIds))) return { kind: 'sending' };
   const email = await composeDigest(subscriber, edition, chosen, deps);
   let messageId: string;
   try {
@@ -225,22 +254,55 @@ export async function composeDigest(
   };
 }
 
+/** What `previewDigest` found: the email, and whether the reader has (or is being sent) it already. */
+export interface DigestPreview {
+  email: OutgoingEmail;
+  paperIds: string[];
+  /** The reader's delivery of this edition, when there is one: the preview is rebuilt from its papers. */
+  delivery?: { status: 'sent' | 'sending'; at: string; papersNoLongerChosen: number };
+  /** The reader is not due this edition today (paused, weekly on another day): what they would get. */
+  notDue?: boolean;
+}
+
 /**
- * The exact email `subscriber` gets (or got) from an edition, without claiming or sending
- * anything: `paperboy preview`. A reader who has nothing due gets `undefined`.
+ * The exact email `subscriber` gets from an edition, or got: for a reader who has it already
+ * (or is being sent it), the email is rebuilt from the papers their delivery carried, in its
+ * order; papers no longer chosen for them (an excluded word added since) are counted, not shown.
+ * Claims and sends nothing: `paperboy preview`. A reader with nothing due gets `undefined`.
  */
 export async function previewDigest(
   subscriber: Subscriber,
   edition: Edition,
   deps: SendDigestsDeps,
-): Promise<{ email: OutgoingEmail; paperIds: string[] } | undefined> {
-  const mode = deliveryModeFor(subscriber, edition, deps.policy, deps.clock.now()) ?? edition.mode;
-  const { received } = await deps.readers.load(subscriber.id, edition.date);
-  const chosen = choose(subscriber, received, mode, deps.selectorFor(edition), deps.policy);
+): Promise<DigestPreview | undefined> {
+  const due = deliveryModeFor(subscriber, edition, deps.policy, deps.clock.now());
+  const mode = due ?? edition.mode;
+  const { received, delivery } = await deps.readers.load(subscriber.id, edition.date);
+  const selector = deps.selectorFor(edition);
+  if (delivery && (delivery.status === 'sent' || delivery.status === 'sending')) {
+    // As it was chosen: before this delivery's papers counted as received.
+    const carried = new Set(delivery.paperIds);
+    const before = new Set([...received].filter((id) => !carried.has(id)));
+    const wide = { ...subscriber, digestSize: Math.max(subscriber.digestSize, carried.size) + 50 };
+    const byId = new Map(choose(wide, before, mode, selector, deps.policy).map((c) => [c.entry.paper.id, c]));
+    const chosen = delivery.paperIds.flatMap((id) => byId.get(id) ?? []);
+    if (chosen.length === 0) return undefined;
+    return {
+      email: await composeDigest(subscriber, edition, chosen, deps),
+      paperIds: chosen.map((c) => c.entry.paper.id),
+      delivery: {
+        status: delivery.status,
+        at: delivery.sentAt ?? delivery.claimedAt,
+        papersNoLongerChosen: carried.size - chosen.length,
+      },
+    };
+  }
+  const chosen = choose(subscriber, received, mode, selector, deps.policy);
   if (chosen.length === 0) return undefined;
   return {
     email: await composeDigest(subscriber, edition, chosen, deps),
     paperIds: chosen.map((c) => c.entry.paper.id),
+    ...(due ? {} : { notDue: true }),
   };
 }
 

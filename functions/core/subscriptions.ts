@@ -1,4 +1,4 @@
-import { DELIVERY_TAGS } from './delivery-tags.ts';
+import { DELIVERY_HEADER, DELIVERY_TAGS } from './delivery-tags.ts';
 import { ConcurrentUpdateError, InvalidTokenError, NotFoundError } from './errors.ts';
 import type { LinkBuilder } from './links.ts';
 import type {
@@ -182,8 +182,8 @@ async function sendConfirmation(
         postalAddress: deps.postalAddress,
       }),
       text: `Confirm your subscription to Paperboy's trending papers:\n${confirmUrl}\n\nIf you did not ask for this, ignore this email: nothing will be sent. The link works for 7 days.\n${deps.postalAddress ? `\n${singleLine(deps.postalAddress)}\n` : ''}`,
-      headers: {},
-      // Its bounce or complaint finds the sign-up too.
+      // Its bounce or complaint finds the sign-up too (the header is what the local SES stand-in reads).
+      headers: { [DELIVERY_HEADER]: signup.id },
       tags: { [DELIVERY_TAGS.subscriber]: signup.id },
     });
   } catch (error) {

@@ -123,12 +123,14 @@ export async function createLocalRuntime(
   // The operator's instance (the CLI's send and preview), also invoked directly as `handlers.send`:
   // one sender alone, so its pace is the whole rate (were the queue's workers sending at the same
   // time, the SES stand-in would throttle and the retries would sort it out).
-  const sendWiring = sendDigestDeps({ ...sendEnv, [ENV.sendWorkers]: 1 }, { templates });
+  // The send queue (SQS on AWS): whoever ranks an edition, or a send job short of time, queues here.
+  const queue: WorkQueue = { enqueue: (jobs) => sendQueue.send(jobs) };
+  const sendWiring = sendDigestDeps({ ...sendEnv, [ENV.sendWorkers]: 1 }, { templates, queue });
   const send = createSendDigestHandler(sendWiring);
   // Reserved concurrency: SEND_WORKERS at once, as on AWS. Each is an instance of its own, built
   // by the root, with its own pace at its share of the SES rate, as each Lambda instance is.
   const idle = Array.from({ length: SEND_WORKERS }, () =>
-    createSendDigestHandler(sendDigestDeps(sendEnv, { templates })),
+    createSendDigestHandler(sendDigestDeps(sendEnv, { templates, queue })),
   );
   const sendQueue = new MemoryQueue<SendJob>(
     invoker,
@@ -149,7 +151,6 @@ export async function createLocalRuntime(
       retryDelayMs: 500,
     },
   );
-  const queue: WorkQueue = { enqueue: (jobs) => sendQueue.send(jobs) };
   const signup = createProcessSignupHandler(
     processSignupDeps(parseEnv(ProcessSignupEnv, env), { templates }),
   );

@@ -8,9 +8,13 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import type { IngestFileResult } from '../core/ingest-file.ts';
 import type { RateLimits } from '../core/rate-limits.ts';
+import { IngestObjectEnv, ingestObjectDeps } from '../roots/ingest-object.ts';
+import { parseEnv } from '../shared/config.ts';
+import { createIngestObjectHandler } from '../triggers/ingest-object.ts';
 import type { DeadLetter } from './async-invoker.ts';
 import { createHttpGateway } from './http-gateway.ts';
-import { createLocalRuntime, type LocalRuntime } from './local-runtime.ts';
+import { localLambdaContext } from './lambda-context.ts';
+import { createLocalRuntime, functionEnvironment, type LocalRuntime } from './local-runtime.ts';
 import { DailyScheduler } from './scheduler.ts';
 import { LocalSesEvents } from './ses-events.ts';
 import { createSesThrottle, type SesThrottleCounts } from './ses-throttle.ts';
@@ -19,7 +23,10 @@ import { createSesThrottle, type SesThrottleCounts } from './ses-throttle.ts';
 export const DEFAULT_SES_RATE = 14;
 
 import { DEFAULT_DATA_DIR } from './stack-info.ts';
-import { assertPortFree } from './tcp-ports.ts';
+import { assertDistinctPorts, assertPortFree, type PortUse, portInUse } from './tcp-ports.ts';
+
+/** The ingest function's timeout in the CDK app (as local-runtime.ts gives its handler). */
+const INGEST_TIMEOUT_MS = 5 * 60_000;
 
 // The package is CommonJS compiled from ESM: under Node's ESM loader its factory is `.default`,
 // while bundlers that honour `__esModule` (vitest) hand over the factory itself.
@@ -77,7 +84,28 @@ export interface LocalStack extends Pick<LocalRuntime, 'handlers' | 's3'> {
   ingested: IngestFileResult[];
   /** Resolves once every ingest, send job and retry in flight has finished. */
   idle(): Promise<void>;
+  /** What is running now, for an operator waiting on it. */
+  inFlight(): Promise<InFlight>;
+  /**
+   * Stops every ingest in flight, and any that starts from now on, at its next check (each
+   * chunk read, each batch stored), as Lambda's time limit stops the function: the papers read
+   * so far are stored, the file moves to `quarantine/` with its error report, and the ingest log
+   * records it. Nothing is left half-done without a record, and uploading the file again ingests
+   * it whole (ingestion is idempotent). Used to stop within a bounded time.
+   */
+  cancelIngests(): void;
+  /** Closes every server. Work still in flight fails from then on: wait for `idle()` first. */
   stop(): Promise<void>;
+}
+
+/** The work of a stack in flight at one moment. */
+export interface InFlight {
+  /** Keys of the files being ingested. */
+  ingests: string[];
+  /** Scheduled edition runs being made (and dispatched). */
+  editions: number;
+  /** Nothing at all is running: no ingest, edition, send job, SES event or retry. */
+  idle: boolean;
 }
 
 /**
@@ -86,12 +114,12 @@ export interface LocalStack extends Pick<LocalRuntime, 'handlers' | 's3'> {
  * ingest handler, an in-process queue to the send handler and a daily scheduler for ranking.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const { host, ports } = options;
+  const { host } = options;
   const log = options.log ?? (() => {});
-  await assertPortFree(host, ports.dynamodb, 'DynamoDB emulator', '--dynamodb-port');
-  await assertPortFree(host, ports.s3, 'S3 emulator', '--s3-port');
-  await assertPortFree(host, ports.ses, 'SES emulator and mailbox', '--ses-port');
-  await assertPortFree(host, ports.api, 'API and pages', '--api-port');
+  const uses = portUses(options.ports);
+  // Before anything starts: two servers on one port, or a port something else holds, named.
+  assertDistinctPorts(Object.values(uses));
+  for (const use of Object.values(uses)) await assertPortFree(host, use.port, use.role, use.flag);
   await mkdir(join(options.dataDir, 's3'), { recursive: true });
 
   const servers: { name: string; close: () => Promise<void> }[] = [];
@@ -104,17 +132,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       createTableMs: 0,
       ...(options.persist ? { path: join(options.dataDir, 'dynamodb') } : {}),
     });
-    const dynamoPort = await listen(dynamo, ports.dynamodb, host);
+    const dynamoPort = await listen(dynamo, uses.dynamodb, host);
     servers.push({ name: 'dynamodb', close: () => closeServer(dynamo) });
 
     const s3rver = new S3rver({
       address: host,
-      port: ports.s3,
+      port: uses.s3.port,
       silent: true,
       directory: join(options.dataDir, 's3'),
       configureBuckets: [{ name: options.bucket }],
     });
-    const s3Address = await s3rver.run();
+    // `silent` quiets its console transport, yet a request that ends after close() (a body the
+    // ingest stopped reading when the stack was stopped) makes winston warn on stderr that it has
+    // no transports left: the logger itself is made silent.
+    const { logger } = s3rver as unknown as { logger?: { silent: boolean } };
+    if (logger) logger.silent = true;
+    const s3Address = await s3rver.run().catch((error: unknown) => {
+      throw asPortError(error, host, uses.s3);
+    });
     servers.push({ name: 's3', close: () => s3rver.close() });
 
     // The SES emulator listens inside; in front of it, on the SES port, a stand-in for SES's rate limit.
@@ -125,7 +160,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { host, port: (ses.address() as AddressInfo).port },
       () => sesAccount.enforcedRate ?? sesAccount.maxSendRate,
     );
-    const sesPort = await listen(throttle, ports.ses, host);
+    const sesPort = await listen(throttle, uses.ses, host);
     servers.push({ name: 'ses-throttle', close: () => closeServer(throttle) });
 
     const urls = {
@@ -139,7 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // finds its handler on the first request.
     let local: LocalRuntime | undefined;
     const gateway = createHttpGateway(() => local?.handlers.api);
-    const apiPort = await listen(gateway, ports.api, host);
+    const apiPort = await listen(gateway, uses.api, host);
     servers.push({ name: 'api', close: () => closeServer(gateway) });
     urls.api = `http://${host}:${apiPort}/`;
 
@@ -151,18 +186,47 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     servers.push({ name: 'ses-events', close: async () => sesEvents.stop() });
     const ingested: IngestFileResult[] = [];
+    // The ingest function as the bucket notification invokes it: the same composition root as
+    // `handlers.ingest`, with a Lambda context whose time runs out at once after cancelIngests().
+    const ingest = createIngestObjectHandler(
+      ingestObjectDeps(parseEnv(IngestObjectEnv, functionEnvironment(urls, options))),
+    );
+    let ingestsCancelled = false;
+    const ingesting = new Map<symbol, string[]>();
     s3rver.on('event', (event) => {
       const s3Event = asS3Notification(event);
       invoker.invoke('ingest', s3Event, async () => {
-        const results = await handlers.ingest(s3Event);
-        ingested.push(...results);
-        return results;
+        const run = Symbol('ingest');
+        ingesting.set(
+          run,
+          event.Records.map((record) => record.s3.object.key),
+        );
+        try {
+          const context = localLambdaContext('ingest', INGEST_TIMEOUT_MS);
+          const results = await ingest(s3Event, {
+            ...context,
+            getRemainingTimeInMillis: () => (ingestsCancelled ? 0 : context.getRemainingTimeInMillis()),
+          });
+          ingested.push(...results);
+          return results;
+        } finally {
+          ingesting.delete(run);
+        }
       });
     });
 
+    let editions = 0;
     const scheduler = new DailyScheduler(
       { at: options.sendAt, timeZone: options.timeZone, statePath: join(options.dataDir, 'scheduler.json') },
-      (event) => invoker.invoke('schedule', event, () => handlers.rank(event)),
+      (event) =>
+        invoker.invoke('schedule', event, async () => {
+          editions += 1;
+          try {
+            return await handlers.rank(event);
+          } finally {
+            editions -= 1;
+          }
+        }),
       log,
     );
     servers.push({ name: 'scheduler', close: async () => scheduler.stop() });
@@ -179,6 +243,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sesThrottle: throttle.counts,
       ingested,
       idle: () => invoker.idle(),
+      inFlight: async () => ({
+        ingests: [...ingesting.values()].flat(),
+        editions,
+        idle: await isIdleNow(() => invoker.idle()),
+      }),
+      cancelIngests: () => {
+        ingestsCancelled = true;
+      },
       stop,
     };
   } catch (error) {
@@ -206,14 +278,42 @@ function asS3Notification(event: S3Event): S3Event {
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Each server's port, with what it is and the `npm start` option that moves it, for messages. */
+function portUses(ports: LocalStackOptions['ports']): Record<keyof LocalStackOptions['ports'], PortUse> {
+  return {
+    dynamodb: { port: ports.dynamodb, role: 'DynamoDB emulator', flag: '--dynamodb-port' },
+    s3: { port: ports.s3, role: 'S3 emulator', flag: '--s3-port' },
+    ses: { port: ports.ses, role: 'SES emulator and mailbox', flag: '--ses-port' },
+    api: { port: ports.api, role: 'API and pages', flag: '--api-port' },
+  };
+}
+
+/** A port taken between the probe and the listen is named too, never a raw EADDRINUSE. */
+function asPortError(error: unknown, host: string, use: PortUse): unknown {
+  return (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+    ? portInUse(host, use, { cause: error })
+    : error;
+}
+
+function listen(server: Server, use: PortUse, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
+    const failed = (error: Error) => reject(asPortError(error, host, use));
+    server.once('error', failed);
+    server.listen(use.port, host, () => {
+      server.off('error', failed);
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Whether `idle()` resolves at once: nothing in flight. */
+async function isIdleNow(idle: () => Promise<void>): Promise<boolean> {
+  let done = false;
+  void idle().then(() => {
+    done = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
 }
 
 function closeServer(server: Server): Promise<void> {

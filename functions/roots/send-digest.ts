@@ -5,11 +5,13 @@ import { DynamoDeliveryLedger } from '../adapters/dynamo-delivery-ledger.ts';
 import { DynamoEditionStats } from '../adapters/dynamo-edition-stats.ts';
 import { DynamoReaders } from '../adapters/dynamo-readers.ts';
 import { sesMaxSendRate } from '../adapters/ses-email-sender.ts';
+import { SqsWorkQueue } from '../adapters/sqs-work-queue.ts';
 import { TokenBucketPace } from '../adapters/token-bucket-pace.ts';
-import type { EmailSender } from '../core/ports.ts';
+import type { EmailSender, WorkQueue } from '../core/ports.ts';
 import { createSelectorCache } from '../core/selection.ts';
 import type { SendDigestsDeps } from '../core/send-digests.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
+import { sqsClient } from '../shared/aws/sqs.ts';
 import { envFields, PolicyEnv, policyFrom } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
 import { systemClock } from '../shared/system-clock.ts';
@@ -19,6 +21,7 @@ export const SendDigestEnv = MailEnv.and(PolicyEnv).and(
   z.object({
     [ENV.sendRateCap]: envFields.sendRateCap,
     [ENV.sendWorkers]: envFields.sendWorkers,
+    [ENV.sendQueueUrl]: envFields.sendQueueUrl,
   }),
 );
 export type SendDigestEnv = z.infer<typeof SendDigestEnv>;
@@ -35,6 +38,8 @@ export interface SendDigestOverrides extends MailOverrides {
   sender?: EmailSender;
   /** A DynamoDB client in place of the default one (the bench counts its requests). */
   db?: DynamoDBDocumentClient;
+  /** Where the rest of a job goes when time runs out (SQS, or the local stack's own queue). */
+  queue?: WorkQueue;
 }
 
 /**
@@ -45,7 +50,7 @@ export interface SendDigestOverrides extends MailOverrides {
 export function sendDigestDeps(
   env: SendDigestEnv,
   overrides: SendDigestOverrides = {},
-): SendDigestsDeps & { metrics: Metrics } {
+): SendDigestsDeps & { metrics: Metrics; queue: WorkQueue } {
   const db = overrides.db ?? documentClient();
   const clock = overrides.clock ?? systemClock;
   const mail = mailDeps(env, db, clock, templatesFor(env, overrides));
@@ -68,5 +73,6 @@ export function sendDigestDeps(
     listId: `daily.${new URL(env.PUBLIC_BASE_URL).hostname}`,
     concurrency: SEND_CONCURRENCY,
     metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'send' }),
+    queue: overrides.queue ?? new SqsWorkQueue(sqsClient(), env.SEND_QUEUE_URL),
   };
 }

@@ -9,6 +9,7 @@ import {
   type FeedbackOutcome,
   findHangingClaims,
   HANGING_AFTER_MS,
+  MIN_GRACE_MINUTES,
   resolveHangingClaims,
   SesEventSchema,
 } from '../core/feedback.ts';
@@ -31,7 +32,7 @@ export interface FeedbackHandlerDeps extends FeedbackDeps {
 const CheckSchema = z.strictObject({
   check: z.literal('hanging-claims'),
   resolve: z.boolean().optional(),
-  graceMinutes: z.number().int().min(0).max(1440).optional(),
+  graceMinutes: z.number().int().min(MIN_GRACE_MINUTES).max(1440).optional(),
 });
 
 export type FeedbackResult =
@@ -86,7 +87,7 @@ export function createFeedbackHandler(deps: FeedbackHandlerDeps): LambdaHandler<
       const parsed = SesEventSchema.safeParse(event);
       if (!parsed.success) {
         const error = `not an SES event: ${formatIssues(describeIssues(parsed.error.issues))}`;
-        logger.error('malformed feedback event', { error });
+        logger.warn('malformed feedback event', { error });
         deps.metrics.addMetric('MalformedFeedbackEvents', MetricUnit.Count, 1);
         return { kind: 'malformed', error };
       }

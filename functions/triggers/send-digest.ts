@@ -1,7 +1,8 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
+import type { WorkQueue } from '../core/ports.ts';
 import { type SendDigestsDeps, type SendDigestsResult, sendDigests } from '../core/send-digests.ts';
 import { SendJobSchema } from '../core/send-job.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
@@ -15,26 +16,39 @@ export const logger = createLogger('send');
  * that is not a valid job fails every time and ends in the dead-letter queue, where it can be read.
  */
 export function createSendDigestHandler(
-  deps: SendDigestsDeps & { metrics: Metrics },
+  deps: SendDigestsDeps & { metrics: Metrics; queue: WorkQueue },
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
-  return withLambdaContext(logger, async (event) => {
+  return withLambdaContext(logger, async (event, context) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     try {
-      await handle(event, failures);
+      await handle(event, failures, context);
     } finally {
       deps.metrics.publishStoredMetrics();
     }
     return { batchItemFailures: failures };
   });
 
-  async function handle(event: SQSEvent, failures: SQSBatchResponse['batchItemFailures']): Promise<void> {
+  async function handle(
+    event: SQSEvent,
+    failures: SQSBatchResponse['batchItemFailures'],
+    context: Context | undefined,
+  ): Promise<void> {
     for (const record of event.Records) {
       try {
         const job = SendJobSchema.safeParse(safeJson(record.body));
         if (!job.success) {
           throw new ValidationError(`invalid send job: ${formatIssues(describeIssues(job.error.issues))}`);
         }
-        const result = await sendDigests(job.data, deps);
+        const result = await sendDigests(job.data, deps, {
+          ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() } : {}),
+        });
+        if (result.unstarted.length > 0) {
+          // The rest of the job, as a job of its own: this one ends well within its time.
+          await deps.queue.enqueue([{ editionDate: job.data.editionDate, subscriberIds: result.unstarted }]);
+          logger.info('time running out: the rest of the job queued again', {
+            readers: result.unstarted.length,
+          });
+        }
         recordSendMetrics(deps.metrics, result);
         logger.info('sent digests', {
           editionDate: job.data.editionDate,

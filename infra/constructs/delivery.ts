@@ -67,7 +67,9 @@ export class Delivery extends Construct {
       .setConfig(ENV.weeklyDay, config.weeklyDay)
       .setConfig(ENV.sendWorkers, String(SEND_WORKERS))
       .setConfig(ENV.postalAddress, config.postalAddress)
-      .useSesAccountQuota();
+      .useSesAccountQuota()
+      // The rest of a job whose time runs out goes back on its own queue.
+      .useSendQueue(this.queue);
     if (config.sendRateCap) this.function.setConfig(ENV.sendRateCap, String(config.sendRateCap));
     this.function.fn.addEventSource(
       // As many pollers as workers: more would be throttled by the reserved concurrency and
@@ -78,6 +80,23 @@ export class Delivery extends Construct {
         maxConcurrency: SEND_WORKERS,
       }),
     );
+
+    new Alarm(this, 'RecipientsRejected', {
+      alarmDescription:
+        'SES refused 10 or more addresses as malformed within 15 minutes: their readers were marked bounced. ' +
+        'A burst means bad addresses came in (an import?) or SES answers changed; see docs/operations.md.',
+      metric: new Metric({
+        namespace: 'Paperboy',
+        metricName: 'RecipientsRejected',
+        dimensionsMap: { service: 'send' },
+        statistic: 'Sum',
+        period: Duration.minutes(15),
+      }),
+      threshold: 10,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(props.alarmTopic));
 
     new Alarm(this, 'SendingStopped', {
       alarmDescription:

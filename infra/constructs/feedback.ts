@@ -4,6 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import {
   ConfigurationSetEventDestination,
@@ -58,6 +59,15 @@ export class Feedback extends Construct {
       .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'])
       .useSendQueue(props.sendQueue);
     const fn = this.function.fn;
+    // EventBridge invokes the function asynchronously: the rule's dead-letter queue only receives
+    // events it could not hand over. An event the function itself fails on (DynamoDB throttled,
+    // say) is retried twice by Lambda, then lands in the same queue, never dropped: a lost Send
+    // event would make an email that left look hanging.
+    fn.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetters.queue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
 
     const bus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     new ConfigurationSetEventDestination(this, 'ToEventBridge', {

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HtmlDigestRenderer } from '../../functions/adapters/html-digest-renderer.ts';
+import { FULL_CARDS, HtmlDigestRenderer } from '../../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../../functions/adapters/mjml-compiler.ts';
 import { buildDigestView, type DigestView } from '../../functions/core/digest.ts';
 import { collectPapers } from '../../functions/core/formats/open-papers.ts';
@@ -73,30 +73,42 @@ describe.skipIf(!hasChromium)('the digest email in Chromium', () => {
   let browser: Browser;
   let view: DigestView;
   let html: string;
+  /** Thirty papers, the hostile one twelfth: ten full cards, then the compact list. */
+  let longView: DigestView;
+  let long: string;
   let notice: string;
   beforeAll(async () => {
     const sample = SAMPLE_FILE;
     const { papers } = await collectPapers(await readFile(sample, 'utf8'), { observedAt: NOW.toISOString() });
-    const ranked = rankTrending([...papers, hostile], NOW);
+    // The samples have no thumbnails: every third paper gets one of the test's own (never loaded).
+    const illustrated = papers.map((paper, i) =>
+      i % 3 === 0
+        ? { ...paper, links: { ...paper.links, thumbnail: `https://example.org/thumbnails/${paper.id}.png` } }
+        : paper,
+    );
+    const ranked = rankTrending([...illustrated, hostile], NOW);
     const evil = ranked.find((entry) => entry.paper.id === hostile.id);
     if (!evil) throw new Error('the hostile paper was not ranked');
+    const digest = (entries: typeof ranked) =>
+      buildDigestView(
+        { date: '2026-11-26', mode: 'daily' },
+        entries.map((entry) => ({ entry, reasons: entry.reasons })),
+        {
+          webViewUrl: 'https://papers.example.org/editions/2026-11-26',
+          footerLinks: [
+            { text: 'Preferences', url: 'https://papers.example.org/preferences?token=p' },
+            { text: 'Unsubscribe', url: 'https://papers.example.org/unsubscribe?token=u' },
+          ],
+          postalAddress: 'Paperboy, 1 Example Street, 00000 Exampletown',
+        },
+      );
+    const others = ranked.filter((entry) => entry !== evil);
     // Nine realistic papers, with the hostile one second (in the first screen of the screenshots).
-    const entries = ranked.filter((entry) => entry !== evil).slice(0, 9);
-    entries.splice(1, 0, evil);
-    view = buildDigestView(
-      { date: '2026-11-26', mode: 'daily' },
-      entries.map((entry) => ({ entry, reasons: entry.reasons })),
-      {
-        webViewUrl: 'https://papers.example.org/editions/2026-11-26',
-        footerLinks: [
-          { text: 'Preferences', url: 'https://papers.example.org/preferences?token=p' },
-          { text: 'Unsubscribe', url: 'https://papers.example.org/unsubscribe?token=u' },
-        ],
-        postalAddress: 'Paperboy, 1 Example Street, 00000 Exampletown',
-      },
-    );
+    view = digest([others[0], evil, ...others.slice(1, 9)] as typeof ranked);
+    longView = digest([...others.slice(0, 11), evil, ...others.slice(11, 29)] as typeof ranked);
     const renderer = new HtmlDigestRenderer(await compileTemplates());
     html = renderer.renderDigest(view);
+    long = renderer.renderDigest(longView);
     notice = renderer.renderNotice({
       title: 'Confirm your Paperboy subscription',
       preheader: 'One click and the trending papers arrive in your inbox.',
@@ -135,29 +147,35 @@ describe.skipIf(!hasChromium)('the digest email in Chromium', () => {
 
   it('fits 375 px and 1280 px without horizontal scroll, in light and dark, readable, with no script run', async () => {
     expect(view.papers).toHaveLength(10);
-    for (const colorScheme of ['light', 'dark'] as const) {
-      for (const width of [375, 1280]) {
-        const name = `${colorScheme}-${width}`;
-        const { page, close } = await open(width, colorScheme, 'on');
-        const overflow = await page.evaluate<number>(
-          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-        );
-        expect(overflow, `${name}: horizontal overflow`).toBeLessThanOrEqual(0);
-        expect(await page.evaluate('typeof window.__pwned'), `${name}: a script ran`).toBe('undefined');
-        // The scheme really changed the colours: the card is dark in dark mode.
-        const card = await page.evaluate<string>(
-          `getComputedStyle(document.querySelector('.pb-card')).backgroundColor`,
-        );
-        expect(card, name).toBe(colorScheme === 'dark' ? 'rgb(24, 27, 33)' : 'rgb(255, 255, 255)');
-        const lowest = await page.evaluate<{ ratio: number; text: string }>(LOWEST_CONTRAST);
-        expect(lowest.ratio, `${name}: contrast of “${lowest.text}”`).toBeGreaterThanOrEqual(4.5);
-        // Every thumbnail shown fits its card.
-        const widest = await page.evaluate<number>(
-          `Math.max(0, ...[...document.images].map((i) => i.getBoundingClientRect().right - i.closest('.pb-card').getBoundingClientRect().right))`,
-        );
-        expect(widest, `${name}: an image sticks out of its card`).toBeLessThanOrEqual(0);
-        await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
-        await close();
+    expect(longView.papers).toHaveLength(30);
+    for (const [digest, content] of [
+      ['', html],
+      ['long-', long],
+    ] as const) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        for (const width of [375, 1280]) {
+          const name = `${digest}${colorScheme}-${width}`;
+          const { page, close } = await open(width, colorScheme, 'on', content);
+          const overflow = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          );
+          expect(overflow, `${name}: horizontal overflow`).toBeLessThanOrEqual(0);
+          expect(await page.evaluate('typeof window.__pwned'), `${name}: a script ran`).toBe('undefined');
+          // The scheme really changed the colours: the card is dark in dark mode.
+          const card = await page.evaluate<string>(
+            `getComputedStyle(document.querySelector('.pb-card')).backgroundColor`,
+          );
+          expect(card, name).toBe(colorScheme === 'dark' ? 'rgb(24, 27, 33)' : 'rgb(255, 255, 255)');
+          const lowest = await page.evaluate<{ ratio: number; text: string }>(LOWEST_CONTRAST);
+          expect(lowest.ratio, `${name}: contrast of “${lowest.text}”`).toBeGreaterThanOrEqual(4.5);
+          // Every thumbnail shown fits its card.
+          const widest = await page.evaluate<number>(
+            `Math.max(0, ...[...document.images].map((i) => i.getBoundingClientRect().right - i.closest('.pb-card').getBoundingClientRect().right))`,
+          );
+          expect(widest, `${name}: an image sticks out of its card`).toBeLessThanOrEqual(0);
+          await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+          await close();
+        }
       }
     }
   });
@@ -168,6 +186,11 @@ describe.skipIf(!hasChromium)('the digest email in Chromium', () => {
       const text = await page.evaluate<string>('document.body.innerText');
       for (const paper of view.papers) expect(text).toContain(paper.title);
       expect(text).toContain('Evil <script>window.__pwned = 1</script>');
+      // The reader's links near the top, before the first paper, and again in the footer.
+      expect(text.indexOf('Preferences · Unsubscribe')).toBeLessThan(
+        text.indexOf(view.papers[0]?.title ?? '?'),
+      );
+      expect(text.lastIndexOf('Unsubscribe')).toBeGreaterThan(text.indexOf(view.papers.at(-1)?.title ?? '?'));
       const images = await page.evaluate<{ alt: string; loaded: boolean }[]>(
         '[...document.images].map((i) => ({ alt: i.alt, loaded: i.naturalWidth > 0 }))',
       );
@@ -202,6 +225,36 @@ describe.skipIf(!hasChromium)('the digest email in Chromium', () => {
       };
     })()`);
     expect(card).toEqual({ links: ['PDF'], titleIsLink: true });
+    await close();
+  });
+
+  it('lists the papers past the first ten compactly, the hostile one inert, with no image, TL;DR or keyword', async () => {
+    const { page, close } = await open(375, 'light', 'off', long);
+    expect(await page.evaluate('typeof window.__pwned')).toBe('undefined');
+    const list = await page.evaluate<{
+      cards: number;
+      entries: string[];
+      hostile: { links: string[]; title: string };
+      extras: number;
+    }>(`(() => {
+      const entries = [...document.querySelectorAll('.pb-brief')];
+      const hostile = entries[1];
+      return {
+        cards: document.querySelectorAll('.pb-card').length,
+        entries: entries.map((e) => e.querySelector('h3').textContent),
+        hostile: {
+          links: [...hostile.querySelectorAll('a.pb-pill')].map((a) => a.textContent),
+          title: hostile.querySelector('h3 a').textContent,
+        },
+        extras: entries.reduce((n, e) => n + e.querySelectorAll('img, .pb-chip').length + (e.textContent.includes('TL;DR') ? 1 : 0), 0),
+      };
+    })()`);
+    // Ten full cards, and one card for the list.
+    expect(list.cards).toBe(FULL_CARDS + 1);
+    expect(list.entries).toEqual(longView.papers.slice(FULL_CARDS).map((p) => `#${p.rank} ${p.title}`));
+    // Its title links to its PDF, its only https link: no pill repeats it.
+    expect(list.hostile).toEqual({ links: [], title: longView.papers[11]?.title });
+    expect(list.extras).toBe(0);
     await close();
   });
 

@@ -113,6 +113,11 @@ describe('app stack', () => {
       EventPattern: Match.objectLike({ source: ['aws.ses'] }),
       Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
     });
+    // Events the function fails on land in its dead-letter queue too, not only undeliverable ones.
+    app.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
     app.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
       Target: Match.objectLike({ Input: JSON.stringify({ check: 'hanging-claims' }) }),
@@ -164,7 +169,14 @@ describe('app stack', () => {
     expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(5);
     expect(names.filter((n) => n === 'Errors')).toHaveLength(6);
     expect(names.filter((n) => n === 'Throttles')).toHaveLength(6);
-    expect(names).toEqual(expect.arrayContaining(['HangingClaims', 'DuplicateDeliveries', 'SendingStopped']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'HangingClaims',
+        'DuplicateDeliveries',
+        'SendingStopped',
+        'RecipientsRejected',
+      ]),
+    );
     expect(names).toEqual(expect.arrayContaining(['Reputation.BounceRate', 'Reputation.ComplaintRate']));
   });
 });

@@ -183,10 +183,18 @@ describe('the delivery commands against a running stack', { timeout: 90_000 }, (
       },
     };
     const file = join(stack.options.dataDir, 'events.jsonl');
-    await writeFile(file, `${JSON.stringify(complaint)}\n{"detail": {"eventType": "Bounce"}}\nnot json\n`);
+    // A control command is not an SES event: a file cannot resolve deliveries.
+    const command = JSON.stringify({ check: 'hanging-claims', resolve: true });
+    await writeFile(
+      file,
+      `${JSON.stringify(complaint)}\n{"detail": {"eventType": "Bounce"}}\nnot json\n${command}\n`,
+    );
     const result = await paperboy('feedback', file);
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('3 event(s): 1 complained, 2 malformed');
+    expect(result.stdout).toContain('4 event(s): 1 complained, 3 malformed');
+    expect(result.stdout).toContain('line 4: not an SES event');
+    // The same file again applies nothing twice.
+    expect((await paperboy('feedback', file)).stdout).toContain('4 event(s): 1 ignored, 3 malformed');
     expect(result.stdout).toContain('line 2: not an SES event: detail.mail');
     expect(result.stdout).toContain('line 3: not JSON');
     const stats = await json('stats', '--edition', FIRST);

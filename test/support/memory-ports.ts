@@ -225,6 +225,13 @@ export class MemoryLedger implements DeliveryLedger {
     const earlier = before.sendEvents?.[0];
     return { before, completed: before.status !== 'sent', ...(earlier ? { duplicateOf: earlier } : {}) };
   }
+  readonly applied = new Set<string>();
+  async recordEvent(subscriberId: string, editionDate: string, eventKey: string): Promise<boolean> {
+    const key = `${subscriberId}/${editionDate}`;
+    if (!this.items.has(key) || this.applied.has(`${key}/${eventKey}`)) return false;
+    this.applied.add(`${key}/${eventKey}`);
+    return true;
+  }
   async release(
     subscriberId: string,
     editionDate: string,

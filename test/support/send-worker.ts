@@ -14,6 +14,7 @@
 
 import type { SQSEvent } from 'aws-lambda';
 import { compileTemplates } from '../../functions/adapters/mjml-compiler.ts';
+import type { SendJob } from '../../functions/core/ports.ts';
 import {
   functionEnvironment,
   type LocalEndpoints,
@@ -31,7 +32,8 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'at'; point: KillPoint; subscriberId: string }
-  | { type: 'done'; id: number; failed: boolean; error?: string };
+  | { type: 'done'; id: number; failed: boolean; error?: string }
+  | { type: 'requeue'; job: SendJob };
 
 const send = (message: WorkerReply) => process.send?.(message);
 const config = JSON.parse(process.env.PAPERBOY_WORKER ?? '{}') as {
@@ -40,7 +42,15 @@ const config = JSON.parse(process.env.PAPERBOY_WORKER ?? '{}') as {
 };
 setAwsEnvironment(config.endpoints, config.settings.sesMaxSendRate ?? 14);
 const env = parseEnv(SendDigestEnv, functionEnvironment(config.endpoints, config.settings));
-const deps = sendDigestDeps(env, { templates: await compileTemplates() });
+// The rest of a job short of time would go back on the queue; here it comes back to the parent.
+const deps = sendDigestDeps(env, {
+  templates: await compileTemplates(),
+  queue: {
+    enqueue: async (jobs) => {
+      for (const job of jobs) send({ type: 'requeue', job });
+    },
+  },
+});
 
 let armed: { point: KillPoint; at: number } | undefined;
 const seen: Record<KillPoint, number> = { claimed: 0, accepted: 0 };

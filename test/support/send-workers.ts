@@ -42,6 +42,7 @@ export async function runSendWorkers(
   options: { count: number; maxReceives: number; plan?: KillPlan },
 ): Promise<WorkersOutcome> {
   const queue = jobs.map((job, i) => ({ id: i, job, receives: 0 }));
+  let nextId = jobs.length;
   const inFlight = new Map<ChildProcess, (typeof queue)[number]>();
   const workers = new Set<ChildProcess>();
   const outcome: WorkersOutcome = { kills: [], deadLetters: [], receives: 0 };
@@ -124,6 +125,8 @@ export async function runSendWorkers(
         } else if (message.type === 'at') {
           armedWith.delete(worker);
           kill(worker, { point: message.point, subscriberId: message.subscriberId });
+        } else if (message.type === 'requeue') {
+          queue.push({ id: nextId++, job: message.job, receives: 0 });
         } else if (message.type === 'done') {
           const item = inFlight.get(worker);
           inFlight.delete(worker);

@@ -68,13 +68,34 @@ describe('the SES sender', () => {
     for (const name of ['SendingPausedException', 'AccountSuspendedException', 'LimitExceededException']) {
       expect(classifySesError(named(name))).toBeInstanceOf(SendingStoppedError);
     }
-    expect(classifySesError(named('MessageRejected', 'Email address is not verified.'))).toBeInstanceOf(
-      RecipientRejectedError,
-    );
-    expect(classifySesError(named('BadRequestException', 'Illegal address'))).toBeInstanceOf(
-      RecipientRejectedError,
-    );
-    const other = named('BadRequestException', 'Configuration set does not exist');
+    // Answers about the account or the sender stop the run: they would be the same for every reader.
+    const stops = [
+      named(
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check in region EU-WEST-1: papers@example.org',
+      ),
+      named(
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check: ana@example.org',
+      ),
+      named('BadRequestException', 'Domain example.org is not verified for DKIM signing.'),
+      named('BadRequestException', 'Configuration set does not exist'),
+      named('MailFromDomainNotVerifiedException', 'MAIL FROM domain not verified'),
+    ];
+    for (const error of stops)
+      expect(classifySesError(error), error.message).toBeInstanceOf(SendingStoppedError);
+    // Only a malformed address marks its reader.
+    for (const message of [
+      'Illegal address',
+      "Missing final '@domain'",
+      'Local address contains control or whitespace',
+      'Domain contains illegal character',
+    ]) {
+      expect(classifySesError(named('BadRequestException', message)), message).toBeInstanceOf(
+        RecipientRejectedError,
+      );
+    }
+    const other = named('BadRequestException', 'Request too large');
     expect(classifySesError(other)).toBe(other);
   });
 

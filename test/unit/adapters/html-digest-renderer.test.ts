@@ -1,27 +1,51 @@
 import { readFile } from 'node:fs/promises';
 import { decodeHTML } from 'entities';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { benchDigestView, fullMjmlRender } from '../../../bench/full-render.ts';
+import { benchDigestView, fullMjmlRender, worstCaseDigestView } from '../../../bench/full-render.ts';
 import type { CompiledTemplates } from '../../../functions/adapters/compiled-templates.ts';
-import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
+import {
+  FULL_CARDS,
+  HTML_BUDGET_BYTES,
+  HtmlDigestRenderer,
+} from '../../../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
+import { escapeHtml, escapeWithin } from '../../../functions/adapters/slots.ts';
 import type { DigestView } from '../../../functions/core/digest.ts';
 import { collectPapers } from '../../../functions/core/formats/open-papers.ts';
+import type { Paper } from '../../../functions/core/paper.ts';
 import type { NoticeView } from '../../../functions/core/ports.ts';
+import { PreferencesSchema } from '../../../functions/core/subscriber.ts';
 import { SAMPLE_FILE } from '../../../functions/local/demo.ts';
 
 let templates: CompiledTemplates;
 let renderer: HtmlDigestRenderer;
+/** Ten sample papers, every third with a thumbnail of the test's own (the samples have none). */
 let realistic: DigestView;
+/** The same, thirty papers: ten full cards, twenty compact entries. */
+let long: DigestView;
 beforeAll(async () => {
   templates = await compileTemplates();
   renderer = new HtmlDigestRenderer(templates);
   const sample = SAMPLE_FILE;
-  const { papers } = await collectPapers(await readFile(sample, 'utf8'), {
+  const collected = await collectPapers(await readFile(sample, 'utf8'), {
     observedAt: '2026-11-26T06:00:00.000Z',
   });
+  const papers: Paper[] = collected.papers.map((paper, i) =>
+    i % 3 === 0
+      ? { ...paper, links: { ...paper.links, thumbnail: `https://example.org/thumbnails/${paper.id}.png` } }
+      : paper,
+  );
   realistic = benchDigestView(papers, 10);
+  long = benchDigestView(papers, 30);
 });
+
+/** The largest digest size a reader may choose, as the preferences accept it. */
+const MAX_DIGEST_SIZE = Math.max(
+  ...Array.from({ length: 1000 }, (_, i) => i + 1).filter(
+    (n) => PreferencesSchema.safeParse({ digestSize: n }).success,
+  ),
+);
 
 /**
  * Built by hand, so that it holds what the view model would never let through: the renderer
@@ -83,9 +107,12 @@ function urlsIn(html: string): string[] {
 
 describe('HtmlDigestRenderer', () => {
   it('is byte-identical to a full MJML render of the same digest', async () => {
-    // The same view filled into the MJML source (values escaped, fragments raw) and rendered in full.
-    for (const digest of [view, realistic, { ...realistic, postalAddress: '' }]) {
-      const full = await fullMjmlRender(digest);
+    // The same view filled into the MJML source (values escaped, fragments raw) and rendered in
+    // full, with as many full cards as the renderer chose: ten, or fewer for the largest digests.
+    const largest = worstCaseDigestView(MAX_DIGEST_SIZE, 'escaping');
+    expect(renderer.fullCards(largest)).toBeLessThan(FULL_CARDS);
+    for (const digest of [view, realistic, { ...realistic, postalAddress: '' }, long, largest]) {
+      const full = await fullMjmlRender(digest, renderer.fullCards(digest));
       const assembled = renderer.renderDigest(digest);
       expect(assembled.length).toBe(full.length);
       expect(assembled === full).toBe(true);
@@ -111,6 +138,9 @@ describe('HtmlDigestRenderer', () => {
     const html = renderer.renderDigest(view);
     const urls = urlsIn(html);
     expect(urls).toEqual([
+      // The reader's own links, at the top and again in the footer.
+      'https://x.org/preferences?token=p&q',
+      'https://x.org/unsubscribe?token=a&b',
       'https://arxiv.org/abs/1',
       'https://cdn.example.org/t/1.png',
       'https://arxiv.org/abs/1',
@@ -123,9 +153,11 @@ describe('HtmlDigestRenderer', () => {
     // The unsafe ones are gone entirely; the second title is plain text.
     expect(html).not.toMatch(/>PDF<|>Data<|>Code ★ 59<|>Evil</u);
     expect(html).toContain('font-weight:700;">Second</h2>');
-    const realisticUrls = urlsIn(renderer.renderDigest(realistic));
-    expect(realisticUrls.length).toBeGreaterThan(30);
-    for (const url of realisticUrls) expect(url).toMatch(/^https:\/\/[^\s"'<>]+$/u);
+    for (const digest of [realistic, long]) {
+      const realisticUrls = urlsIn(renderer.renderDigest(digest));
+      expect(realisticUrls.length).toBeGreaterThan(30);
+      for (const url of realisticUrls) expect(url).toMatch(/^https:\/\/[^\s"'<>]+$/u);
+    }
   });
 
   it('gives every thumbnail a width, a height and an alt text, and lets it shrink', () => {
@@ -144,6 +176,9 @@ describe('HtmlDigestRenderer', () => {
   it('repeats the paper block once per paper, and fills the head and the footer', () => {
     const html = renderer.renderDigest(view);
     expect(html.match(/<!-- paperboy:paper:start -->/gu)).toHaveLength(2);
+    // No papers past the full cards: no compact list.
+    expect(html).not.toContain('paperboy:more');
+    expect(html).not.toContain('MORE PAPERS');
     expect(html).toContain('<title>Trending papers for 2026-11-26</title>');
     expect(html).toContain('Today&#39;s top paper: Attention');
     expect(html).toContain('Thursday, 26 November 2026');
@@ -173,15 +208,99 @@ describe('HtmlDigestRenderer', () => {
     expect(html).toContain('<p style="margin:0;"></p>');
   });
 
-  it("stays under Gmail's 102 KB clipping for a ten-paper digest", () => {
+  it("puts the reader's preferences and unsubscribe links at the top too, before the first paper", () => {
     const html = renderer.renderDigest(realistic);
-    expect(realistic.papers).toHaveLength(10);
-    expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
+    const top = html.slice(0, html.indexOf('<!-- paperboy:paper:start -->'));
+    expect(top.match(/<a [^>]*>[^<]*<\/a>/gu)).toEqual([
+      '<a class="pb-top-link" href="https://papers.example.org/preferences?token=v2.preferences.abc.s1.k1.0.sig" style="color:#59636e;text-decoration:underline;">Preferences</a>',
+      '<a class="pb-top-link" href="https://papers.example.org/unsubscribe?token=v1.unsubscribe.abc.k1.0.sig" style="color:#59636e;text-decoration:underline;">Unsubscribe</a>',
+    ]);
+    expect(top).toContain('>Preferences</a> · <a');
   });
 
-  it('refuses a template without the paper markers', () => {
+  it('shows the first ten papers as full cards, and lists the others compactly: title, authors, why, links', () => {
+    expect(renderer.fullCards(realistic)).toBe(10);
+    expect(renderer.fullCards(long)).toBe(FULL_CARDS);
+    const html = renderer.renderDigest(long);
+    expect(html.match(/<!-- paperboy:paper:start -->/gu)).toHaveLength(FULL_CARDS);
+    const list = html.slice(
+      html.indexOf('<!-- paperboy:more:start -->'),
+      html.indexOf('<!-- paperboy:more:end -->'),
+    );
+    expect(list).toContain('MORE PAPERS');
+    const entries = list.split('<div class="pb-brief"').slice(1);
+    expect(entries).toHaveLength(30 - FULL_CARDS);
+    for (const [i, entry] of entries.entries()) {
+      const paper = long.papers[FULL_CARDS + i];
+      if (!paper) throw new Error('no paper for the entry');
+      expect(entry).toContain(
+        `>#${paper.rank}</span> <a class="pb-title-link" href="${escapeHtml(paper.url)}"`,
+      );
+      expect(entry).toContain(`>${escapeHtml(paper.title)}</a></h3>`);
+      expect(entry).toContain(`>${escapeHtml(paper.authors)}</p>`);
+      expect(entry).toContain(`<strong>Why:</strong> ${escapeHtml(paper.reasons.join(' · '))}</p>`);
+      // Every link but the one the title already is.
+      const links = [...entry.matchAll(/<a class="pb-pill" href="([^"]*)"/gu)].map((m) =>
+        decodeHTML(m[1] ?? ''),
+      );
+      expect(links).toEqual(paper.links.map((link) => link.url).filter((url) => url !== paper.url));
+      expect(entry).not.toMatch(/TL;DR|<img|pb-chip/u);
+    }
+    // The footer follows the list.
+    expect(html.indexOf('<!-- paperboy:more:end -->')).toBeLessThan(html.indexOf('Exampletown'));
+  });
+
+  it(`keeps the largest digest a reader may choose (${MAX_DIGEST_SIZE} papers) under 100 KB, whatever its values`, () => {
+    expect(MAX_DIGEST_SIZE).toBe(30);
+    expect(HTML_BUDGET_BYTES).toBeLessThanOrEqual(100_000);
+    for (const text of ['plain', 'escaping'] as const) {
+      const worst = worstCaseDigestView(MAX_DIGEST_SIZE, text);
+      const html = renderer.renderDigest(worst);
+      expect(Buffer.byteLength(html), text).toBeLessThanOrEqual(HTML_BUDGET_BYTES);
+      // Every paper is there, and the footer ends it.
+      expect(html.match(/>#\d+<\/(?:p|span)>/gu)).toHaveLength(MAX_DIGEST_SIZE);
+      expect(html.match(/>Unsubscribe<\/a>/gu)).toHaveLength(2);
+      expect(html.slice(-2000)).toContain('Paperboy, 1 Example Street, 00000 Exampletown');
+    }
+    // Ordinary papers keep their ten full cards, far under the budget.
+    expect(Buffer.byteLength(renderer.renderDigest(long))).toBeLessThan(80_000);
+  });
+
+  it('keeps even thirty papers of the longest values under the budget as compact entries alone', async () => {
+    // What the budget rests on: with no full card at all, the digest fits.
+    const worst = worstCaseDigestView(MAX_DIGEST_SIZE, 'escaping');
+    expect(Buffer.byteLength(await fullMjmlRender(worst, 0))).toBeLessThan(HTML_BUDGET_BYTES - 5_000);
+  });
+
+  it('refuses a template without the paper and compact-list markers', () => {
     expect(() => new HtmlDigestRenderer({ ...templates, digest: '<html>{{subject}}</html>' })).toThrow(
       /paper block/u,
+    );
+    const noList = templates.digest.replace('<!-- paperboy:more:start -->', '');
+    expect(() => new HtmlDigestRenderer({ ...templates, digest: noList })).toThrow(/compact list/u);
+  });
+});
+
+describe('a value of bounded size in the HTML', () => {
+  it('is escaped, and cut at a word with an ellipsis when it does not fit', () => {
+    expect(escapeWithin('A & B', 10)).toBe('A &amp; B');
+    expect(escapeWithin('one two three four', 12)).toBe('one two…');
+    expect(escapeWithin('"'.repeat(100), 33)).toBe(`${'&quot;'.repeat(5)}…`);
+    expect(escapeWithin('日本語の論文のタイトル', 12)).toBe('日本語…');
+    expect(escapeWithin('😀😀😀', 9)).toBe('😀…');
+  });
+
+  it('never takes more bytes than allowed, and keeps a prefix of the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.integer({ min: 3, max: 400 }), (text, max) => {
+        const escaped = escapeWithin(text, max);
+        expect(Buffer.byteLength(escaped)).toBeLessThanOrEqual(max);
+        const shown = decodeHTML(escaped);
+        if (shown !== text) {
+          expect(shown.endsWith('…')).toBe(true);
+          expect(text.startsWith(shown.slice(0, -1))).toBe(true);
+        }
+      }),
     );
   });
 });

@@ -165,6 +165,50 @@ describe('the view of a paper', () => {
     expect(good?.thumbnail).toBeUndefined();
   });
 
+  it('leaves out a link of more than 200 characters, and keeps one of 200', () => {
+    const at = (length: number, path: string) => {
+      const base = `https://example.org/${path}/`;
+      return base + 'x'.repeat(length - base.length);
+    };
+    const view = digestOf([
+      withFields('1', {
+        links: {
+          abstract: at(201, 'abs'),
+          pdf: at(200, 'pdf'),
+          code: at(5000, 'code'),
+          thumbnail: at(201, 'thumb'),
+        },
+      }),
+    ]);
+    expect(view.papers[0]?.links).toEqual([{ text: 'PDF', url: at(200, 'pdf') }]);
+    expect(view.papers[0]?.url).toBe(at(200, 'pdf'));
+    expect(view.papers[0]?.thumbnail).toBeUndefined();
+    expect(renderDigestText(view)).not.toContain(at(201, 'abs'));
+  });
+
+  it('gives a few reasons, each of a sensible length', () => {
+    const [entry] = rankTrending([paper('1', 1)], NOW);
+    if (!entry) throw new Error('not ranked');
+    const view = buildDigestView(
+      { date: '2026-11-26', mode: 'daily' },
+      [
+        {
+          entry,
+          reasons: [
+            `by ${'Name '.repeat(100)}, whom you follow`,
+            ...Array.from({ length: 9 }, (_, i) => `r${i}`),
+          ],
+        },
+      ],
+      context,
+    );
+    const reasons = view.papers[0]?.reasons ?? [];
+    expect(reasons).toHaveLength(6);
+    expect(reasons[0]?.length).toBeLessThanOrEqual(101);
+    expect(reasons[0]?.endsWith('…')).toBe(true);
+    expect(reasons.slice(1)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+  });
+
   it('a paper with no safe link has no page link at all', () => {
     const view = digestOf([withFields('1', { links: { abstract: 'javascript:alert(1)' } })]);
     expect(view.papers[0]?.url).toBe('');

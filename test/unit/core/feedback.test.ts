@@ -5,6 +5,7 @@ import {
   findHangingClaims,
   resolveHangingClaims,
   type SesEvent,
+  SesEventSchema,
   SOFT_BOUNCE_LIMIT,
 } from '../../../functions/core/feedback.ts';
 import type { SendJob } from '../../../functions/core/ports.ts';
@@ -63,6 +64,15 @@ function event(
   } as SesEvent;
 }
 const status = async () => (await deps.subscribers.get('ana'))?.status;
+/** The edition was sent to this reader (message `m-1`), so SES's events about it apply. */
+async function sentTo(id: string): Promise<void> {
+  await deps.ledger.claim(id, EDITION, ['p1']);
+  await deps.ledger.complete(id, EDITION, 'm-1');
+}
+function withMessage(e: SesEvent, messageId: string): SesEvent {
+  e.detail.mail.messageId = messageId;
+  return e;
+}
 
 describe('the feedback loop', () => {
   it('completes a claim a dead worker left sending when SES reports sending it, recording its papers once', async () => {
@@ -85,13 +95,12 @@ describe('the feedback loop', () => {
     await deps.ledger.complete('ana', EDITION, 'm-1');
     expect(await applyFeedback(event('Send'), deps)).toBe('sent');
     expect(deps.stats.counts.get(EDITION)).toEqual({ sent: 1 });
-    const second = event('Send');
-    second.detail.mail.messageId = 'm2';
-    expect(await applyFeedback(second, deps)).toBe('duplicate');
-    expect(deps.stats.counts.get(EDITION)).toEqual({ sent: 2 });
+    expect(await applyFeedback(withMessage(event('Send'), 'm-2'), deps)).toBe('duplicate');
+    expect(deps.stats.counts.get(EDITION)).toEqual({ sent: 2, duplicates: 1 });
   });
 
   it('suppresses at once on a permanent bounce or a complaint, and counts them per edition', async () => {
+    await sentTo('ana');
     expect(
       await applyFeedback(
         event('Bounce', { bounce: { bounceType: 'Permanent', bounceSubType: 'General' } }),
@@ -103,6 +112,7 @@ describe('the feedback loop', () => {
       bounceReason: 'Permanent bounce (General)',
     });
     await deps.subscribers.create(activeSubscriber('ben'));
+    await sentTo('ben');
     const complaint = event('Complaint', { complaint: { complaintFeedbackType: 'abuse' } });
     complaint.detail.mail.tags = { 'paperboy-subscriber': ['ben'], 'paperboy-edition': [EDITION] };
     expect(await applyFeedback(complaint, deps)).toBe('complained');
@@ -111,9 +121,14 @@ describe('the feedback loop', () => {
   });
 
   it(`counts soft bounces and suppresses after ${SOFT_BOUNCE_LIMIT} in a row; a delivery ends the run`, async () => {
+    await sentTo('ana');
+    let n = 0;
     const soft = () =>
       applyFeedback(
-        event('Bounce', { bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull' } }),
+        withMessage(
+          event('Bounce', { bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull' } }),
+          `m-${++n}`,
+        ),
         deps,
       );
     await soft();
@@ -129,7 +144,64 @@ describe('the feedback loop', () => {
     expect(deps.stats.counts.get(EDITION)).toMatchObject({ softBounced: 5, delivered: 1 });
   });
 
+  it('applies each event once: the same bounce fed three times is one soft bounce, counted once', async () => {
+    await sentTo('ana');
+    const bounce = event('Bounce', { bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull' } });
+    expect(await applyFeedback(bounce, deps)).toBe('soft-bounce');
+    expect(await applyFeedback(bounce, deps)).toBe('ignored');
+    expect(await applyFeedback(bounce, deps)).toBe('ignored');
+    expect(await status()).toBe('active');
+    expect((await deps.subscribers.get('ana')) as { softBounces?: number }).toMatchObject({ softBounces: 1 });
+    expect(await applyFeedback(event('Delivery'), deps)).toBe('delivered');
+    expect(await applyFeedback(event('Delivery'), deps)).toBe('ignored');
+    expect(deps.stats.counts.get(EDITION)).toEqual({ softBounced: 1, delivered: 1 });
+  });
+
+  it('ignores events for deliveries that do not exist: no counters for unknown readers or editions', async () => {
+    const unknownReader = event('Bounce', { bounce: { bounceType: 'Permanent' } });
+    unknownReader.detail.mail.tags = { 'paperboy-subscriber': ['nobody'], 'paperboy-edition': [EDITION] };
+    expect(await applyFeedback(unknownReader, deps)).toBe('ignored');
+    const otherEdition = event('Delivery');
+    otherEdition.detail.mail.tags = { 'paperboy-subscriber': ['ana'], 'paperboy-edition': ['1999-01-01'] };
+    expect(await applyFeedback(otherEdition, deps)).toBe('ignored');
+    expect(deps.stats.counts.size).toBe(0);
+  });
+
+  it('ignores a bounce whose message went to another address than the subscriber its tags name', async () => {
+    await sentTo('ana');
+    const misdirected = event('Bounce', { bounce: { bounceType: 'Permanent' } });
+    misdirected.detail.mail.destination = ['someone-else@example.org'];
+    expect(await applyFeedback(misdirected, deps)).toBe('ignored');
+    expect(await status()).toBe('active');
+    const right = event('Bounce', { bounce: { bounceType: 'Permanent' } });
+    right.detail.mail.destination = ['ANA@example.org'];
+    expect(await applyFeedback(right, deps)).toBe('bounced');
+  });
+
+  it('suppresses on a confirmation email’s permanent bounce or complaint (no edition), ignores its soft bounces', async () => {
+    const confirmation = (more: Record<string, unknown>) => {
+      const e = event('Bounce', more);
+      e.detail.mail.tags = { 'paperboy-subscriber': ['ana'] };
+      return e;
+    };
+    expect(await applyFeedback(confirmation({ bounce: { bounceType: 'Transient' } }), deps)).toBe('ignored');
+    expect(await status()).toBe('active');
+    expect(await applyFeedback(confirmation({ bounce: { bounceType: 'Permanent' } }), deps)).toBe('bounced');
+    expect(await status()).toBe('bounced');
+    expect(deps.stats.counts.size).toBe(0);
+  });
+
+  it('refuses events whose tags do not name a delivery well, before applying anything', () => {
+    const bad = event('Bounce', { bounce: { bounceType: 'Permanent' } });
+    bad.detail.mail.tags = { 'paperboy-subscriber': ['x'.repeat(5000)], 'paperboy-edition': ['2026-02-30'] };
+    const parsed = SesEventSchema.safeParse(bad);
+    expect(parsed.success).toBe(false);
+    const paths = parsed.error?.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(['detail.mail.tags.paperboy-subscriber', 'detail.mail.tags.paperboy-edition']);
+  });
+
   it('finds the delivery from the header when there are no tags, and ignores messages it cannot place', async () => {
+    await sentTo('ana');
     expect(
       await applyFeedback(event('Bounce', { bounce: { bounceType: 'Permanent' } }, 'header'), deps),
     ).toBe('bounced');
@@ -141,6 +213,7 @@ describe('the feedback loop', () => {
   });
 
   it('counts rejects and delays; leaves erased readers alone', async () => {
+    await sentTo('ana');
     expect(await applyFeedback(event('Reject'), deps)).toBe('rejected');
     expect(await applyFeedback(event('DeliveryDelay'), deps)).toBe('delayed');
     expect(deps.stats.counts.get(EDITION)).toEqual({ rejected: 1, delayed: 1 });

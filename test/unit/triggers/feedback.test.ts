@@ -50,6 +50,8 @@ const bounce = {
 
 describe('the feedback handler', () => {
   it('applies an SES event from EventBridge', async () => {
+    await ledger.claim('ana', EDITION, ['p1']);
+    await ledger.complete('ana', EDITION, 'm1');
     expect(await handler(bounce)).toEqual({ kind: 'event', outcome: 'bounced', eventType: 'Bounce' });
     expect((await subscribers.get('ana'))?.status).toBe('bounced');
   });
@@ -81,11 +83,15 @@ describe('the feedback handler', () => {
     expect(queued).toEqual([{ editionDate: EDITION, subscriberIds: ['ana'] }]);
   });
 
-  it('leaves a claim younger than the grace period alone, unless told a shorter one', async () => {
+  it('leaves a claim younger than the grace period alone, unless told a shorter one, never under 5 minutes', async () => {
     await ledger.claim('ana', EDITION, ['p1']);
-    clock.advance(60_000);
+    clock.advance(6 * 60_000);
     expect(await handler({ check: 'hanging-claims', resolve: true })).toMatchObject({ released: 0 });
+    // A claim younger than 5 minutes may still be being sent: such a grace is refused.
     expect(await handler({ check: 'hanging-claims', resolve: true, graceMinutes: 0 })).toMatchObject({
+      kind: 'malformed',
+    });
+    expect(await handler({ check: 'hanging-claims', resolve: true, graceMinutes: 5 })).toMatchObject({
       released: 1,
     });
   });

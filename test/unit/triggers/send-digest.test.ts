@@ -1,9 +1,10 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
 import { LinkBuilder } from '../../../functions/core/links.ts';
+import type { SendJob } from '../../../functions/core/ports.ts';
 import { rankTrending } from '../../../functions/core/ranking.ts';
 import { defaultSchedulePolicy } from '../../../functions/core/schedule-policy.ts';
 import { createSelectorCache } from '../../../functions/core/selection.ts';
@@ -31,6 +32,7 @@ const record = (messageId: string, body: unknown): SQSRecord =>
   ({ messageId, body: typeof body === 'string' ? body : JSON.stringify(body) }) as SQSRecord;
 
 let sender: RecordingSender;
+let requeued: SendJob[];
 let handler: ReturnType<typeof createSendDigestHandler>;
 beforeEach(async () => {
   const clock = new FixedClock(NOW);
@@ -47,6 +49,7 @@ beforeEach(async () => {
     entries: rankTrending([paper('1', 1), paper('2', 2)], NOW),
   });
   sender = new RecordingSender();
+  requeued = [];
   const ledger = new MemoryLedger(clock);
   handler = createSendDigestHandler({
     editions,
@@ -64,6 +67,7 @@ beforeEach(async () => {
     selectorFor: createSelectorCache(),
     policy: defaultSchedulePolicy,
     listId: 'daily.papers.example.org',
+    queue: { enqueue: async (more) => void requeued.push(...more) },
   });
 });
 
@@ -95,5 +99,22 @@ describe('send handler', () => {
     expect(sender.sent.map((m) => m.to)).toEqual(['b@example.org']);
     expect((await handler(event)).batchItemFailures).toEqual([]);
     expect(sender.sent.map((m) => m.to).sort()).toEqual(['a@example.org', 'b@example.org']);
+  });
+
+  it('with its time running out, starts no more readers and queues the rest as a job of its own', async () => {
+    const event: SQSEvent = {
+      Records: [record('m1', { editionDate: '2026-11-26', subscriberIds: ['a', 'b'] })],
+    };
+    let remaining = 60_000;
+    const context = {
+      getRemainingTimeInMillis: () => {
+        const now = remaining;
+        remaining = 5_000; // after the first reader, the function is nearly out of time
+        return now;
+      },
+    } as unknown as Context;
+    expect((await handler(event, context)).batchItemFailures).toEqual([]);
+    expect(sender.sent.map((m) => m.to)).toEqual(['a@example.org']);
+    expect(requeued).toEqual([{ editionDate: '2026-11-26', subscriberIds: ['b'] }]);
   });
 });
