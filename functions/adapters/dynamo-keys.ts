@@ -50,9 +50,28 @@ export const keys = {
   }),
   sentPrefix: 'SENT#',
   ingest: (key: string, at: string, etag: string) => ({ PK: `FILE#${key}`, SK: `INGEST#${at}#${etag}` }),
+  /**
+   * The table's running counts: subscribers by state and papers stored, added to as they change
+   * (see dynamo-counters.ts), so that `paperboy status` never scans the table.
+   */
+  counters: () => ({ PK: 'STATS', SK: 'COUNTERS' }),
+  /** What the collector remembers of one source URL (ETag, Last-Modified, content hash): the URL's SHA-256. */
+  fetchState: (urlHash: string) => ({ PK: `${COLLECTOR_KEY_PREFIXES.fetchState}${urlHash}`, SK: 'STATE' }),
+  /** One collector run's record: all runs in one partition, oldest first. */
+  collectRun: (startedAt: string, runId: string) => ({
+    PK: `${COLLECTOR_KEY_PREFIXES.runs}RUNS`,
+    SK: `RUN#${startedAt}#${runId}`,
+  }),
+  collectRunsPartition: () => `${COLLECTOR_KEY_PREFIXES.runs}RUNS`,
   /** A rate-limit counter: a keyed hash of what is limited (an IP, an address) and its window. */
   rateLimit: (key: string, windowStart: number) => ({ PK: `RATE#${key}`, SK: `WINDOW#${windowStart}` }),
 } as const;
+
+/**
+ * The partition key prefixes of the collector's items: its role may touch only keys that start
+ * with these (an IAM `dynamodb:LeadingKeys` condition in infra/constructs/collector.ts).
+ */
+export const COLLECTOR_KEY_PREFIXES = { fetchState: 'FETCH#', runs: 'COLLECTOR#' } as const;
 
 export const ACTIVE_SUBSCRIBERS = 'SUBS#active';
 export const GSI1 = 'GSI1';

@@ -106,3 +106,15 @@ export function describeIssues(
 export function formatIssues(issues: readonly { path: string; message: string }[]): string {
   return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
 }
+
+/** An HTTP request that got no usable answer: the network failed, it took too long, or its body was too large. */
+export class HttpRequestError extends PaperboyError {
+  override name = 'HttpRequestError';
+  constructor(
+    readonly kind: 'network' | 'timeout' | 'too-large',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,5 +1,6 @@
 import type { DigestView } from './digest.ts';
 import type { Edition, EditionSummary } from './edition.ts';
+import type { LearnedProfile } from './learning.ts';
 import type { Paper } from './paper.ts';
 import type { SignalPoint } from './ranking.ts';
 import type { SendJob } from './send-job.ts';
@@ -116,6 +117,25 @@ export interface PersonalDataExport {
   subscriber: SubscriberRecord | undefined;
   deliveries: { editionDate: string; status: string; at?: string; messageId?: string }[];
   papersReceived: { paperId: string; sentAt: string }[];
+  /** What their "more / fewer like this" clicks taught, when they clicked. */
+  learned?: LearnedProfile;
+}
+
+/** A reader's learned profile (functions/core/learning.ts), one item in their partition. */
+export interface LearnedProfiles {
+  get(subscriberId: string): Promise<LearnedProfile | undefined>;
+  /**
+   * Writes the profile if the stored one is still at `expectedVersion` (0: none stored); false
+   * when another vote changed it first (the caller re-reads and applies its vote again).
+   */
+  put(subscriberId: string, profile: LearnedProfile, expectedVersion: number): Promise<boolean>;
+  /** Forgets what was learned ("Reset what Paperboy learned"). */
+  delete(subscriberId: string): Promise<void>;
+}
+
+/** One paper by id, as stored (the vote path reads the voted paper's words). */
+export interface PaperLookup {
+  get(id: string): Promise<Paper | undefined>;
 }
 
 /** The reader's own data, all of it, to export or to erase. */
@@ -134,6 +154,14 @@ export interface SignupQueue {
 }
 
 /** Fresh random ids (sign-up ids, run ids): randomness comes in as a port. */
+/**
+ * Counts what happened (sign-ups confirmed, readers who left…) for the operator's metrics; on
+ * AWS, CloudWatch metrics (functions/shared/metrics.ts). Optional in deps: the CLI counts nothing.
+ */
+export interface Counters {
+  count(name: string, value?: number): void;
+}
+
 export interface IdGenerator {
   next(): string;
 }
@@ -148,6 +176,8 @@ export interface ReaderState {
   received: Set<string>;
   /** Their delivery of the edition asked about, if there is one. */
   delivery: Delivery | undefined;
+  /** What their clicks taught, read in the same request (it lives in their partition). */
+  learned?: LearnedProfile | undefined;
 }
 
 /** Reads a reader's record, the papers they received and one edition's delivery, together. */
@@ -293,6 +323,9 @@ export interface PreferencesPageView {
   exportUrl: string;
   eraseUrl: string;
   unsubscribeAction: string;
+  /** What Paperboy learned from their clicks, and where its reset posts. */
+  learned: { liked: number; disliked: number; likedWords: string[]; dislikedWords: string[] };
+  resetLearnedAction: string;
 }
 
 /**
@@ -315,8 +348,16 @@ export interface PageRenderer {
   unsubscribed(view: { resubscribeAction: string }): string;
   /** The confirmation step before erasure. */
   erase(view: { action: string; preferencesUrl: string }): string;
-  /** An expired preferences link, with a button that emails a fresh one. */
-  linkExpired(action: string): string;
+  /**
+   * An expired link (preferences, or "more / fewer like this": `lead` says which), with a button
+   * that emails a fresh preferences link.
+   */
+  linkExpired(action: string, lead?: string): string;
+  /**
+   * The "more / fewer like this" link's page: it records the vote by a script-driven POST to
+   * `action` as it loads, with the button for no script.
+   */
+  vote(view: { action: string; vote: 'more' | 'fewer'; title: string }): string;
 }
 
 /** A short email with one action: a sign-up's confirmation, a fresh preferences link. */
@@ -336,4 +377,93 @@ export interface NoticeView {
 export interface DigestRenderer {
   renderDigest(view: DigestView): string;
   renderNotice(view: NoticeView): string;
+}
+
+/** Waiting comes in from outside, like the time: a test runs the collector's pauses instantly. */
+export interface Sleeper {
+  sleep(ms: number): Promise<void>;
+}
+
+/** One HTTP GET as it went on the wire (the collector's polite client builds on it). */
+export interface HttpResponse {
+  status: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  /** The body, decompressed (empty for a 304). */
+  body: Uint8Array;
+}
+
+/**
+ * Makes one GET and reads its body, within `timeoutMs` (headers and body together) and
+ * `maxBytes` (decompressed). Throws HttpRequestError for a network failure, a timeout or a body
+ * past `maxBytes`; any status is an answer, not an error.
+ */
+export interface HttpTransport {
+  get(url: string, request: { headers: Record<string, string>; timeoutMs: number; maxBytes: number }): Promise<HttpResponse>;
+}
+
+/** What the collector remembers of one URL, for conditional requests and to skip a repeat. */
+export interface FetchState {
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  /** SHA-256 (hex) of the last body written for this URL. */
+  contentHash?: string;
+  /** Records (items, entries) in that body: how a page that is not modified tells whether a next page exists. */
+  records?: number;
+  /** When this URL was last answered (200 or 304), ISO 8601. */
+  checkedAt: string;
+}
+
+export interface FetchStateStore {
+  get(url: string): Promise<FetchState | undefined>;
+  put(state: FetchState): Promise<void>;
+}
+
+/** A fetched body on its way into the ingest bucket. */
+export interface CollectedObject {
+  key: string;
+  /** The body as fetched (the store compresses it: the key ends in `.gz`). */
+  body: Uint8Array;
+  contentType: string;
+  /** Source, URL, fetch time, observation time: stored as the object's user metadata. */
+  metadata: Record<string, string>;
+}
+
+export interface CollectedFiles {
+  put(object: CollectedObject): Promise<void>;
+}
+
+/** What one source did in one run: the counts a run record and the metrics carry. */
+export interface SourceRun {
+  source: string;
+  requests: number;
+  notModified: number;
+  /** Answers identical to the last one written for their URL: nothing written. */
+  unchanged: number;
+  papers: number;
+  /** Bytes of the bodies received (decompressed). */
+  bytes: number;
+  errors: number;
+  /** The source got no usable answer at all this run (every URL failed). */
+  failed: boolean;
+  /** Keys of the objects written. */
+  objects: string[];
+  /** Each URL fetched and what came of it. */
+  fetched: { url: string; status?: number; outcome: string; papers?: number; key?: string; error?: string }[];
+  /** Why, for the errors (the first few). */
+  errorMessages: string[];
+}
+
+export interface CollectRun {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  /** The day the run collected for (`YYYY-MM-DD`). */
+  day: string;
+  sources: SourceRun[];
+}
+
+export interface CollectRunLog {
+  record(run: CollectRun): Promise<void>;
 }

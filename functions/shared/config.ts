@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type CollectorConfig, CollectorConfigSchema } from '../core/collect/config.ts';
 import { ConfigError, describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import { defaultRateLimits } from '../core/rate-limits.ts';
 import {
@@ -39,6 +40,17 @@ export const envFields = {
     .max(1000, 'must be at most 1000 sign-ups per hour')
     .default(defaultRateLimits.perAddressPerHour),
   senderAddress: z.email({ message: 'must be an email address such as papers@example.org' }),
+  senderName: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: it must be one line of text
+    .refine((v) => !/[\u0000-\u001f\u007f]/u.test(v), 'must be one line, without control characters')
+    .default('Paperboy'),
+  stage: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,20}$/u, 'must be lower-case letters, digits and dashes')
+    .default('local'),
   sesConfigurationSet: z.string().min(1).optional(),
   publicBaseUrl: publicUrl,
   tokenSecretId: z.string().min(1).optional(),
@@ -83,6 +95,19 @@ export const envFields = {
     .min(1, 'must be at least 1')
     .max(100)
     .default(2),
+  collectorConfig: z.string().transform((value, ctx): CollectorConfig => {
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON (the collector configuration)' });
+      return z.NEVER;
+    }
+    const parsed = CollectorConfigSchema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: formatIssues(describeIssues(parsed.error.issues)) });
+    return z.NEVER;
+  }),
   postalAddress: z
     .string()
     .max(300, 'must be at most 300 characters')

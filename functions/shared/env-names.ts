@@ -18,6 +18,10 @@ export const ENV = {
   rateLimitPerAddress: 'RATE_LIMIT_PER_ADDRESS_PER_HOUR',
   /** The From address of every email. */
   senderAddress: 'SENDER_ADDRESS',
+  /** The display name of the From header ("Paperboy" <papers@example.org>). */
+  senderName: 'SENDER_NAME',
+  /** The deployment stage: a dimension of every metric, so that stages sharing an account stay apart. */
+  stage: 'STAGE',
   /** SES configuration set (reputation metrics, suppression, event destinations). */
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   /** The https base of every link in emails and pages. */
@@ -42,6 +46,8 @@ export const ENV = {
   sendWorkers: 'SEND_WORKERS',
   /** The sender's postal address, in every email's footer (bulk-sender rules ask for it). */
   postalAddress: 'POSTAL_ADDRESS',
+  /** The collector's sources, contact and limits: JSON of functions/core/collect/config.ts's schema. */
+  collectorConfig: 'COLLECTOR_CONFIG',
   /** Compiled email and page templates; defaults to the file bundled beside the handler. */
   templatesFile: 'TEMPLATES_FILE',
 } as const;

@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import type { Format } from '../formats/records.ts';
+import { INGEST_PREFIX } from '../ingest-file.ts';
+import type {
+  Clock,
+  CollectedFiles,
+  CollectRun,
+  CollectRunLog,
+  FetchState,
+  FetchStateStore,
+  HttpTransport,
+  IdGenerator,
+  Sleeper,
+  SourceRun,
+} from '../ports.ts';
+import { stripControl } from '../text.ts';
+import { inspectBody } from './bodies.ts';
+import { type CollectorConfig, SOURCES, type SourceName } from './config.ts';
+import { PoliteHttp } from './polite-http.ts';
+
+/** Collected files go under this prefix, inside the ingest prefix: the bucket notification covers them. */
+export const COLLECTED_PREFIX = `${INGEST_PREFIX}collected/`;
+
+/** How many error messages a source's run keeps (the count is always whole). */
+const MAX_ERROR_MESSAGES = 10;
+
+export interface CollectInput {
+  /** The day collected for (`YYYY-MM-DD`): Hugging Face's day and the days before it; arXiv API submissions of that day when `dated`. */
+  day: string;
+  /**
+   * True when an operator asked for this day: the arXiv API query is restricted to submissions
+   * of that day, and the RSS feeds (which only list today) are skipped unless it is today.
+   */
+  dated?: boolean;
+  /** The sources to collect from (default: every enabled one). */
+  sources?: readonly SourceName[];
+}
+
+export interface CollectDeps {
+  config: CollectorConfig;
+  transport: HttpTransport;
+  state: FetchStateStore;
+  files: CollectedFiles;
+  runs: CollectRunLog;
+  clock: Clock;
+  sleeper: Sleeper;
+  random: () => number;
+  ids: IdGenerator;
+  /** Milliseconds left for the run (the function's remaining time, less a margin). */
+  remainingMs?: () => number;
+  /** Sent in every User-Agent beside the contact (`Paperboy/<version>`). */
+  userAgentProduct?: string;
+}
+
+/** The ingest format each source's answers are in. */
+const SOURCE_FORMATS: Record<SourceName, Format> = {
+  hf: 'hf-daily',
+  'arxiv-rss': 'arxiv-rss',
+  'arxiv-api': 'arxiv-api',
+};
+
+/** One URL to fetch, with the name its object gets. */
+interface Target {
+  url: string;
+  /** The object's name before the fetch time: `daily-2026-06-12-p0`, `cs.CL`, `query-start0`. */
+  label: string;
+}
+
+/** What came of one URL, for the pagination to decide whether to ask for the next page. */
+interface Fetched {
+  /** Records in the answer (read now, or remembered for an answer that did not change); undefined when there was none. */
+  records?: number;
+}
+
+/**
+ * Collects once from the configured sources into the ingest bucket.
+ * 1. Each source's URLs are fetched politely (see PoliteHttp), as a conditional request when the
+ *    URL was answered before (its ETag and Last-Modified, kept per URL).
+ * 2. An answer is checked to be what the source promises (see inspectBody); one that is not is
+ *    an error for that URL, and nothing is written.
+ * 3. An answer that brings something new (not a 304, not the same bytes as the last one written
+ *    for that URL, not empty) is written as one gzip object under
+ *    `incoming/collected/<source>/<day>/`, with its source, URL and fetch time as metadata; the
+ *    ingestion takes it from there. Then the URL's state is kept.
+ * 4. Pages follow while a page comes back full, up to the source's page cap.
+ * 5. A source that fails does not stop the others (they run side by side, one request at a time
+ *    per host). The run's record (per source: requests, not modified, unchanged, papers, bytes,
+ *    errors, objects written) is stored, and returned.
+ */
+export async function collect(input: CollectInput, deps: CollectDeps): Promise<CollectRun> {
+  const { config } = deps;
+  const startedAt = deps.clock.now().toISOString();
+  const http = new PoliteHttp(
+    {
+      userAgent: `${deps.userAgentProduct ?? 'Paperboy/1.0'} (research paper newsletter; +mailto:${config.contact})`,
+      timeoutMs: config.requestTimeoutMs,
+      maxBytes: config.maxResponseBytes,
+      retries: config.retries,
+      maxRetryAfterMs: config.maxRetryAfterMs,
+    },
+    {
+      transport: deps.transport,
+      clock: deps.clock,
+      sleeper: deps.sleeper,
+      random: deps.random,
+      ...(deps.remainingMs ? { remainingMs: deps.remainingMs } : {}),
+    },
+  );
+  const chosen = (input.sources ?? SOURCES).filter((source) => enabled(config, source));
+  const sources = await Promise.all(
+    chosen.map(async (source) => {
+      const run = emptyRun(source);
+      const fetcher = new SourceFetcher(source, run, http, deps);
+      try {
+        await SOURCE_RUNS[source](input, config, fetcher, deps.clock);
+      } catch (error) {
+        // Whatever broke (a store that failed), this source ends here and the others go on.
+        fetcher.error(`stopped: ${stripControl((error as Error).message)}`);
+      }
+      run.failed = run.errors > 0 && !fetcher.answered;
+      return run;
+    }),
+  );
+  const record: CollectRun = {
+    runId: deps.ids.next(),
+    startedAt,
+    finishedAt: deps.clock.now().toISOString(),
+    day: input.day,
+    sources,
+  };
+  await deps.runs.record(record);
+  return record;
+}
+
+function enabled(config: CollectorConfig, source: SourceName): boolean {
+  if (source === 'hf') return config.hf.enabled;
+  if (source === 'arxiv-rss') return config.arxivRss.enabled;
+  return config.arxivApi.enabled;
+}
+
+function emptyRun(source: SourceName): SourceRun {
+  return {
+    source,
+    requests: 0,
+    notModified: 0,
+    unchanged: 0,
+    papers: 0,
+    bytes: 0,
+    errors: 0,
+    failed: false,
+    objects: [],
+    fetched: [],
+    errorMessages: [],
+  };
+}
+
+type SourceRunner = (
+  input: CollectInput,
+  config: CollectorConfig,
+  fetcher: SourceFetcher,
+  clock: Clock,
+) => Promise<void>;
+
+const SOURCE_RUNS: Record<SourceName, SourceRunner> = {
+  /** `GET {base}/api/daily_papers?date=D&p=P&limit=L` for the day and `pastDays` before it. */
+  hf: async (input, config, fetcher) => {
+    const { baseUrl, pastDays, pageSize, maxPages, spacingMs } = config.hf;
+    for (let back = 0; back <= pastDays; back += 1) {
+      const date = dayBefore(input.day, back);
+      for (let page = 0; page < maxPages; page += 1) {
+        const query = new URLSearchParams({ date, p: String(page), limit: String(pageSize) });
+        const { records } = await fetcher.fetch(
+          { url: `${baseUrl}/api/daily_papers?${query}`, label: `daily-${date}-p${page}` },
+          spacingMs,
+        );
+        if (records === undefined || records < pageSize) break;
+      }
+    }
+  },
+  /** `GET {base}/rss/{category}` per category (https://rss.arxiv.org/rss/cs.CL): today's listing only. */
+  'arxiv-rss': async (input, config, fetcher, clock) => {
+    const today = clock.now().toISOString().slice(0, 10);
+    if (input.dated && input.day !== today) {
+      fetcher.note(`skipped: the listing feeds only list today's announcements, not ${input.day}'s`);
+      return;
+    }
+    const { baseUrl, categories, spacingMs } = config.arxivRss;
+    for (const category of categories) {
+      await fetcher.fetch(
+        { url: `${baseUrl}/rss/${encodeURIComponent(category)}`, label: category },
+        spacingMs,
+      );
+    }
+  },
+  /** `GET {base}/api/query?search_query=…&sortBy=submittedDate&sortOrder=descending&start=…&max_results=…`, paged. */
+  'arxiv-api': async (input, config, fetcher) => {
+    const { baseUrl, query, pageSize, maxPages, spacingMs } = config.arxivApi;
+    const compact = input.day.replaceAll('-', '');
+    const search = input.dated ? `(${query}) AND submittedDate:[${compact}0000 TO ${compact}2359]` : query;
+    for (let page = 0; page < maxPages; page += 1) {
+      const start = page * pageSize;
+      const params = new URLSearchParams({
+        search_query: search,
+        sortBy: 'submittedDate',
+        sortOrder: 'descending',
+        start: String(start),
+        max_results: String(pageSize),
+      });
+      const { records } = await fetcher.fetch(
+        {
+          url: `${baseUrl}/api/query?${params}`,
+          label: `${input.dated ? `submitted-${input.day}-` : ''}start${start}`,
+        },
+        spacingMs,
+      );
+      if (records === undefined || records < pageSize) break;
+    }
+  },
+};
+
+/** Fetches one source's URLs and keeps its run's counts. */
+class SourceFetcher {
+  /** Some URL got a usable answer (200 or 304) this run. */
+  answered = false;
+
+  constructor(
+    private readonly source: SourceName,
+    private readonly run: SourceRun,
+    private readonly http: PoliteHttp,
+    private readonly deps: CollectDeps,
+  ) {}
+
+  note(outcome: string): void {
+    this.run.fetched.push({ url: '', outcome });
+  }
+
+  error(message: string, entry?: SourceRun['fetched'][number]): void {
+    this.run.errors += 1;
+    if (this.run.errorMessages.length < MAX_ERROR_MESSAGES) this.run.errorMessages.push(message);
+    if (entry) this.run.fetched.push(entry);
+  }
+
+  async fetch(target: Target, spacingMs: number): Promise<Fetched> {
+    const { url } = target;
+    const previous = await this.deps.state.get(url);
+    const headers: Record<string, string> = {};
+    if (previous?.etag) headers['if-none-match'] = previous.etag;
+    if (previous?.lastModified) headers['if-modified-since'] = previous.lastModified;
+    const result = await this.http.get(url, { headers, spacingMs });
+    this.run.requests += result.attempts;
+    if (!result.ok) {
+      this.error(`${url}: ${result.error}`, {
+        url,
+        ...(result.status === undefined ? {} : { status: result.status }),
+        outcome: 'error',
+        error: result.error,
+      });
+      return {};
+    }
+    this.answered = true;
+    const { response } = result;
+    const fetchedAt = this.deps.clock.now().toISOString();
+    const validators = {
+      ...(response.headers.etag ? { etag: response.headers.etag } : {}),
+      ...(response.headers['last-modified'] ? { lastModified: response.headers['last-modified'] } : {}),
+    };
+    if (response.status === 304) {
+      this.run.notModified += 1;
+      this.run.fetched.push({ url, status: 304, outcome: 'not modified' });
+      if (previous) await this.deps.state.put({ ...previous, ...validators, checkedAt: fetchedAt });
+      return { ...(previous?.records === undefined ? {} : { records: previous.records }) };
+    }
+    this.run.bytes += response.body.byteLength;
+    const contentHash = createHash('sha256').update(response.body).digest('hex');
+    if (previous?.contentHash === contentHash) {
+      this.run.unchanged += 1;
+      this.run.fetched.push({ url, status: 200, outcome: 'unchanged' });
+      await this.deps.state.put(stateOf(url, previous, validators, fetchedAt));
+      return { ...(previous.records === undefined ? {} : { records: previous.records }) };
+    }
+    const format = SOURCE_FORMATS[this.source];
+    const contents = await inspectBody(response.body, format, fetchedAt);
+    if (!contents.ok) {
+      this.error(`${url}: ${contents.reason}`, {
+        url,
+        status: 200,
+        outcome: 'invalid',
+        error: contents.reason,
+      });
+      return {};
+    }
+    const next: FetchState = {
+      url,
+      ...validators,
+      contentHash,
+      records: contents.records,
+      checkedAt: fetchedAt,
+    };
+    if (contents.records === 0) {
+      this.run.fetched.push({ url, status: 200, outcome: 'empty', papers: 0 });
+      await this.deps.state.put(next);
+      return { records: 0 };
+    }
+    const key = collectedKey(this.source, fetchedAt, target.label, format);
+    await this.deps.files.put({
+      key,
+      body: response.body,
+      contentType: format === 'hf-daily' ? 'application/json' : 'application/xml',
+      metadata: { source: this.source, url, 'fetched-at': fetchedAt, 'observed-at': fetchedAt },
+    });
+    // Kept only once the object is written: a failed write is fetched again next run.
+    await this.deps.state.put(next);
+    this.run.papers += contents.papers;
+    this.run.objects.push(key);
+    this.run.fetched.push({ url, status: 200, outcome: 'written', papers: contents.papers, key });
+    return { records: contents.records };
+  }
+}
+
+function stateOf(
+  url: string,
+  previous: FetchState,
+  validators: { etag?: string; lastModified?: string },
+  checkedAt: string,
+): FetchState {
+  return { ...previous, url, ...validators, checkedAt };
+}
+
+/**
+ * `incoming/collected/<source>/<day fetched>/<label>.<fetch time>.<json|xml>.gz`: one object per
+ * fetch, never overwritten, so that every collected file is a record of what the source said then.
+ */
+export function collectedKey(source: SourceName, fetchedAt: string, label: string, format: Format): string {
+  const stamp = fetchedAt.replace(/[-:]/gu, '');
+  const safe = label.replace(/[^\w.-]+/gu, '_');
+  return `${COLLECTED_PREFIX}${source}/${fetchedAt.slice(0, 10)}/${safe}.${stamp}.${format === 'hf-daily' ? 'json' : 'xml'}.gz`;
+}
+
+/** The day `n` days before `day` (`YYYY-MM-DD`). */
+export function dayBefore(day: string, n: number): string {
+  return new Date(Date.parse(`${day}T12:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+}

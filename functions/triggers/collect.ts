@@ -1,0 +1,100 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod';
+import { type CollectDeps, collect } from '../core/collect/collect.ts';
+import { SOURCES } from '../core/collect/config.ts';
+import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
+import type { CollectRun } from '../core/ports.ts';
+import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
+import { createLogger } from '../shared/logger.ts';
+
+export const logger = createLogger('collect');
+
+export interface CollectHandlerDeps extends Omit<CollectDeps, 'remainingMs'> {
+  metrics: Metrics;
+}
+
+/**
+ * What one invocation may ask: the schedule sends `{}` (every enabled source, today); an operator
+ * may pick one source and a day. Anything else is refused with what was wrong.
+ */
+export const CollectEventSchema = z.strictObject({
+  source: z.enum(SOURCES, { message: `must be one of ${SOURCES.join(', ')}` }).optional(),
+  date: z.iso.date({ message: 'must be a day as YYYY-MM-DD' }).optional(),
+});
+export type CollectEvent = z.infer<typeof CollectEventSchema>;
+
+/** No request starts unless it can end this long before Lambda stops the function: the run record gets written. */
+export const RUN_RECORD_MARGIN_MS = 10_000;
+
+/** The names of the collector's metrics (namespace Paperboy, dimension Source): the alarms and the dashboard use them. */
+export const COLLECTOR_METRICS = {
+  requests: 'CollectorRequests',
+  notModified: 'CollectorNotModified',
+  unchanged: 'CollectorUnchanged',
+  papers: 'CollectorPapers',
+  bytes: 'CollectorBytes',
+  errors: 'CollectorErrors',
+  objects: 'CollectorObjects',
+  /** 1 when a source got no usable answer at all in a run, else 0: every run of a day at 1 is a source down for a day. */
+  sourceFailed: 'CollectorSourceFailed',
+} as const;
+export const COLLECTOR_METRIC_DIMENSION = 'Source';
+
+/** One set of metrics per source, each with the `Source` dimension. */
+export function recordCollectMetrics(metrics: Metrics, run: CollectRun): void {
+  for (const source of run.sources) {
+    const one = metrics.singleMetric();
+    one.addDimension(COLLECTOR_METRIC_DIMENSION, source.source);
+    one.addMetric(COLLECTOR_METRICS.requests, MetricUnit.Count, source.requests);
+    one.addMetric(COLLECTOR_METRICS.notModified, MetricUnit.Count, source.notModified);
+    one.addMetric(COLLECTOR_METRICS.unchanged, MetricUnit.Count, source.unchanged);
+    one.addMetric(COLLECTOR_METRICS.papers, MetricUnit.Count, source.papers);
+    one.addMetric(COLLECTOR_METRICS.bytes, MetricUnit.Bytes, source.bytes);
+    one.addMetric(COLLECTOR_METRICS.errors, MetricUnit.Count, source.errors);
+    one.addMetric(COLLECTOR_METRICS.objects, MetricUnit.Count, source.objects.length);
+    one.addMetric(COLLECTOR_METRICS.sourceFailed, MetricUnit.Count, source.failed ? 1 : 0);
+  }
+}
+
+/** The event parsed, or a ValidationError that names what was wrong. */
+export function parseCollectEvent(event: unknown): CollectEvent {
+  const parsed = CollectEventSchema.safeParse(event ?? {});
+  if (!parsed.success) {
+    throw new ValidationError(
+      `expected {} or {"source":"hf|arxiv-rss|arxiv-api","date":"YYYY-MM-DD"}: ${formatIssues(describeIssues(parsed.error.issues))}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * Schedule (or an operator) → one collection run. A source that fails is in the run's record and
+ * metrics, not an error: the function fails (and is retried) only when the run could not be
+ * recorded, or the event is wrong.
+ */
+export function createCollectHandler(deps: CollectHandlerDeps): LambdaHandler<unknown, CollectRun> {
+  return withLambdaContext(logger, async (event, context) => {
+    const request = parseCollectEvent(event);
+    const run = await collect(
+      {
+        day: request.date ?? deps.clock.now().toISOString().slice(0, 10),
+        dated: request.date !== undefined,
+        ...(request.source ? { sources: [request.source] } : {}),
+      },
+      {
+        ...deps,
+        ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() - RUN_RECORD_MARGIN_MS } : {}),
+      },
+    );
+    for (const source of run.sources) {
+      const { fetched: _fetched, ...counts } = source;
+      if (source.failed) logger.error('source failed', { ...counts });
+      else if (source.errors > 0) logger.warn('source answered in part', { ...counts });
+      else logger.info('source collected', { ...counts });
+    }
+    recordCollectMetrics(deps.metrics, run);
+    deps.metrics.publishStoredMetrics();
+    return run;
+  });
+}
