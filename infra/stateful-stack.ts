@@ -75,6 +75,10 @@ export class StatefulStack extends Stack {
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single table' });
+    new CfnOutput(this, 'TokenSecretArn', {
+      value: this.tokenSecret.secretArn,
+      description: 'The token key ring (the CLI derives subscriber ids with it: paperboy subscribers …)',
+    });
     new CfnOutput(this, 'IngestBucketName', {
       value: this.ingestBucket.bucketName,
       description: 'Drop paper files under incoming/ here',

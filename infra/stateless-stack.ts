@@ -98,6 +98,8 @@ export class StatelessStack extends Stack {
         'Resolves deliveries left sending (docs/operations.md, "Deliveries left sending")',
       ],
       AlarmTopicArn: [alarmTopic.topicArn, 'Where alarms are published'],
+      IngestFunctionName: [this.ingestion.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
+      RankFunctionName: [this.ranking.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
     } as const;
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });
