@@ -13,6 +13,7 @@ import { type Paper, PaperSchema, paperDay } from '../core/paper.ts';
 import type { PaperRepository, StoreOutcome } from '../core/ports.ts';
 import type { SignalPoint } from '../core/ranking.ts';
 import { batchGet, batchPut, keyId } from './dynamo-batch.ts';
+import { DynamoCounters, NEAR_DUPLICATES_COUNTER, PAPERS_COUNTER } from './dynamo-counters.ts';
 import { GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
 /** Papers applied at once; each is a few conditional writes. */
@@ -136,6 +137,11 @@ export class DynamoPaperRepository implements PaperRepository {
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
     await batchPut(this.client, this.tableName, snapshots);
+    // The items this batch created (each by a put conditional on its absence): the table's paper count.
+    await new DynamoCounters(this.client, this.tableName).add({
+      [PAPERS_COUNTER]: outcome.new,
+      [NEAR_DUPLICATES_COUNTER]: outcome.linked,
+    });
     return outcome;
   }
 

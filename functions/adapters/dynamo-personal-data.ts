@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk
 import type { PersonalData, PersonalDataExport } from '../core/ports.ts';
 import type { ErasedSubscriber } from '../core/subscriber.ts';
 import { batchDelete } from './dynamo-batch.ts';
+import { countedStateOf, DynamoCounters, transition } from './dynamo-counters.ts';
 import { keys } from './dynamo-keys.ts';
 import { recordFromItem, subscriberItem } from './dynamo-subscriber-repository.ts';
 
@@ -50,7 +51,13 @@ export class DynamoPersonalData implements PersonalData {
       others.map((item) => ({ PK: item.PK, SK: item.SK })),
     );
     // The marker replaces the profile whatever it held: erasure wins over any concurrent change.
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: subscriberItem(marker) }));
+    const item = subscriberItem(marker);
+    const { Attributes: before } = await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: 'ALL_OLD' }),
+    );
+    await new DynamoCounters(this.client, this.tableName).add(
+      transition(countedStateOf(before), countedStateOf(item)),
+    );
   }
 
   private async partition(subscriberId: string): Promise<Record<string, unknown>[]> {

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock, SubscriberPage, SubscriberRepository } from '../core/ports.ts';
 import type { Subscriber, SubscriberRecord } from '../core/subscriber.ts';
+import { countedStateOf, DynamoCounters, transition } from './dynamo-counters.ts';
 import {
   ACTIVE_SUBSCRIBERS,
   decodeCursor,
@@ -73,11 +74,15 @@ export function recordFromItem(item: Record<string, unknown>): SubscriberRecord 
 }
 
 export class DynamoSubscriberRepository implements SubscriberRepository {
+  private readonly counters: DynamoCounters;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.counters = new DynamoCounters(client, tableName);
+  }
 
   async create(subscriber: Subscriber): Promise<boolean> {
     return this.conditionalPut(buildCreateSubscriber(this.tableName, subscriber, this.clock.now()));
@@ -111,13 +116,21 @@ export class DynamoSubscriberRepository implements SubscriberRepository {
     return next ? { subscribers, next } : { subscribers };
   }
 
+  /**
+   * The write, then the state counts (subscribers by state) moved from the item it replaced (the
+   * put hands the old item back) to the new one.
+   */
   private async conditionalPut(input: PutCommandInput): Promise<boolean> {
+    let replaced: Record<string, unknown> | undefined;
     try {
-      await this.client.send(new PutCommand(input));
-      return true;
+      ({ Attributes: replaced } = await this.client.send(
+        new PutCommand({ ...input, ReturnValues: 'ALL_OLD' }),
+      ));
     } catch (error) {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+    await this.counters.add(transition(countedStateOf(replaced), countedStateOf(input.Item)));
+    return true;
   }
 }

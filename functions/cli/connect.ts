@@ -14,6 +14,9 @@ export interface Connection {
   /** Where the API and mailbox of the stack in use answer. */
   urls: { api: string; mailbox: string };
   bucket: string;
+  /** The stack's table and data folder (its token key and dead letters live there). */
+  tableName: string;
+  dataDir: string;
   /** True when this command started the stack itself (it stops it when done). */
   started: boolean;
   /** The `npm start` process this command uses, when it did not start the stack itself. */
@@ -80,6 +83,8 @@ export async function connect(
         local,
         urls: running.urls,
         bucket: running.bucket,
+        tableName: running.tableName,
+        dataDir,
         started: false,
         attachedTo: { pid: running.pid, command: running.command, dataDir: running.dataDir },
         settle: () => local.invoker.idle(),
@@ -111,6 +116,8 @@ export async function connect(
         local: stack.local,
         urls: stack.urls,
         bucket: stack.options.bucket,
+        tableName: stack.options.tableName,
+        dataDir,
         started: true,
         settle: () => stack.idle(),
         sesEvents: async () => {

@@ -403,6 +403,17 @@ export async function erase(
   deps: Pick<SubscriptionDeps, 'subscribers' | 'keys' | 'clock'> & { personalData: PersonalData },
 ): Promise<void> {
   const subscriber = await preferencesFor(token, deps);
+  await eraseSubscriber(subscriber, deps);
+}
+
+/**
+ * The erasure itself, for the reader's own link and the operator's `paperboy subscribers erase`
+ * alike: every item under the subscriber goes, and the erased marker takes the profile's place.
+ */
+export async function eraseSubscriber(
+  subscriber: Pick<SubscriberRecord, 'id' | 'version'>,
+  deps: Pick<SubscriptionDeps, 'clock'> & { personalData: PersonalData },
+): Promise<ErasedSubscriber> {
   const now = deps.clock.now().toISOString();
   const marker: ErasedSubscriber = {
     id: subscriber.id,
@@ -412,4 +423,5 @@ export async function erase(
     updatedAt: now,
   };
   await deps.personalData.erase(marker);
+  return marker;
 }

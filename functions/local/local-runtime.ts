@@ -32,6 +32,7 @@ import { createProcessSignupHandler } from '../triggers/process-signup.ts';
 import { createRankPapersHandler } from '../triggers/rank-papers.ts';
 import { createSendDigestHandler } from '../triggers/send-digest.ts';
 import { AsyncInvoker } from './async-invoker.ts';
+import { appendDeadLetter } from './dead-letter-file.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { MemoryQueue } from './memory-queue.ts';
 import { tableDefinition } from './table.ts';
@@ -97,6 +98,8 @@ export interface LocalRuntime {
     stats: DynamoEditionStats;
     /** The subscriber id of an address, as the api function derives it. */
     subscriberId(email: string): Promise<string>;
+    /** The in-process sign-up queue (SQS on AWS), feeding the process-signup handler. */
+    signups: SignupQueue;
   };
 }
 
@@ -116,7 +119,15 @@ export async function createLocalRuntime(
   const invoker = new AsyncInvoker({
     attempts: 3,
     backoffMs: 200,
-    onError: (letter) => log(`dead letter from ${letter.source}: ${letter.error}`),
+    onError: (letter) => {
+      log(`dead letter from ${letter.source}: ${letter.error}`);
+      // Kept in the data folder, as a dead-letter queue keeps it: `paperboy dlq` lists and redrives it.
+      invoker.track(
+        appendDeadLetter(settings.dataDir, letter).catch((error: unknown) =>
+          log(`could not keep that dead letter in ${settings.dataDir}: ${(error as Error).message}`),
+        ),
+      );
+    },
   });
   const templates = await compileTemplates();
   const sendEnv = parseEnv(SendDigestEnv, env);
@@ -184,6 +195,7 @@ export async function createLocalRuntime(
       send: sendWiring,
       stats: new DynamoEditionStats(db, settings.tableName),
       subscriberId: async (email) => subscriberIdFor(normalizeEmail(email), await apiWiring.keys.current()),
+      signups,
     },
   };
 }
