@@ -17,6 +17,7 @@ export const CompiledTemplatesSchema = z.object({
     unsubscribed: z.string(),
     erase: z.string(),
     'link-expired': z.string(),
+    vote: z.string(),
   }),
 });
 export type CompiledTemplates = z.infer<typeof CompiledTemplatesSchema>;

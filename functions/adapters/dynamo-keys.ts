@@ -21,6 +21,8 @@ export const keys = {
     SK: `DELIVERY#${editionDate}`,
   }),
   deliveryPrefix: 'DELIVERY#',
+  /** What a reader's "more / fewer like this" clicks taught: one item in their partition. */
+  learned: (subscriberId: string) => ({ PK: `SUB#${subscriberId}`, SK: 'LEARNED' }),
   /**
    * GSI1: deliveries still `sending`, oldest claim first (sparse: any other state removes the
    * attributes). What a dead worker left hanging is found here.

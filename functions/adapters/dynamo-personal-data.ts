@@ -4,10 +4,12 @@ import type { ErasedSubscriber } from '../core/subscriber.ts';
 import { batchDelete } from './dynamo-batch.ts';
 import { countedStateOf, DynamoCounters, transition } from './dynamo-counters.ts';
 import { keys } from './dynamo-keys.ts';
+import { learnedFromItem } from './dynamo-learned-profiles.ts';
 import { recordFromItem, subscriberItem } from './dynamo-subscriber-repository.ts';
 
 /**
- * Everything stored about a reader lives in their partition (see `keys.subscriber`): the profile, one
+ * Everything stored about a reader lives in their partition (see `keys.subscriber`): the profile, what
+ * their clicks taught (`keys.learned`), one
  * delivery item per edition (with the papers it carried), and per-paper records older versions wrote. Export reads the partition; erasure
  * deletes it and writes the erased marker in the profile's place.
  */
@@ -22,7 +24,10 @@ export class DynamoPersonalData implements PersonalData {
     for (const item of await this.partition(subscriberId)) {
       const sk = String(item.SK);
       if (sk === keys.subscriber(subscriberId).SK) result.subscriber = recordFromItem(item);
-      else if (sk.startsWith(keys.deliveryPrefix)) {
+      else if (sk === keys.learned(subscriberId).SK) {
+        const learned = learnedFromItem(item);
+        if (learned) result.learned = learned;
+      } else if (sk.startsWith(keys.deliveryPrefix)) {
         const at = String(item.sentAt ?? item.claimedAt ?? '');
         result.deliveries.push({
           editionDate: sk.slice(keys.deliveryPrefix.length),

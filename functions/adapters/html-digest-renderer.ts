@@ -41,6 +41,8 @@ export const VALUE_BYTES = {
   alt: 150,
   /** A link longer than this, escaped, is left out (a link cut short would lead nowhere). */
   url: 220,
+  /** A vote link (ours: a token, the paper id, the vote), escaped; longer ones are left out. */
+  voteUrl: 440,
 } as const;
 
 /**
@@ -196,6 +198,7 @@ export function paperSlots(paper: DigestPaper): Record<string, string> {
     authors: escapeWithin(paper.authors, VALUE_BYTES.authors),
     tldr: escapeWithin(paper.tldr, VALUE_BYTES.tldr),
     reasons: escapeWithin(paper.reasons.join(' · '), VALUE_BYTES.reasons),
+    votes: votesHtml(paper),
     thumbnail:
       paper.thumbnail && thumbnail
         ? `<img class="pb-thumb" src="${thumbnail}" alt="${escapeWithin(paper.thumbnail.alt, VALUE_BYTES.alt)}" width="160" height="90" align="right" style="float:right;width:160px;max-width:40%;height:auto;margin:2px 0 10px 16px;border-radius:6px;color:#59636e;">`
@@ -227,8 +230,28 @@ export function compactEntry(paper: DigestPaper): string {
   return (
     `<div class="pb-brief"><h3><span class="pb-accent" style="color:#0b57d0;">#${paper.rank}</span> ${title}</h3>` +
     `<p class="pb-muted" style="color:#59636e;">${escapeWithin(paper.authors, VALUE_BYTES.authors)}</p>` +
-    `<p class="pb-muted" style="color:#59636e;"><strong>Why:</strong> ${escapeWithin(paper.reasons.join(' · '), VALUE_BYTES.reasons)}</p>${links}</div>`
+    `<p class="pb-muted" style="color:#59636e;"><strong>Why:</strong> ${escapeWithin(paper.reasons.join(' · '), VALUE_BYTES.reasons)}${votesHtml(paper)}</p>${links}</div>`
   );
+}
+
+/**
+ * The reader's "More like this · Fewer like this" links, on a line of their own after the reasons
+ * (empty when the paper has none: the web view). Our own links: https, or http to this machine.
+ */
+function votesHtml(paper: DigestPaper): string {
+  if (!paper.feedback) return '';
+  const more = ownLink(paper.feedback.more);
+  const fewer = ownLink(paper.feedback.fewer);
+  if (!more || !fewer) return '';
+  const link = (href: string, text: string) =>
+    `<a class="pb-vote" href="${href}" style="color:#0b57d0;text-decoration:underline;">${text}</a>`;
+  return `<br>${link(more, 'More like this')} · ${link(fewer, 'Fewer like this')}`;
+}
+
+function ownLink(url: string): string | undefined {
+  if (!isOwnLink(url)) return undefined;
+  const escaped = escapeHtml(url);
+  return Buffer.byteLength(escaped) <= VALUE_BYTES.voteUrl ? escaped : undefined;
 }
 
 /** The title, linked to the paper's page when it has one that may be linked. */

@@ -11,6 +11,23 @@ function inlineBlocks(html: string, tag: 'script' | 'style'): string[] {
   return [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'gu'))].map((m) => m[1] as string);
 }
 
+/** The learned section of the preference centre: counts in a sentence, the words as lists. */
+function learnedSlots(learned: PreferencesPageView['learned']): Record<string, string> {
+  const plural = (n: number) => (n === 1 ? 'paper' : 'papers');
+  const summary =
+    learned.liked + learned.disliked === 0
+      ? 'Nothing yet. Each paper in a digest has “More like this” and “Fewer like this” links: one click, and the next digests follow it.'
+      : `You asked for more like ${learned.liked} ${plural(learned.liked)} and fewer like ${learned.disliked} ${plural(learned.disliked)}.`;
+  const list = (label: string, words: readonly string[]) =>
+    words.length > 0
+      ? `<p><strong>${escapeHtml(label)}</strong> ${words.map((w) => escapeHtml(w)).join(', ')}</p>`
+      : '';
+  return {
+    learnedSummary: summary,
+    learnedWords: list('More of:', learned.likedWords) + list('Less of:', learned.dislikedWords),
+  };
+}
+
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 /**
@@ -100,6 +117,21 @@ export class HtmlPageRenderer implements PageRenderer {
         exportUrl: view.exportUrl,
         eraseUrl: view.eraseUrl,
         unsubscribeAction: view.unsubscribeAction,
+        ...learnedSlots(view.learned),
+        resetLearnedAction: view.resetLearnedAction,
+      }),
+    );
+  }
+
+  vote(view: { action: string; vote: 'more' | 'fewer'; title: string }): string {
+    const more = view.vote === 'more';
+    return this.page(
+      more ? 'More like this' : 'Fewer like this',
+      this.body.vote({
+        action: view.action,
+        heading: more ? 'More papers like this one' : 'Fewer papers like this one',
+        lead: `“${view.title}”: ${more ? 'your next digests will bring more papers like it.' : 'your next digests will bring fewer papers like it.'} One more click to save it.`,
+        button: more ? 'Yes, more like this' : 'Yes, fewer like this',
       }),
     );
   }
@@ -116,8 +148,8 @@ export class HtmlPageRenderer implements PageRenderer {
     return this.page('Erase your data', this.body.erase(view));
   }
 
-  linkExpired(action: string): string {
-    return this.page('Link expired', this.body['link-expired']({ action }));
+  linkExpired(action: string, lead = 'Links to your preferences work for 90 days.'): string {
+    return this.page('Link expired', this.body['link-expired']({ action, lead }));
   }
 
   private page(title: string, body: string): string {

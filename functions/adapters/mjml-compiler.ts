@@ -15,6 +15,7 @@ const PAGE_NAMES = [
   'unsubscribed',
   'erase',
   'link-expired',
+  'vote',
 ] as const;
 
 /** The templates folder of this repository. */

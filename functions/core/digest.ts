@@ -50,6 +50,14 @@ export interface DigestPaper {
   thumbnail?: { url: string; alt: string };
   /** Why the paper is here: `+42 upvotes/day (▲ 120)`, `matches “retrieval”`; a few, each of a sensible length. */
   reasons: string[];
+  /** The reader's "More like this" / "Fewer like this" links (our own links; none on the web view). */
+  feedback?: VoteLinks;
+}
+
+/** A paper's two vote links (functions/core/links.ts `feedback`). */
+export interface VoteLinks {
+  more: string;
+  fewer: string;
 }
 
 export interface DigestLink {
@@ -81,11 +89,15 @@ const LINK_CHARS = 200;
 /** As many as a selection gives (a topic, four trending counts, a followed author). */
 const REASONS_SHOWN = 6;
 const REASON_CHARS = 100;
+/** A vote link longer than this is left out (ours are about 200: a token, the paper id, the vote). */
+export const VOTE_LINK_CHARS = 400;
 
 /** A paper in a digest and why it is there (a reader's choice, or the edition's trending order). */
 export interface DigestItem {
   entry: RankedPaper;
   reasons: readonly string[];
+  /** The reader's vote links for this paper (an email; not the public web view). */
+  feedback?: VoteLinks | undefined;
 }
 
 /**
@@ -100,7 +112,11 @@ export function buildDigestView(
   context: DigestContext,
 ): DigestView {
   const week = edition.mode === 'week';
-  const papers = items.map(({ entry, reasons }, i) => digestPaper(entry.paper, reasons, i + 1));
+  const papers = items.map(({ entry, reasons, feedback }, i) => {
+    const paper = digestPaper(entry.paper, reasons, i + 1);
+    const votes = feedback && voteLinks(feedback);
+    return votes ? { ...paper, feedback: votes } : paper;
+  });
   return {
     editionDate: edition.date,
     dateLabel: dateLabel(edition.date),
@@ -116,6 +132,14 @@ export function buildDigestView(
     footerNote: singleLine(context.footerNote ?? EMAIL_FOOTER_NOTE),
     postalAddress: singleLine(context.postalAddress),
   };
+}
+
+/** Both vote links, if both are our own links of a sensible length; else none. */
+function voteLinks(links: VoteLinks): VoteLinks | undefined {
+  const more = ownUrl(links.more);
+  const fewer = ownUrl(links.fewer);
+  if (!more || !fewer || more.length > VOTE_LINK_CHARS || fewer.length > VOTE_LINK_CHARS) return undefined;
+  return { more, fewer };
 }
 
 /** The day in one line (`12 new papers; today's top: …`) and the inbox's preheader. */
@@ -212,6 +236,10 @@ export function renderDigestText(view: DigestView): string {
     const page = isHttps(paper.url) && !links.some((link) => link.url === paper.url) ? paper.url : '';
     if (page) lines.push(`   Link: ${one(page)}`);
     for (const link of links) lines.push(`   ${one(link.text)}: ${one(link.url)}`);
+    if (paper.feedback && isOwnLink(paper.feedback.more) && isOwnLink(paper.feedback.fewer)) {
+      lines.push(`   More like this: ${one(paper.feedback.more)}`);
+      lines.push(`   Fewer like this: ${one(paper.feedback.fewer)}`);
+    }
     lines.push('');
   }
   lines.push('--');

@@ -1,4 +1,5 @@
 import type { Edition } from './edition.ts';
+import type { LearnedProfile, LearnedTerm } from './learning.ts';
 import { type RankedPaper, signalScore } from './ranking.ts';
 import {
   type MatchExplanation,
@@ -18,7 +19,14 @@ import {
  *   removes the paper; papers the reader already received are never chosen again;
  * - diversity: maximal marginal relevance picks the set from the best candidates, a paper's
  *   redundancy being its similarity above `redundantFrom` to one already picked; the set is
- *   shown in score order.
+ *   shown in score order;
+ * - learned (a reader's "more / fewer like this" clicks, `learned`): for a reader with topics, a
+ *   paper like the ones they liked enters on that match, scaled to at most `cap` (below
+ *   `onTopic`: it never passes a paper clearly on one of their topics), and a clearly on-topic
+ *   paper gains up to `boost` from it (ordering the on-topic ones, as trending does); for a
+ *   reader without topics, papers like the ones they liked come first (in the topic rule's
+ *   order), then the trending order. A paper like the ones they disliked loses up to `dislike`
+ *   (below the floor it is out); a paper they voted on is never chosen again.
  */
 export const selectionConfig = {
   relevanceFloor: 0.15,
@@ -31,6 +39,21 @@ export const selectionConfig = {
   redundantFrom: 0.3,
   /** Candidates considered by MMR, as a multiple of the digest size. */
   poolFactor: 4,
+  /** Learning from clicks (docs/ranking.md, "Learning from one click"). */
+  learned: {
+    /** Terms of each vector applied per reader: the best by weight × the edition's idf. */
+    terms: 24,
+    /** A learned match is relative to the reader's best match, never above what this share of a full match scores. */
+    goodMatchShare: 0.2,
+    /** Topic readers: the most a paper matched only by what they liked scores (below `onTopic`). */
+    cap: 0.45,
+    /** Topic readers: what a clearly on-topic paper gains from matching what they liked, at most. */
+    boost: 0.1,
+    /** What matching what the reader disliked takes off a paper's score, at most. */
+    dislike: 0.5,
+    /** A candidate is "similar to a paper you liked" from this cosine on. */
+    similarFrom: 0.2,
+  },
 };
 export type SelectionConfig = typeof selectionConfig;
 
@@ -48,6 +71,8 @@ export interface ReaderProfile {
   digestSize: number;
   /** Ids of papers the reader already received. */
   sent: ReadonlySet<string>;
+  /** What their "more / fewer like this" clicks taught (functions/core/learning.ts), if any. */
+  learned?: LearnedProfile | undefined;
 }
 
 export interface ChosenPaper {
@@ -66,8 +91,12 @@ export interface ChosenPaper {
 
 /** One thing a reader is interested in, matched against every candidate of the edition. */
 export interface Interest {
+  /** A topic they typed, or what their clicks taught (`learned`: valid until the next reader's choice). */
+  kind: 'topic' | 'learned';
   /** Relevance of each candidate, in [0, 1]. */
   scores: Float32Array;
+  /** `learned` only: each candidate's likeness to what they disliked, in [0, 1]. */
+  penalty?: Float32Array;
   /** Why a candidate matches, in words for the digest; undefined when it does not. */
   reason(doc: number): string | undefined;
 }
@@ -94,6 +123,8 @@ export class EditionSelector {
     relevance: Float32Array;
     author: Int16Array;
     blocked: Uint8Array;
+    liked: Float32Array;
+    disliked: Float32Array;
   };
 
   /**
@@ -123,6 +154,8 @@ export class EditionSelector {
       relevance: new Float32Array(n),
       author: new Int16Array(n),
       blocked: new Uint8Array(n),
+      liked: new Float32Array(n),
+      disliked: new Float32Array(n),
     };
     entries.forEach((entry, doc) => {
       this.byId.set(entry.paper.id, doc);
@@ -141,13 +174,61 @@ export class EditionSelector {
    * interest: each adds its scores and its reason, and a paper's relevance is its best.
    */
   interests(profile: ReaderProfile): Interest[] {
-    return profile.topics.map((topic) => {
+    const interests: Interest[] = profile.topics.map((topic) => {
       const match = this.index.topic(topic);
       return {
+        kind: 'topic',
         scores: match.scores,
         reason: (doc: number) => describeMatch(match.topic, this.index.explain(topic, doc)),
       };
     });
+    const learned = profile.learned && this.learnedInterest(profile.learned);
+    if (learned) interests.push(learned);
+    return interests;
+  }
+
+  /**
+   * What a reader's clicks taught, as an interest: their liked and disliked vectors (the best
+   * terms by weight × this edition's idf) matched against the index, each scaled like a topic
+   * (relative to the best match, never above what `goodMatchShare` of a full match scores). Its
+   * arrays are the selector's own, reused by the next reader.
+   */
+  private learnedInterest(profile: LearnedProfile): Interest | undefined {
+    if (profile.liked.length === 0 && profile.disliked.length === 0) return undefined;
+    const settings = this.config.learned;
+    const { liked, disliked } = this.scratch;
+    const apply = (terms: readonly LearnedTerm[], out: Float32Array) => {
+      out.fill(0);
+      if (terms.length === 0) return;
+      const weighted = terms
+        .map((t) => ({ t: t.t, w: t.w * this.index.idf(t.t) }))
+        .sort((a, b) => b.w - a.w)
+        .slice(0, settings.terms);
+      const full = this.index.addTermScores(weighted, out);
+      let best = 0;
+      for (let d = 0; d < out.length; d += 1) if ((out[d] as number) > best) best = out[d] as number;
+      const scale = Math.max(best, full * settings.goodMatchShare, 1e-9);
+      for (let d = 0; d < out.length; d += 1) out[d] = Math.min(1, (out[d] as number) / scale);
+    };
+    apply(profile.liked, liked);
+    apply(profile.disliked, disliked);
+    const likedVotes = profile.votes.filter((v) => v.vote === 'more');
+    return {
+      kind: 'learned',
+      scores: liked,
+      penalty: disliked,
+      reason: (doc: number) => {
+        let similar = 0;
+        for (const vote of likedVotes)
+          if (this.index.similarityToTerms(doc, vote.terms) >= settings.similarFrom) similar += 1;
+        if (similar > 0) return `similar to ${similar} ${similar === 1 ? 'paper' : 'papers'} you liked`;
+        const words = profile.liked
+          .filter((t) => this.index.containing(t.s)[doc])
+          .slice(0, 2)
+          .map((t) => `“${t.s}”`);
+        return words.length > 0 ? `${words.join(' and ')}, like papers you liked` : undefined;
+      },
+    };
   }
 
   /** The reader's digest, in the order shown (best first); empty when nothing new fits them. */
@@ -155,7 +236,16 @@ export class EditionSelector {
     const { config } = this;
     const n = this.entries.length;
     const interests = this.interests(profile);
-    const personal = interests.length > 0;
+    const learnedAt = interests.findIndex((i) => i.kind === 'learned');
+    const learned = learnedAt >= 0 ? (interests[learnedAt] as Interest) : undefined;
+    const topicCount = learned ? interests.length - 1 : interests.length;
+    const hasTopics = topicCount > 0;
+    // A reader without topics who liked papers gets a personal digest too.
+    const likes = (profile.learned?.liked.length ?? 0) > 0;
+    const personal = hasTopics || likes;
+    const pos = learned?.scores;
+    const neg = learned?.penalty;
+    const settings = config.learned;
     // Per-candidate working arrays, reused from reader to reader (a digest is chosen in microseconds).
     const { scores, bestInterest, relevance, author, blocked } = this.scratch;
     bestInterest.fill(-1);
@@ -169,6 +259,11 @@ export class EditionSelector {
       const d = this.byId.get(id);
       if (d !== undefined) blocked[d] = 1;
     }
+    // A paper they voted on is never sent again, whatever the vote.
+    for (const vote of profile.learned?.votes ?? []) {
+      const d = this.byId.get(vote.paperId);
+      if (d !== undefined) blocked[d] = 1;
+    }
     for (const word of profile.exclude) {
       const mask = this.index.containing(word);
       for (let d = 0; d < n; d += 1) if (mask[d]) blocked[d] = 1;
@@ -177,8 +272,8 @@ export class EditionSelector {
       for (const { doc, position } of this.byAuthor.get(normalizeName(name)) ?? []) author[doc] = position;
     }
 
-    // A candidate's relevance is its best over the reader's interests.
-    for (let t = 0; t < interests.length; t += 1) {
+    // A candidate's relevance is its best over the reader's topics.
+    for (let t = 0; t < topicCount; t += 1) {
       const values = (interests[t] as Interest).scores;
       for (let d = 0; d < n; d += 1) {
         if ((values[d] as number) > (relevance[d] as number)) {
@@ -191,15 +286,33 @@ export class EditionSelector {
       scores[d] = Number.NEGATIVE_INFINITY;
       if (blocked[d]) continue;
       const followed = (author[d] as number) >= 0;
+      const signal = this.signal[d] as number;
+      const liked = pos ? (pos[d] as number) : 0;
       let score = this.trend[d] as number;
-      if (personal) {
-        score = topicReaderScore(relevance[d] as number, this.signal[d] as number, config);
+      if (hasTopics) {
+        const rel = relevance[d] as number;
+        score = topicReaderScore(rel, signal, config);
+        // What they liked orders the clearly on-topic papers, and lets in papers like the liked
+        // ones below them (never above: `cap` < `onTopic`).
+        if (rel >= config.onTopic) score += settings.boost * liked;
+        const fromLearned = liked >= config.relevanceFloor ? settings.cap * liked : Number.NaN;
+        if (fromLearned > score || (Number.isNaN(score) && !Number.isNaN(fromLearned))) {
+          score = fromLearned;
+          relevance[d] = liked;
+          bestInterest[d] = learnedAt;
+        }
         if (Number.isNaN(score)) {
           bestInterest[d] = -1;
           if (!followed) continue;
           score = 0;
         }
+      } else if (likes && liked >= config.relevanceFloor) {
+        // No topics: papers like the liked ones first, by the topic rule, then the trending order.
+        score = 1 + topicReaderScore(liked, signal, config);
+        relevance[d] = liked;
+        bestInterest[d] = learnedAt;
       }
+      if (neg) score -= settings.dislike * (neg[d] as number);
       scores[d] = followed ? score + config.authorBonus : score;
     }
 
@@ -220,11 +333,17 @@ export class EditionSelector {
       const reasons: string[] = [];
       const about = t >= 0 ? interests[t]?.reason(d) : undefined;
       if (about) reasons.push(about);
-      // Trending reasons when trending counted: always without topics, with them only when the
-      // paper is on topic and has measured signals.
-      const counted = !personal || (relevance[d] as number) >= config.onTopic;
-      const trending = personal ? (counted ? (this.signal[d] as number) : 0) : (this.trend[d] as number);
-      if (!personal || trending > 0) reasons.push(...entry.reasons);
+      // Liked-alike papers say so even when a topic brought them in.
+      if (learned && t !== learnedAt && pos && (pos[d] as number) >= config.relevanceFloor) {
+        const alike = learned.reason(d);
+        if (alike) reasons.push(alike);
+      }
+      // Trending reasons when trending counted: always in the trending order, otherwise only
+      // when the paper is on topic and has measured signals.
+      const byTrend = !hasTopics && t < 0;
+      const counted = byTrend || (relevance[d] as number) >= config.onTopic;
+      const trending = byTrend ? (this.trend[d] as number) : counted ? (this.signal[d] as number) : 0;
+      if (byTrend || trending > 0) reasons.push(...entry.reasons);
       const a = author[d] as number;
       if (a >= 0) reasons.push(`by ${entry.paper.authors[a]}, whom you follow`);
       return {

@@ -2,6 +2,7 @@ import { deliveryModeFor } from './delivery-schedule.ts';
 import { DELIVERY_HEADER, DELIVERY_TAGS } from './delivery-tags.ts';
 import { buildDigestView, renderDigestText } from './digest.ts';
 import { NotFoundError, RecipientRejectedError, SendingStoppedError, ThrottledError } from './errors.ts';
+import type { LearnedProfile } from './learning.ts';
 import type { LinkBuilder } from './links.ts';
 import type {
   Clock,
@@ -182,7 +183,7 @@ async function deliver(
   // Has it, or is being sent it (or was, by a worker that died): skip without trying a claim.
   if (reader.delivery?.status === 'sending') return { kind: 'sending' };
   if (reader.delivery && reader.delivery.status !== 'released') return { kind: 'skipped' };
-  const chosen = choose(subscriber, reader.received, mode, selector, deps.policy);
+  const chosen = choose(subscriber, reader.received, mode, selector, deps.policy, reader.learned);
   if (chosen.length === 0) return { kind: 'nothingNew' };
   const paperIds = chosen.map((c) => c.entry.paper.id);
   // What a send would do, claiming nothing.
@@ -228,7 +229,15 @@ export async function composeDigest(
   deps: Pick<SendDigestsDeps, 'links' | 'clock' | 'postalAddress' | 'renderer' | 'listId'>,
 ): Promise<OutgoingEmail> {
   const unsubscribeUrl = await deps.links.unsubscribe(subscriber.id);
-  const view = buildDigestView(edition, chosen, {
+  // "More like this" / "Fewer like this" on every paper: one signed token per paper.
+  const votes = await deps.links.feedback(
+    subscriber.id,
+    subscriber.signupId,
+    chosen.map((c) => c.entry.paper.id),
+    deps.clock.now(),
+  );
+  const items = chosen.map((c) => ({ ...c, feedback: votes.get(c.entry.paper.id) }));
+  const view = buildDigestView(edition, items, {
     webViewUrl: deps.links.edition(edition.date),
     footerLinks: [
       {
@@ -277,14 +286,16 @@ export async function previewDigest(
 ): Promise<DigestPreview | undefined> {
   const due = deliveryModeFor(subscriber, edition, deps.policy, deps.clock.now());
   const mode = due ?? edition.mode;
-  const { received, delivery } = await deps.readers.load(subscriber.id, edition.date);
+  const { received, delivery, learned } = await deps.readers.load(subscriber.id, edition.date);
   const selector = deps.selectorFor(edition);
   if (delivery && (delivery.status === 'sent' || delivery.status === 'sending')) {
     // As it was chosen: before this delivery's papers counted as received.
     const carried = new Set(delivery.paperIds);
     const before = new Set([...received].filter((id) => !carried.has(id)));
     const wide = { ...subscriber, digestSize: Math.max(subscriber.digestSize, carried.size) + 50 };
-    const byId = new Map(choose(wide, before, mode, selector, deps.policy).map((c) => [c.entry.paper.id, c]));
+    const byId = new Map(
+      choose(wide, before, mode, selector, deps.policy, learned).map((c) => [c.entry.paper.id, c]),
+    );
     const chosen = delivery.paperIds.flatMap((id) => byId.get(id) ?? []);
     if (chosen.length === 0) return undefined;
     return {
@@ -297,7 +308,7 @@ export async function previewDigest(
       },
     };
   }
-  const chosen = choose(subscriber, received, mode, selector, deps.policy);
+  const chosen = choose(subscriber, received, mode, selector, deps.policy, learned);
   if (chosen.length === 0) return undefined;
   return {
     email: await composeDigest(subscriber, edition, chosen, deps),
@@ -333,6 +344,7 @@ function choose(
   mode: Edition['mode'],
   selector: EditionSelector,
   policy: SchedulePolicy,
+  learned: LearnedProfile | undefined,
 ): ChosenPaper[] {
   const profile = {
     topics: subscriber.topics,
@@ -340,6 +352,7 @@ function choose(
     exclude: subscriber.exclude ?? [],
     digestSize: subscriber.digestSize,
     sent: received,
+    learned,
   };
   const chosen = selector.choose(profile, mode);
   if (chosen.length > 0 || mode === 'week' || policy.whenNothingNew === 'skip') return chosen;

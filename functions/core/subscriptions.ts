@@ -24,7 +24,13 @@ import {
   type SubscriptionRequest,
 } from './subscriber.ts';
 import { singleLine } from './text.ts';
-import { subscriberIdFor, type TokenClaims, type TokenKeys, verifyTokenWith } from './tokens.ts';
+import {
+  feedbackBinding,
+  subscriberIdFor,
+  type TokenClaims,
+  type TokenKeys,
+  verifyTokenWith,
+} from './tokens.ts';
 
 /** How long an unconfirmed sign-up is kept before it counts as absent (its link lives 7 days). */
 export const PENDING_TTL_SECONDS = 8 * 86_400;
@@ -196,12 +202,21 @@ async function sendConfirmation(
   }
 }
 
-/** The subscriber a token names, refused when the token is bound to another sign-up. */
-async function boundSubscriber(claims: TokenClaims, deps: Pick<SubscriptionDeps, 'subscribers'>) {
+/**
+ * The subscriber a token names, refused when the token is bound to another sign-up (a feedback
+ * token: to another sign-up or another paper than `paperId`).
+ */
+async function boundSubscriber(
+  claims: TokenClaims,
+  deps: Pick<SubscriptionDeps, 'subscribers'>,
+  paperId?: string,
+) {
   const record = await deps.subscribers.get(claims.subscriberId);
   if (!record || isErased(record))
     throw new NotFoundError('This link no longer works: there is no subscription behind it.');
-  if (claims.binding !== record.signupId) {
+  const expected =
+    claims.purpose === 'feedback' ? feedbackBinding(record.signupId, paperId ?? '') : record.signupId;
+  if (claims.binding !== expected) {
     throw new InvalidTokenError('the link belongs to an earlier sign-up');
   }
   return record;
@@ -346,17 +361,19 @@ export async function updatePreferences(
 }
 
 /**
- * An expired preferences link still proves who clicked it: email that reader a fresh one
- * (counted against their hourly limit). Links to anything but an active reader send nothing.
+ * An expired preferences link (or "more / fewer like this" link, for `paperId`) still proves who
+ * clicked it: email that reader a fresh preferences link (counted against their hourly limit).
+ * Links to anything but an active reader send nothing.
  */
 export async function sendPreferencesLink(
   token: string,
   deps: SubscriptionDeps & { limiter: RateLimiter; limits: RateLimits },
+  paperId?: string,
 ): Promise<void> {
-  const claims = await verifyTokenWith(token, 'preferences', deps.keys, deps.clock.now(), {
+  const claims = await verifyTokenWith(token, ['preferences', 'feedback'], deps.keys, deps.clock.now(), {
     allowExpired: true,
   });
-  const subscriber = await boundSubscriber(claims, deps);
+  const subscriber = await boundSubscriber(claims, deps, paperId);
   if (subscriber.status !== 'active') return;
   const ring = await deps.keys.current();
   await enforceRate(

@@ -1,13 +1,30 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigError, ExpiredTokenError, InvalidTokenError } from './errors.ts';
 
 /**
  * What a token lets its holder do. Each is verified against its own purpose: a token for one
  * never works for another. `confirm` activates one sign-up; `preferences` opens the reader's
- * preference centre (and their data export and erasure); `unsubscribe` stops all mail.
+ * preference centre (and their data export and erasure); `unsubscribe` stops all mail;
+ * `feedback` records a "more / fewer like this" vote on one paper of a digest (bound to the
+ * sign-up and the paper: {@link feedbackBinding}).
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences';
-const PURPOSES: ReadonlySet<string> = new Set<TokenPurpose>(['confirm', 'unsubscribe', 'preferences']);
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feedback';
+const PURPOSES: ReadonlySet<string> = new Set<TokenPurpose>([
+  'confirm',
+  'unsubscribe',
+  'preferences',
+  'feedback',
+]);
+
+/**
+ * The binding of a feedback token: a digest of the sign-up and the paper, so that a link for one
+ * paper cannot vote on another (the paper id travels beside the token, in the URL, and must
+ * give the same binding), and a new sign-up (or an erasure) ends every old link. Paper ids may
+ * hold characters a token field may not (`/`, `.`, `:`): hence a digest, not the id itself.
+ */
+export function feedbackBinding(signupId: string, paperId: string): string {
+  return createHash('sha256').update(`${signupId}\n${paperId}`).digest('base64url').slice(0, 22);
+}
 
 /** Signing keys by id, and which one signs new tokens. Old keys keep verifying after rotation. */
 export interface KeyRing {
@@ -108,13 +125,18 @@ function splitToken(token: string): TokenParts {
 }
 
 /** Verifies signature, purpose and expiry in constant time; throws InvalidTokenError otherwise. */
-export function verifyToken(token: string, purpose: TokenPurpose, keys: KeyRing, now: Date): TokenClaims {
+export function verifyToken(
+  token: string,
+  purpose: TokenPurpose | readonly TokenPurpose[],
+  keys: KeyRing,
+  now: Date,
+): TokenClaims {
   return verifyParts(splitToken(token), purpose, keys, now);
 }
 
 function verifyParts(
   parts: TokenParts,
-  purpose: TokenPurpose,
+  purpose: TokenPurpose | readonly TokenPurpose[],
   keys: KeyRing,
   now: Date,
   options: VerifyOptions = {},
@@ -126,7 +148,8 @@ function verifyParts(
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new InvalidTokenError('bad signature');
   }
-  if (!PURPOSES.has(parts.purpose) || parts.purpose !== purpose) {
+  const accepted: readonly string[] = typeof purpose === 'string' ? [purpose] : purpose;
+  if (!PURPOSES.has(parts.purpose) || !accepted.includes(parts.purpose)) {
     throw new InvalidTokenError('token is for another purpose');
   }
   const expiresAt = Number(parts.expires);
@@ -135,7 +158,7 @@ function verifyParts(
     throw new ExpiredTokenError('token has expired');
   }
   return {
-    purpose,
+    purpose: parts.purpose as TokenPurpose,
     subscriberId: parts.subscriberId,
     ...(parts.binding === undefined ? {} : { binding: parts.binding }),
     expiresAt,
@@ -149,7 +172,7 @@ function verifyParts(
  */
 export async function verifyTokenWith(
   token: string,
-  purpose: TokenPurpose,
+  purpose: TokenPurpose | readonly TokenPurpose[],
   keys: TokenKeys,
   now: Date,
   options: VerifyOptions = {},

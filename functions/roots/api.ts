@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoPersonalData } from '../adapters/dynamo-personal-data.ts';
 import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter.ts';
@@ -7,6 +8,7 @@ import type { SignupQueue } from '../core/ports.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { sqsClient } from '../shared/aws/sqs.ts';
 import { envFields } from '../shared/config.ts';
+import { countersOf, createMetrics, SERVICES } from '../shared/metrics.ts';
 import { ENV } from '../shared/env-names.ts';
 import { randomIds } from '../shared/random-ids.ts';
 import { systemClock } from '../shared/system-clock.ts';
@@ -26,12 +28,18 @@ export type ApiEnv = z.infer<typeof ApiEnv>;
  * The api function's adapters: the mail wiring (links, the confirmation it may re-send), the
  * pages, the rate limiter, the sign-up queue and the reader's data (export, erasure).
  */
-export function apiDeps(env: ApiEnv, overrides: MailOverrides & { signups?: SignupQueue } = {}): ApiDeps {
+export function apiDeps(
+  env: ApiEnv,
+  overrides: MailOverrides & { signups?: SignupQueue } = {},
+): ApiDeps & { metrics: Metrics } {
   const clock = overrides.clock ?? systemClock;
   const templates = templatesFor(env, overrides);
   const db = documentClient();
+  const metrics = createMetrics(SERVICES.api, env.STAGE);
   return {
     ...mailDeps(env, db, clock, templates),
+    metrics,
+    counters: countersOf(metrics),
     pages: new HtmlPageRenderer(templates.pages),
     clock,
     ids: randomIds,

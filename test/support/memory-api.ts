@@ -8,7 +8,9 @@ import { createApiHandler } from '../../functions/triggers/api/api.ts';
 import {
   FixedClock,
   MemoryEditions,
+  MemoryLearnedProfiles,
   MemoryLedger,
+  MemoryPapers,
   MemoryPersonalData,
   MemoryRateLimiter,
   MemorySubscribers,
@@ -31,6 +33,8 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
   const ledger = new MemoryLedger(clock);
   const limiter = new MemoryRateLimiter();
   const renderer = new HtmlDigestRenderer(templates);
+  const learned = new MemoryLearnedProfiles();
+  const papers = new MemoryPapers();
   const links = new LinkBuilder(base, testTokenKeys);
   const subscription: SubscriptionDeps = {
     subscribers,
@@ -48,8 +52,10 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
     pages: new HtmlPageRenderer(templates.pages),
     limiter,
     signups: { enqueue: async (message) => void (await processSignup(message, subscription)) },
-    personalData: new MemoryPersonalData(subscribers, ledger),
+    personalData: new MemoryPersonalData(subscribers, ledger, learned),
+    learned,
+    papers,
     limits: { ...defaultRateLimits, ...options.limits },
   });
-  return { handler, subscribers, sender, editions, clock, limiter, ledger, links };
+  return { handler, subscribers, sender, editions, clock, limiter, ledger, links, learned, papers };
 }

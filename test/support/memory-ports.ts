@@ -2,6 +2,9 @@
  * In-memory implementations of the core ports, for use-case tests. They are real (small)
  * implementations with the same contracts as the DynamoDB adapters, not mocks.
  */
+
+import type { LearnedProfile } from '../../functions/core/learning.ts';
+import type { Paper } from '../../functions/core/paper.ts';
 import type {
   Clock,
   Delivery,
@@ -13,7 +16,9 @@ import type {
   EditionSummary,
   EmailSender,
   IdGenerator,
+  LearnedProfiles,
   OutgoingEmail,
+  PaperLookup,
   PersonalData,
   PersonalDataExport,
   RateLimiter,
@@ -141,15 +146,46 @@ export class MemorySignupQueue implements SignupQueue {
   }
 }
 
+/** Learned profiles by subscriber id, written on the version read, as DynamoDB's conditional put. */
+export class MemoryLearnedProfiles implements LearnedProfiles {
+  readonly items = new Map<string, LearnedProfile>();
+  async get(subscriberId: string): Promise<LearnedProfile | undefined> {
+    const item = this.items.get(subscriberId);
+    return item && structuredClone(item);
+  }
+  async put(subscriberId: string, profile: LearnedProfile, expectedVersion: number): Promise<boolean> {
+    if ((this.items.get(subscriberId)?.version ?? 0) !== expectedVersion) return false;
+    this.items.set(subscriberId, structuredClone(profile));
+    return true;
+  }
+  async delete(subscriberId: string): Promise<void> {
+    this.items.delete(subscriberId);
+  }
+}
+
+/** Papers by id. */
+export class MemoryPapers implements PaperLookup {
+  readonly items = new Map<string, Paper>();
+  constructor(papers: readonly Paper[] = []) {
+    for (const paper of papers) this.items.set(paper.id, paper);
+  }
+  async get(id: string): Promise<Paper | undefined> {
+    return this.items.get(id);
+  }
+}
+
 /** The subscriber store's personal data, export and erasure, over MemorySubscribers. */
 export class MemoryPersonalData implements PersonalData {
   constructor(
     private readonly subscribers: MemorySubscribers,
     private readonly ledger: MemoryLedger = new MemoryLedger(),
+    private readonly learned: MemoryLearnedProfiles = new MemoryLearnedProfiles(),
   ) {}
   async exportOf(subscriberId: string): Promise<PersonalDataExport> {
     const deliveries = [...this.ledger.items.values()].filter((d) => d.subscriberId === subscriberId);
+    const learned = await this.learned.get(subscriberId);
     return {
+      ...(learned ? { learned } : {}),
       subscriber: await this.subscribers.get(subscriberId),
       deliveries: deliveries.map((d) => ({
         editionDate: d.editionDate,
@@ -163,6 +199,7 @@ export class MemoryPersonalData implements PersonalData {
     };
   }
   async erase(marker: ErasedSubscriber): Promise<void> {
+    this.learned.items.delete(marker.id);
     for (const [key, delivery] of this.ledger.items)
       if (delivery.subscriberId === marker.id) this.ledger.items.delete(key);
     this.subscribers.items.set(marker.id, structuredClone(marker));
@@ -312,8 +349,10 @@ export class MemoryReaders implements Readers {
   constructor(
     private readonly subscribers: MemorySubscribers,
     private readonly ledger: MemoryLedger,
+    private readonly learned: MemoryLearnedProfiles = new MemoryLearnedProfiles(),
   ) {}
   async load(subscriberId: string, editionDate: string): Promise<ReaderState> {
+    const learned = await this.learned.get(subscriberId);
     const received = new Set<string>();
     for (const delivery of this.ledger.items.values()) {
       if (delivery.subscriberId !== subscriberId) continue;
@@ -324,6 +363,7 @@ export class MemoryReaders implements Readers {
       subscriber: await this.subscribers.get(subscriberId),
       received,
       delivery: await this.ledger.get(subscriberId, editionDate),
+      ...(learned ? { learned } : {}),
     };
   }
   /** Records papers as received by an earlier edition's delivery (a test's history). */

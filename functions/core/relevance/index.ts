@@ -307,6 +307,59 @@ export class RelevanceIndex {
     return id;
   }
 
+  /**
+   * Adds `weight · BM25F impact` of each term into `out` for every document that has it: a
+   * weighted bag of terms (a learned profile) matched against the edition. Returns the score a
+   * document holding every term would reach (the terms' `weight · idf · (k1 + 1)`), the scale
+   * a caller normalizes by.
+   */
+  addTermScores(terms: readonly { t: string; w: number }[], out: Float32Array): number {
+    let full = 0;
+    for (const { t, w } of terms) {
+      const list = this.postings.get(t);
+      if (!list) continue;
+      full += w * this.idf(t) * (this.config.k1 + 1);
+      const { docs, impacts } = list;
+      for (let i = 0; i < docs.length; i += 1) {
+        const d = docs[i] as number;
+        out[d] = (out[d] as number) + w * (impacts[i] as number);
+      }
+    }
+    return full;
+  }
+
+  /**
+   * Cosine similarity of a document's term vector (its top tf-idf terms) and a bag of terms
+   * weighted by this edition's idf: how alike a candidate and a paper the reader voted on are,
+   * whether or not that paper is in the edition.
+   */
+  similarityToTerms(doc: number, terms: readonly { t: string; w: number }[]): number {
+    const vector = this.vectors[doc];
+    if (!vector) return 0;
+    let dot = 0;
+    let norm = 0;
+    for (const { t, w } of terms) {
+      const weight = w * this.idf(t);
+      norm += weight * weight;
+      const id = this.termIds.get(t);
+      if (id === undefined) continue;
+      // The vector's ids are sorted: a binary search.
+      let lo = 0;
+      let hi = vector.ids.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const at = vector.ids[mid] as number;
+        if (at === id) {
+          dot += weight * (vector.weights[mid] as number);
+          break;
+        }
+        if (at < id) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    return norm > 0 ? dot / Math.sqrt(norm) : 0;
+  }
+
   /** Documents whose title, keywords or abstract contain the word (any form of it). */
   containing(word: string): Uint8Array {
     const term = stem(word.toLowerCase());

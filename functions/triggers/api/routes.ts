@@ -1,9 +1,13 @@
 import * as z from 'zod';
 import { editionView } from '../../core/edition-view.ts';
 import { ExpiredTokenError } from '../../core/errors.ts';
+import { summarizeLearned, VoteSchema } from '../../core/learning.ts';
+import { PaperIdSchema } from '../../core/paper.ts';
 import type {
   EditionRepository,
+  LearnedProfiles,
   PageRenderer,
+  PaperLookup,
   PersonalData,
   RateLimiter,
   SignupQueue,
@@ -29,6 +33,7 @@ import {
   unsubscribe,
   updatePreferences,
 } from '../../core/subscriptions.ts';
+import { recordVote, resetLearned, voteTarget } from '../../core/votes.ts';
 import { htmlResponse, jsonResponse } from '../../shared/http.ts';
 import { isForm, parsePart, readBody, readQuery } from './request.ts';
 
@@ -40,6 +45,10 @@ export interface ApiDeps extends SubscriptionDeps {
   signups: SignupQueue;
   personalData: PersonalData;
   limits: RateLimits;
+  /** What readers' "more / fewer like this" clicks taught. */
+  learned: LearnedProfiles;
+  /** The voted paper's words. */
+  papers: PaperLookup;
 }
 
 /** `page` routes answer HTML, errors included; `api` routes answer JSON unless a form posted. */
@@ -79,6 +88,9 @@ export const routes: readonly ApiRoute[] = [
   { method: 'GET', path: '/preferences', kind: 'page', limited: false, handle: preferencesPage },
   { method: 'POST', path: '/preferences', kind: 'page', limited: true, handle: savePreferences },
   { method: 'POST', path: '/preferences/link', kind: 'page', limited: true, handle: freshPreferencesLink },
+  { method: 'POST', path: '/preferences/learned', kind: 'page', limited: true, handle: resetLearnedNow },
+  { method: 'GET', path: '/feedback', kind: 'page', limited: false, handle: votePage },
+  { method: 'POST', path: '/feedback', kind: 'page', limited: true, handle: voteNow },
   { method: 'GET', path: '/unsubscribe', kind: 'page', limited: false, handle: unsubscribePage },
   { method: 'POST', path: '/unsubscribe', kind: 'page', limited: false, handle: unsubscribeNow },
   { method: 'POST', path: '/resubscribe', kind: 'page', limited: true, handle: resubscribeNow },
@@ -113,6 +125,9 @@ const EditionPath = z.object({ date: z.iso.date() });
 const ACCEPTED =
   'If this address can receive our email, a confirmation link is on its way. Click it to start receiving papers.';
 const token = (req: Request) => parsePart(TokenQuery, readQuery(req), 'query').token;
+/** A "more / fewer like this" link: its token, the paper it is for, the vote. */
+const VoteQuery = TokenQuery.extend({ paper: PaperIdSchema, vote: VoteSchema });
+const OptionalPaper = z.object({ paper: PaperIdSchema.optional() });
 
 async function home({ deps, suggestions }: RouteContext): Promise<Response> {
   const page = deps.pages.subscribe({
@@ -224,7 +239,96 @@ async function renderPreferences(
     exportUrl: deps.links.action('privacy/export', value),
     eraseUrl: deps.links.action('privacy/erase', value),
     unsubscribeAction: await deps.links.unsubscribe(subscriber.id),
+    learned: summarizeLearned(await deps.learned.get(subscriber.id)),
+    resetLearnedAction: deps.links.action('preferences/learned', value),
   });
+}
+
+/** "Reset what Paperboy learned": forgets the reader's clicks, and shows the preferences again. */
+async function resetLearnedNow(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    const subscriber = await resetLearned(value, ctx.deps);
+    return htmlResponse(
+      200,
+      await renderPreferences(
+        subscriber,
+        value,
+        ctx.deps,
+        'What Paperboy learned from your clicks is forgotten. ',
+      ),
+      ctx.deps.pages.contentSecurityPolicy,
+    );
+  });
+}
+
+/**
+ * A "more / fewer like this" link's page: it records the vote by a POST its script makes (or its
+ * button); the GET itself changes nothing. An expired link gets the link-expired page.
+ */
+async function votePage(ctx: RouteContext): Promise<Response> {
+  const query = parsePart(VoteQuery, readQuery(ctx.req), 'query');
+  return withExpiredVoteOffer(ctx, query, async () => {
+    const target = await voteTarget(query.token, query.paper, ctx.deps);
+    if (target.kind === 'inactive') return inactiveVotePage(ctx.deps);
+    const page = ctx.deps.pages.vote({
+      action: voteAction(ctx.deps, query),
+      vote: query.vote,
+      title: target.paperTitle,
+    });
+    return htmlResponse(200, page, ctx.deps.pages.contentSecurityPolicy);
+  });
+}
+
+/** Records the vote (idempotent: the same vote twice changes nothing; another replaces it). */
+async function voteNow(ctx: RouteContext): Promise<Response> {
+  const query = parsePart(VoteQuery, readQuery(ctx.req), 'query');
+  return withExpiredVoteOffer(ctx, query, async () => {
+    const result = await recordVote(query.token, query.paper, query.vote, ctx.deps);
+    if (result === 'inactive') return inactiveVotePage(ctx.deps);
+    const page = ctx.deps.pages.message(
+      'Thanks: noted',
+      query.vote === 'more'
+        ? 'Your next digests will bring more papers like this one. You can see and reset what Paperboy learned on your preferences page.'
+        : 'Your next digests will bring fewer papers like this one. You can see and reset what Paperboy learned on your preferences page.',
+    );
+    return htmlResponse(200, page, ctx.deps.pages.contentSecurityPolicy);
+  });
+}
+
+function voteAction(deps: ApiDeps, query: { token: string; paper: string; vote: string }): string {
+  const url = new URL(deps.links.action('feedback', query.token));
+  url.searchParams.set('paper', query.paper);
+  url.searchParams.set('vote', query.vote);
+  return url.toString();
+}
+
+function inactiveVotePage(deps: ApiDeps): Response {
+  const page = deps.pages.message(
+    'Nothing was recorded',
+    'This subscription is not active: you get no digests, so Paperboy learns nothing from this link. Subscribe again from the sign-up page to get digests.',
+  );
+  return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
+}
+
+/** An expired vote link gets the link-expired page, whose button emails a fresh preferences link. */
+async function withExpiredVoteOffer(
+  ctx: RouteContext,
+  query: { token: string; paper: string },
+  render: () => Promise<Response>,
+): Promise<Response> {
+  try {
+    return await render();
+  } catch (error) {
+    if (!(error instanceof ExpiredTokenError)) throw error;
+    const action = new URL(ctx.deps.links.action('preferences/link', query.token));
+    action.searchParams.set('paper', query.paper);
+    const page = ctx.deps.pages.linkExpired(
+      action.toString(),
+      '“More like this” and “Fewer like this” links work for 60 days.',
+    );
+    return htmlResponse(410, page, ctx.deps.pages.contentSecurityPolicy);
+  }
 }
 
 function statusLine(subscriber: Subscriber, paused: boolean): string {
@@ -244,7 +348,8 @@ function statusLine(subscriber: Subscriber, paused: boolean): string {
 }
 
 async function freshPreferencesLink({ req, deps }: RouteContext): Promise<Response> {
-  await sendPreferencesLink(token(req), deps);
+  const { paper } = parsePart(OptionalPaper, readQuery(req), 'query');
+  await sendPreferencesLink(token(req), deps, paper);
   const page = deps.pages.message(
     'Check your inbox',
     'If the subscription behind this link is active, a fresh link to your preferences is on its way.',

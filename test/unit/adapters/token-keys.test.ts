@@ -24,6 +24,8 @@ import { apiEvent } from '../../support/api-events.ts';
 import {
   FixedClock,
   MemoryEditions,
+  MemoryLearnedProfiles,
+  MemoryPapers,
   MemoryPersonalData,
   MemoryRateLimiter,
   MemorySignupQueue,
@@ -142,6 +144,8 @@ describe('key rotation while a function is warm', () => {
       limiter: new MemoryRateLimiter(),
       signups: new MemorySignupQueue(),
       personalData: new MemoryPersonalData(subscribers),
+      learned: new MemoryLearnedProfiles(),
+      papers: new MemoryPapers(),
       limits: defaultRateLimits,
       postalAddress: '',
     });
