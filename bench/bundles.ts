@@ -21,6 +21,7 @@ const ENVIRONMENT = {
   TABLE_NAME: 'paperboy-bench',
   BUCKET_NAME: 'paperboy-bench-ingest',
   SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send',
+  SIGNUP_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/signup',
   SENDER_ADDRESS: 'papers@example.org',
   SES_CONFIGURATION_SET: 'paperboy',
   PUBLIC_BASE_URL: 'https://papers.example.org',

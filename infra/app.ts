@@ -33,6 +33,7 @@ export async function buildApp(app: App = new App()): Promise<PaperboyApp> {
     env,
     description: 'Paperboy data',
     ingestBucketName: bucketName,
+    sending: { domain: config.sendingDomain, mailFromSubdomain: config.mailFromSubdomain },
   });
   const stateless = new StatelessStack(app, `Paperboy-${config.stage}-App`, {
     env,

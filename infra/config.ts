@@ -8,11 +8,35 @@ import { isTimeZone } from '../functions/shared/config.ts';
  * Deployment settings, read from CDK context (`cdk.json`, or `-c paperboy:senderAddress=…`)
  * and validated at synth time so a wrong value fails before anything reaches AWS.
  */
+/** A DNS name of two or more labels (letters, digits, inner dashes), lower case. */
+const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/u;
+
 export const StageConfigSchema = z.object({
   stage: z
     .string()
     .regex(/^[a-z][a-z0-9-]{1,20}$/u, 'lower-case letters, digits and dashes, 2 to 21 characters'),
   senderAddress: z.email('must be an email address on a domain verified in SES, e.g. papers@example.org'),
+  /** The display name in every email's From header ("Paperboy" <papers@example.org>). */
+  senderName: z
+    .string()
+    .trim()
+    .min(1, 'must be the name shown as the sender, e.g. Paperboy')
+    .max(64, 'must be at most 64 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: one line of text
+    .refine((v) => !/[\u0000-\u001f\u007f"<>\\]/u.test(v), 'must be one line without " < > or \\'),
+  /**
+   * The domain SES signs for (Easy DKIM) and whose `mailFromSubdomain` is the MAIL FROM domain;
+   * the sender address must be at it or under it. Its DNS records are stack outputs.
+   */
+  sendingDomain: z
+    .string()
+    .toLowerCase()
+    .regex(DOMAIN, 'must be a domain name such as example.org (the sender address must be at it)'),
+  /** MAIL FROM (bounce) subdomain of the sending domain: `mail` gives mail.<domain>. */
+  mailFromSubdomain: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/u, 'must be one DNS label such as mail')
+    .default('mail'),
   publicBaseUrl: z
     .url('must be an absolute URL, e.g. https://papers.example.org')
     .refine((u) => u.startsWith('https://'), 'must be https: links in emails carry unsubscribe tokens'),
@@ -56,14 +80,32 @@ export const StageConfigSchema = z.object({
     .refine((v) => !/[\u0000-\u001f]/u.test(v), 'must be one line'),
   /** Optional: emails per second all send workers together may send, below the SES account's rate. */
   sendRateCap: z.number().positive().max(10_000).optional(),
-  /** Optional: where alarms are emailed. */
-  alarmEmail: z.email('must be an email address').optional(),
+  /** Where alarms are emailed (the SNS subscription must be confirmed from that mailbox once). */
+  alarmEmail: z.email('must be the email address alarms go to, e.g. ops@example.org'),
+}).superRefine((config, context) => {
+  const at = config.senderAddress.slice(config.senderAddress.lastIndexOf('@') + 1).toLowerCase();
+  const domain = config.sendingDomain;
+  if (typeof domain === 'string' && at !== domain && !at.endsWith(`.${domain}`)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['senderAddress'],
+      message: `must be an address at the sending domain ${domain} (or a subdomain of it), not at ${at}`,
+    });
+  }
 });
 export type StageConfig = z.infer<typeof StageConfigSchema>;
+
+/** Who the emails are from: the address, its display name, and the SES domain identity. */
+export function senderOf(config: StageConfig): { address: string; name: string; domain: string } {
+  return { address: config.senderAddress, name: config.senderName, domain: config.sendingDomain };
+}
 
 export const CONTEXT_KEYS = {
   stage: 'paperboy:stage',
   senderAddress: 'paperboy:senderAddress',
+  senderName: 'paperboy:senderName',
+  sendingDomain: 'paperboy:sendingDomain',
+  mailFromSubdomain: 'paperboy:mailFromSubdomain',
   publicBaseUrl: 'paperboy:publicBaseUrl',
   sendAt: 'paperboy:sendAt',
   timeZone: 'paperboy:timeZone',

@@ -4,6 +4,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { DataTable } from './constructs/data-table.ts';
+import { SendingDomain } from './constructs/sending-domain.ts';
 
 /**
  * The ingest bucket's name is fixed per stage, account and region, so the stateless stack can
@@ -14,8 +15,9 @@ export function ingestBucketName(stage: string): string {
 }
 
 /**
- * What must outlive any deployment: the table, the ingest bucket, the token secret and the SES
- * configuration set. Kept apart from the functions so a bad code deploy can never replace data.
+ * What must outlive any deployment: the table, the ingest bucket, the token secret, the SES
+ * configuration set and the sending domain's identity (its DNS records are outputs). Kept apart
+ * from the functions so a bad code deploy can never replace data.
  */
 export class StatefulStack extends Stack {
   readonly table: DataTable['table'];
@@ -23,7 +25,13 @@ export class StatefulStack extends Stack {
   readonly tokenSecret: Secret;
   readonly configurationSet: ConfigurationSet;
 
-  constructor(scope: Construct, id: string, props: StackProps & { ingestBucketName: string }) {
+  readonly sendingDomain: SendingDomain;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: StackProps & { ingestBucketName: string; sending: { domain: string; mailFromSubdomain: string } },
+  ) {
     super(scope, id, props);
     this.table = new DataTable(this, 'Data').table;
 
@@ -72,6 +80,11 @@ export class StatefulStack extends Stack {
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
       reputationMetrics: true,
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+
+    this.sendingDomain = new SendingDomain(this, 'SendingDomain', {
+      ...props.sending,
+      configurationSet: this.configurationSet,
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single table' });

@@ -4,8 +4,10 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
+import { ENV } from '../functions/shared/env-names.ts';
 import type { StageConfig } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
+import { PipelineDashboard } from './constructs/dashboard.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { Feedback } from './constructs/feedback.ts';
 import { Ingestion } from './constructs/ingestion.ts';
@@ -35,13 +37,14 @@ export class StatelessStack extends Stack {
   readonly ranking: Ranking;
   readonly api: SubscriptionApi;
   readonly feedback: Feedback;
+  readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { config, table, tokenSecret, configurationSet, templatesFile } = props;
     const bucket = Bucket.fromBucketName(this, 'IngestBucket', props.ingestBucketName);
 
-    this.alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
+    this.alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail, stage: config.stage });
     const alarmTopic = this.alarms.topic;
     this.ingestion = new Ingestion(this, 'Ingestion', { bucket, table, alarmTopic });
     this.delivery = new Delivery(this, 'Delivery', {
@@ -63,6 +66,7 @@ export class StatelessStack extends Stack {
       configurationSet,
       sendQueue: this.delivery.queue,
       alarmTopic,
+      stage: config.stage,
     });
     this.api = new SubscriptionApi(this, 'SubscriptionApi', {
       config,
@@ -81,8 +85,30 @@ export class StatelessStack extends Stack {
       ProcessSignup: this.api.signupFunction,
       Feedback: this.feedback.function,
     };
-    for (const [name, fn] of Object.entries(functions)) this.alarms.watchFunction(name, fn.fn);
+    for (const [name, fn] of Object.entries(functions)) {
+      // The stage labels every metric the function emits (a dimension its alarms match).
+      fn.setConfig(ENV.stage, config.stage);
+      this.alarms.watchFunction(name, fn.fn);
+    }
     this.alarms.watchReputation(configurationSet);
+    this.alarms.watchEditionSent(config.sendAt, config.timeZone);
+    this.alarms.watchQuarantines();
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.fn])),
+      queues: { send: this.delivery.queue, signup: this.api.signupQueue },
+      deadLetterQueues: {
+        ingest: this.ingestion.deadLetters.queue,
+        rank: this.ranking.deadLetters.queue,
+        send: this.delivery.deadLetters.queue,
+        signup: this.api.signupDeadLetters.queue,
+        feedback: this.feedback.deadLetters.queue,
+      },
+      configurationSet,
+      ...(config.sendRateCap ? { sendRateCap: config.sendRateCap } : {}),
+      sendAt: config.sendAt,
+      timeZone: config.timeZone,
+    });
 
     const outputs = {
       ApiUrl: [this.api.httpApi.apiEndpoint, 'The HTTP API (map your public domain to it)'],
@@ -98,6 +124,7 @@ export class StatelessStack extends Stack {
         'Resolves deliveries left sending (docs/operations.md, "Deliveries left sending")',
       ],
       AlarmTopicArn: [alarmTopic.topicArn, 'Where alarms are published'],
+      DashboardName: [this.dashboard.dashboard.dashboardName, 'The morning at a glance (CloudWatch dashboard)'],
       IngestFunctionName: [this.ingestion.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
       RankFunctionName: [this.ranking.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
     } as const;

@@ -13,6 +13,21 @@ import {
 } from '../core/errors.ts';
 import type { EmailSender, OutgoingEmail } from '../core/ports.ts';
 
+/**
+ * The From header's value: `"Name" <address>`. A name in plain ASCII is quoted (its `"` and `\`
+ * escaped); any other is an RFC 2047 encoded word, as SES asks for non-ASCII display names.
+ */
+export function formatFrom(name: string, address: string): string {
+  if (/[\r\n]/u.test(name)) throw new ValidationError('the sender name contains a line break');
+  const trimmed = name.trim();
+  if (!trimmed) return address;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII only
+  const display = /^[\u0020-\u007e]*$/u.test(trimmed)
+    ? `"${trimmed.replace(/["\\]/gu, (c) => `\\${c}`)}"`
+    : `=?UTF-8?B?${Buffer.from(trimmed, 'utf8').toString('base64')}?=`;
+  return `${display} <${address}>`;
+}
+
 /** SES message tag names and values: letters, digits, `_`, `-`, `.`, `@`, at most 256 characters. */
 const TAG = /^[A-Za-z0-9_.@-]{1,256}$/u;
 

@@ -3,6 +3,7 @@ import { ConcurrentUpdateError, InvalidTokenError, NotFoundError } from './error
 import type { LinkBuilder } from './links.ts';
 import type {
   Clock,
+  Counters,
   DigestRenderer,
   EmailSender,
   IdGenerator,
@@ -31,6 +32,16 @@ import {
   type TokenKeys,
   verifyTokenWith,
 } from './tokens.ts';
+
+/** What the use cases count (CloudWatch metrics on AWS): sign-ups, confirmations, departures. */
+export const SUBSCRIBER_COUNTS = {
+  /** A new pending sign-up (a new address, or one that had left), its confirmation sent. */
+  subscribed: 'SubscribersSubscribed',
+  /** A pending sign-up confirmed: a new reader. */
+  confirmed: 'SubscribersConfirmed',
+  /** A reader (or a pending sign-up) unsubscribed or erased. */
+  left: 'SubscribersLeft',
+} as const;
 
 /** How long an unconfirmed sign-up is kept before it counts as absent (its link lives 7 days). */
 export const PENDING_TTL_SECONDS = 8 * 86_400;
@@ -74,6 +85,8 @@ export interface SubscriptionDeps {
   ids: IdGenerator;
   /** The sender's postal address, in every email's footer. */
   postalAddress: string;
+  /** Counts sign-ups, confirmations and departures where they happen (optional). */
+  counters?: Counters;
 }
 
 export type SignupOutcome = 'created' | 'resent' | 'renewed' | 'recent' | 'ignored';
@@ -100,6 +113,7 @@ export async function processSignup(message: SignupMessage, deps: SubscriptionDe
       const pending = newSignup(id, request, now, deps, { version: 1 });
       if (await deps.subscribers.create(pending)) {
         await sendConfirmation(pending, undefined, deps);
+        deps.counters?.count(SUBSCRIBER_COUNTS.subscribed);
         return 'created';
       }
       continue;
@@ -129,6 +143,7 @@ export async function processSignup(message: SignupMessage, deps: SubscriptionDe
     });
     if (await deps.subscribers.replace(renewed, existing.version)) {
       await sendConfirmation(renewed, existing, deps);
+      deps.counters?.count(SUBSCRIBER_COUNTS.subscribed);
       return 'renewed';
     }
   }
@@ -248,7 +263,10 @@ export async function confirm(token: string, deps: SubscriptionDeps): Promise<Su
       updatedAt: now,
       version: subscriber.version + 1,
     };
-    if (await deps.subscribers.replace(active, subscriber.version)) return active;
+    if (await deps.subscribers.replace(active, subscriber.version)) {
+      deps.counters?.count(SUBSCRIBER_COUNTS.confirmed);
+      return active;
+    }
   }
   throw new ConcurrentUpdateError(`subscriber ${claims.subscriberId} kept changing while confirming`);
 }
@@ -256,7 +274,7 @@ export async function confirm(token: string, deps: SubscriptionDeps): Promise<Su
 /** Unsubscribes at once (RFC 8058 one-click). Idempotent; the token never expires. */
 export async function unsubscribe(
   token: string,
-  deps: Pick<SubscriptionDeps, 'subscribers' | 'keys' | 'clock'>,
+  deps: Pick<SubscriptionDeps, 'subscribers' | 'keys' | 'clock' | 'counters'>,
 ): Promise<void> {
   const now = deps.clock.now();
   const { subscriberId } = await verifyTokenWith(token, 'unsubscribe', deps.keys, now);
@@ -277,7 +295,10 @@ export async function unsubscribe(
       updatedAt: now.toISOString(),
       version: subscriber.version + 1,
     };
-    if (await deps.subscribers.replace(left, subscriber.version)) return;
+    if (await deps.subscribers.replace(left, subscriber.version)) {
+      deps.counters?.count(SUBSCRIBER_COUNTS.left);
+      return;
+    }
   }
   throw new ConcurrentUpdateError(`subscriber ${subscriberId} kept changing while unsubscribing`);
 }
@@ -417,10 +438,16 @@ export async function exportData(
  */
 export async function erase(
   token: string,
-  deps: Pick<SubscriptionDeps, 'subscribers' | 'keys' | 'clock'> & { personalData: PersonalData },
+  deps: Pick<SubscriptionDeps, 'subscribers' | 'keys' | 'clock' | 'counters'> & {
+    personalData: PersonalData;
+  },
 ): Promise<void> {
   const subscriber = await preferencesFor(token, deps);
   await eraseSubscriber(subscriber, deps);
+  // A reader still receiving mail (or about to) leaves; one already out was counted then.
+  if (subscriber.status === 'active' || subscriber.status === 'pending') {
+    deps.counters?.count(SUBSCRIBER_COUNTS.left);
+  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { DynamoLearnedProfiles } from '../adapters/dynamo-learned-profiles.ts';
+import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
 import { DynamoPersonalData } from '../adapters/dynamo-personal-data.ts';
 import { DynamoRateLimiter } from '../adapters/dynamo-rate-limiter.ts';
 import { HtmlPageRenderer } from '../adapters/html-page-renderer.ts';
@@ -46,6 +48,8 @@ export function apiDeps(
     limiter: new DynamoRateLimiter(db, env.TABLE_NAME, clock),
     signups: overrides.signups ?? new SqsSignupQueue(sqsClient(), env.SIGNUP_QUEUE_URL),
     personalData: new DynamoPersonalData(db, env.TABLE_NAME),
+    learned: new DynamoLearnedProfiles(db, env.TABLE_NAME),
+    papers: new DynamoPaperRepository(db, env.TABLE_NAME),
     limits: {
       perIpPerMinute: env.RATE_LIMIT_PER_IP_PER_MINUTE,
       perAddressPerHour: env.RATE_LIMIT_PER_ADDRESS_PER_HOUR,

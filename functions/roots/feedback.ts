@@ -1,4 +1,3 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoDeliveryLedger } from '../adapters/dynamo-delivery-ledger.ts';
 import { DynamoEditionStats } from '../adapters/dynamo-edition-stats.ts';
@@ -9,6 +8,7 @@ import { documentClient } from '../shared/aws/dynamodb.ts';
 import { sqsClient } from '../shared/aws/sqs.ts';
 import { envFields } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
+import { createMetrics, SERVICES } from '../shared/metrics.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import type { FeedbackHandlerDeps } from '../triggers/feedback.ts';
 
@@ -16,6 +16,7 @@ import type { FeedbackHandlerDeps } from '../triggers/feedback.ts';
 export const FeedbackEnv = z.object({
   [ENV.tableName]: envFields.tableName,
   [ENV.sendQueueUrl]: envFields.sendQueueUrl,
+  [ENV.stage]: envFields.stage,
 });
 export type FeedbackEnv = z.infer<typeof FeedbackEnv>;
 
@@ -32,6 +33,6 @@ export function feedbackDeps(
     stats: new DynamoEditionStats(db, env.TABLE_NAME),
     queue: overrides.queue ?? new SqsWorkQueue(sqsClient(), env.SEND_QUEUE_URL),
     clock,
-    metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'feedback' }),
+    metrics: createMetrics(SERVICES.feedback, env.STAGE),
   };
 }

@@ -1,4 +1,3 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoIngestLog } from '../adapters/dynamo-ingest-log.ts';
 import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
@@ -9,6 +8,7 @@ import { documentClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
 import { envFields } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
+import { createMetrics, SERVICES } from '../shared/metrics.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import type { IngestObjectDeps } from '../triggers/ingest-object.ts';
 
@@ -16,6 +16,7 @@ import type { IngestObjectDeps } from '../triggers/ingest-object.ts';
 export const IngestObjectEnv = z.object({
   [ENV.tableName]: envFields.tableName,
   [ENV.bucketName]: envFields.bucketName,
+  [ENV.stage]: envFields.stage,
 });
 export type IngestObjectEnv = z.infer<typeof IngestObjectEnv>;
 
@@ -36,6 +37,6 @@ export function ingestObjectDeps(
     ingestLog: new DynamoIngestLog(db, env.TABLE_NAME),
     clock: overrides.clock ?? systemClock,
     limits,
-    metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'ingest' }),
+    metrics: createMetrics(SERVICES.ingest, env.STAGE),
   };
 }

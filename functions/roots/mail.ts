@@ -6,7 +6,7 @@ import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-reposi
 import { FileTokenKeys } from '../adapters/file-token-keys.ts';
 import { HtmlDigestRenderer } from '../adapters/html-digest-renderer.ts';
 import { SecretsTokenKeys } from '../adapters/secrets-token-keys.ts';
-import { SesEmailSender } from '../adapters/ses-email-sender.ts';
+import { formatFrom, SesEmailSender } from '../adapters/ses-email-sender.ts';
 import { LinkBuilder } from '../core/links.ts';
 import type { Clock } from '../core/ports.ts';
 import type { TokenKeys } from '../core/tokens.ts';
@@ -20,10 +20,12 @@ export const MailEnv = TokenKeysEnv.and(
   z.object({
     [ENV.tableName]: envFields.tableName,
     [ENV.senderAddress]: envFields.senderAddress,
+    [ENV.senderName]: envFields.senderName,
     [ENV.sesConfigurationSet]: envFields.sesConfigurationSet,
     [ENV.publicBaseUrl]: envFields.publicBaseUrl,
     [ENV.templatesFile]: envFields.templatesFile,
     [ENV.postalAddress]: envFields.postalAddress,
+    [ENV.stage]: envFields.stage,
   }),
 );
 export type MailEnv = z.infer<typeof MailEnv>;
@@ -50,7 +52,7 @@ export function mailDeps(
     ses,
     subscribers: new DynamoSubscriberRepository(db, env.TABLE_NAME, clock),
     editions: new DynamoEditionRepository(db, env.TABLE_NAME),
-    sender: new SesEmailSender(ses, env.SENDER_ADDRESS, env.SES_CONFIGURATION_SET),
+    sender: new SesEmailSender(ses, formatFrom(env.SENDER_NAME, env.SENDER_ADDRESS), env.SES_CONFIGURATION_SET),
     renderer: new HtmlDigestRenderer(templates),
     links: new LinkBuilder(env.PUBLIC_BASE_URL, keys),
     keys,

@@ -10,6 +10,7 @@ import { documentClient } from '../shared/aws/dynamodb.ts';
 import { sqsClient } from '../shared/aws/sqs.ts';
 import { envFields, PolicyEnv, policyFrom } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
+import { createMetrics, SERVICES } from '../shared/metrics.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import type { RankPapersDeps } from '../triggers/rank-papers.ts';
 
@@ -17,6 +18,7 @@ export const RankPapersEnv = PolicyEnv.extend({
   [ENV.tableName]: envFields.tableName,
   [ENV.sendQueueUrl]: envFields.sendQueueUrl,
   [ENV.editionTimeZone]: envFields.editionTimeZone,
+  [ENV.stage]: envFields.stage,
 });
 export type RankPapersEnv = z.infer<typeof RankPapersEnv>;
 
@@ -35,5 +37,6 @@ export function rankPapersDeps(
     clock,
     config: { ...defaultRankEditionConfig, trending: defaultTrendingConfig, policy: policyFrom(env) },
     timeZone: env.EDITION_TIME_ZONE,
+    metrics: createMetrics(SERVICES.rank, env.STAGE),
   };
 }

@@ -1,4 +1,4 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { DynamoDeliveryLedger } from '../adapters/dynamo-delivery-ledger.ts';
@@ -14,6 +14,7 @@ import { documentClient } from '../shared/aws/dynamodb.ts';
 import { sqsClient } from '../shared/aws/sqs.ts';
 import { envFields, PolicyEnv, policyFrom } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
+import { createMetrics, SERVICES } from '../shared/metrics.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import { MailEnv, type MailOverrides, mailDeps, templatesFor } from './mail.ts';
 
@@ -72,7 +73,7 @@ export function sendDigestDeps(
     policy: policyFrom(env),
     listId: `daily.${new URL(env.PUBLIC_BASE_URL).hostname}`,
     concurrency: SEND_CONCURRENCY,
-    metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'send' }),
+    metrics: createMetrics(SERVICES.send, env.STAGE),
     queue: overrides.queue ?? new SqsWorkQueue(sqsClient(), env.SEND_QUEUE_URL),
   };
 }

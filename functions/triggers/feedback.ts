@@ -16,6 +16,7 @@ import {
 import type { WorkQueue } from '../core/ports.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
 import { createLogger } from '../shared/logger.ts';
+import { flushMetrics, METRIC } from '../shared/metrics.ts';
 
 export const logger = createLogger('feedback');
 
@@ -40,16 +41,16 @@ export type FeedbackResult =
   | { kind: 'check'; hanging: number; released?: number; jobs?: number }
   | { kind: 'malformed'; error: string };
 
-const METRIC: Record<FeedbackOutcome, string> = {
-  bounced: 'Bounced',
+const OUTCOME_METRIC: Record<FeedbackOutcome, string> = {
+  bounced: METRIC.emailsBounced,
   'soft-bounce': 'SoftBounced',
-  complained: 'Complained',
+  complained: METRIC.emailsComplained,
   delivered: 'Delivered',
   rejected: 'Rejected',
   delayed: 'DeliveryDelayed',
   sent: 'SendEvents',
   completed: 'ClaimsCompletedBySendEvent',
-  duplicate: 'DuplicateDeliveries',
+  duplicate: METRIC.duplicateDeliveries,
   ignored: 'IgnoredEvents',
 };
 
@@ -74,7 +75,7 @@ export function createFeedbackHandler(deps: FeedbackHandlerDeps): LambdaHandler<
           return { kind: 'check', hanging: released.length, released: released.length, jobs };
         }
         const hanging = await findHangingClaims(deps, graceMs);
-        deps.metrics.addMetric('HangingClaims', MetricUnit.Count, hanging.length);
+        deps.metrics.addMetric(METRIC.hangingClaims, MetricUnit.Count, hanging.length);
         if (hanging.length > 0) {
           logger.warn('deliveries left sending by a dead worker', {
             count: hanging.length,
@@ -92,7 +93,7 @@ export function createFeedbackHandler(deps: FeedbackHandlerDeps): LambdaHandler<
         return { kind: 'malformed', error };
       }
       const outcome = await applyFeedback(parsed.data, deps);
-      deps.metrics.addMetric(METRIC[outcome], MetricUnit.Count, 1);
+      deps.metrics.addMetric(OUTCOME_METRIC[outcome], MetricUnit.Count, 1);
       if (outcome === 'duplicate') {
         // Exactly once was broken (alarmed): say which delivery, for the operator to look into.
         logger.error('a second message was accepted for the same delivery', {
@@ -107,7 +108,7 @@ export function createFeedbackHandler(deps: FeedbackHandlerDeps): LambdaHandler<
       });
       return { kind: 'event', outcome, eventType: parsed.data.detail.eventType };
     } finally {
-      deps.metrics.publishStoredMetrics();
+      flushMetrics(deps.metrics);
     }
   });
 }

@@ -10,6 +10,7 @@ import {
 } from '../core/ingest-file.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
 import { createLogger } from '../shared/logger.ts';
+import { flushMetrics, METRIC } from '../shared/metrics.ts';
 
 export const logger = createLogger('ingest');
 
@@ -19,9 +20,10 @@ export interface IngestObjectDeps extends IngestFileDeps {
 
 /** What operators graph and alarm on: papers in, records refused, files quarantined. */
 export function recordIngestMetrics(metrics: Metrics, result: IngestFileResult): void {
-  metrics.addMetric('PapersAccepted', MetricUnit.Count, result.accepted);
-  metrics.addMetric('RecordsRejected', MetricUnit.Count, result.rejected);
-  metrics.addMetric('FilesQuarantined', MetricUnit.Count, result.status === 'quarantined' ? 1 : 0);
+  metrics.addMetric(METRIC.filesIngested, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.papersIngested, MetricUnit.Count, result.accepted);
+  metrics.addMetric(METRIC.papersRejected, MetricUnit.Count, result.rejected);
+  metrics.addMetric(METRIC.filesQuarantined, MetricUnit.Count, result.status === 'quarantined' ? 1 : 0);
 }
 
 /** The part of an S3 notification this handler reads. */
@@ -80,9 +82,10 @@ export function createIngestObjectHandler(
       if (result.status === 'quarantined') logger.warn('quarantined file', { ...result });
       else logger.info('ingested file', { ...result });
       recordIngestMetrics(deps.metrics, result);
-      deps.metrics.publishStoredMetrics();
+      // One EMF line per file: an event may carry several, each its own datapoint.
+      flushMetrics(deps.metrics);
       results.push(result);
     }
     return results;
-  });
+  }, { metrics: deps.metrics });
 }

@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import { SignupMessageSchema } from '../core/signup.ts';
@@ -13,7 +14,7 @@ export const logger = createLogger('signup');
  * valid sign-up fails every time and ends in the dead-letter queue. No address is logged.
  */
 export function createProcessSignupHandler(
-  deps: SubscriptionDeps,
+  deps: SubscriptionDeps & { metrics?: Metrics },
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
   return withLambdaContext(logger, async (event) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -33,7 +34,7 @@ export function createProcessSignupHandler(
       }
     }
     return { batchItemFailures: failures };
-  });
+  }, deps.metrics ? { metrics: deps.metrics } : {});
 }
 
 function safeJson(body: string): unknown {

@@ -1,15 +1,30 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import { type RankEditionDeps, type RankEditionResult, rankEdition } from '../core/rank-edition.ts';
 import { dayIn } from '../shared/config.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
 import { createLogger } from '../shared/logger.ts';
+import { METRIC } from '../shared/metrics.ts';
 
 export const logger = createLogger('rank');
 
 export interface RankPapersDeps extends RankEditionDeps {
   /** The operator's time zone: a scheduled run names the edition by its calendar day there. */
   timeZone: string;
+  /** CloudWatch metrics (the local stack and the CLI pass none). */
+  metrics?: Metrics;
+}
+
+/** What operators graph and alarm on: candidates ranked, editions built and their size, quiet days. */
+export function recordRankMetrics(metrics: Metrics, result: RankEditionResult): void {
+  metrics.addMetric(METRIC.candidates, MetricUnit.Count, result.candidates);
+  metrics.addMetric(METRIC.editionsBuilt, MetricUnit.Count, result.created ? 1 : 0);
+  if (result.entries > 0) metrics.addMetric(METRIC.editionSize, MetricUnit.Count, result.entries);
+  // A quiet day is a day with nothing to send, on purpose: the "no edition sent" alarm counts it.
+  metrics.addMetric(METRIC.editionsSkipped, MetricUnit.Count, result.skipped ? 1 : 0);
+  metrics.addMetric(METRIC.readersDue, MetricUnit.Count, result.subscribers);
 }
 
 /**
@@ -42,6 +57,7 @@ export function createRankPapersHandler(deps: RankPapersDeps): LambdaHandler<unk
       deps,
     );
     logger.info('ranked edition', { ...result });
+    if (deps.metrics) recordRankMetrics(deps.metrics, result);
     return result;
-  });
+  }, deps.metrics ? { metrics: deps.metrics } : {});
 }

@@ -7,6 +7,7 @@ import { type SendDigestsDeps, type SendDigestsResult, sendDigests } from '../co
 import { SendJobSchema } from '../core/send-job.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
 import { createLogger } from '../shared/logger.ts';
+import { METRIC } from '../shared/metrics.ts';
 
 export const logger = createLogger('send');
 
@@ -20,13 +21,9 @@ export function createSendDigestHandler(
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
   return withLambdaContext(logger, async (event, context) => {
     const failures: SQSBatchResponse['batchItemFailures'] = [];
-    try {
-      await handle(event, failures, context);
-    } finally {
-      deps.metrics.publishStoredMetrics();
-    }
+    await handle(event, failures, context);
     return { batchItemFailures: failures };
-  });
+  }, { metrics: deps.metrics });
 
   async function handle(
     event: SQSEvent,
@@ -79,11 +76,11 @@ export function createSendDigestHandler(
 /** What operators graph and alarm on: emails sent, failed, throttled, refused, and a stop of all sending. */
 export function recordSendMetrics(metrics: Metrics, result: SendDigestsResult): void {
   const throttled = result.failed.filter((f) => /throttl/iu.test(f.error)).length;
-  metrics.addMetric('EmailsSent', MetricUnit.Count, result.sent);
-  metrics.addMetric('EmailsFailed', MetricUnit.Count, result.failed.length - throttled);
-  metrics.addMetric('EmailsThrottled', MetricUnit.Count, throttled);
-  metrics.addMetric('RecipientsRejected', MetricUnit.Count, result.rejected);
-  metrics.addMetric('SendingStopped', MetricUnit.Count, result.stopped ? 1 : 0);
+  metrics.addMetric(METRIC.emailsSent, MetricUnit.Count, result.sent);
+  metrics.addMetric(METRIC.emailsFailed, MetricUnit.Count, result.failed.length - throttled);
+  metrics.addMetric(METRIC.emailsThrottled, MetricUnit.Count, throttled);
+  metrics.addMetric(METRIC.recipientsRejected, MetricUnit.Count, result.rejected);
+  metrics.addMetric(METRIC.sendingStopped, MetricUnit.Count, result.stopped ? 1 : 0);
 }
 
 function safeJson(body: string): unknown {

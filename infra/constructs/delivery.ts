@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,8 +9,10 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env-names.ts';
-import type { StageConfig } from '../config.ts';
+import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
+import { type StageConfig, senderOf } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { paperboyMetric } from './metrics.ts';
 import { NodeFunction } from './node-function.ts';
 
 /** Send workers that may run at once (the send function's reserved concurrency). */
@@ -60,7 +62,7 @@ export class Delivery extends Construct {
     })
       .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'])
       .useTokenSecret(props.tokenSecret)
-      .useSender(config.senderAddress, props.configurationSet)
+      .useSender(senderOf(config), props.configurationSet)
       .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
       .setConfig(ENV.weekdayPolicy, config.weekdays)
       .setConfig(ENV.whenNothingNew, config.whenNothingNew)
@@ -85,11 +87,7 @@ export class Delivery extends Construct {
       alarmDescription:
         'SES refused 10 or more addresses as malformed within 15 minutes: their readers were marked bounced. ' +
         'A burst means bad addresses came in (an import?) or SES answers changed; see docs/operations.md.',
-      metric: new Metric({
-        namespace: 'Paperboy',
-        metricName: 'RecipientsRejected',
-        dimensionsMap: { service: 'send' },
-        statistic: 'Sum',
+      metric: paperboyMetric(config.stage, SERVICES.send, METRIC.recipientsRejected, {
         period: Duration.minutes(15),
       }),
       threshold: 10,
@@ -102,13 +100,7 @@ export class Delivery extends Construct {
       alarmDescription:
         'SES stopped all sending (paused, suspended, or the daily quota spent): send jobs are being retried ' +
         'and will reach the dead-letter queue. See docs/operations.md, "SES stopped sending".',
-      metric: new Metric({
-        namespace: 'Paperboy',
-        metricName: 'SendingStopped',
-        dimensionsMap: { service: 'send' },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
+      metric: paperboyMetric(config.stage, SERVICES.send, METRIC.sendingStopped),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,9 @@ import {
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
+import { paperboyMetric } from './metrics.ts';
 import { NodeFunction } from './node-function.ts';
 import { ScheduledInvoke } from './scheduled-invoke.ts';
 
@@ -44,7 +46,14 @@ export class Feedback extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { table: ITableV2; configurationSet: IConfigurationSet; sendQueue: IQueue; alarmTopic: ITopic },
+    props: {
+      table: ITableV2;
+      configurationSet: IConfigurationSet;
+      sendQueue: IQueue;
+      alarmTopic: ITopic;
+      /** The stage: a dimension of the function's metrics, which its alarms must match. */
+      stage: string;
+    },
   ) {
     super(scope, id);
     this.deadLetters = new DeadLetterQueue(this, 'Failures', {
@@ -110,10 +119,7 @@ export class Feedback extends Construct {
         'Deliveries stayed `sending` past 15 minutes: a send worker died between claiming and SES accepting. ' +
         'Check the feedback dead-letter queue is empty, then invoke the FeedbackFunctionName output with ' +
         '{"check":"hanging-claims","resolve":true} (docs/operations.md, "Deliveries left sending").',
-      metric: new Metric({
-        namespace: 'Paperboy',
-        metricName: 'HangingClaims',
-        dimensionsMap: { service: 'feedback' },
+      metric: paperboyMetric(props.stage, SERVICES.feedback, METRIC.hangingClaims, {
         statistic: 'Maximum',
         period: Duration.minutes(15),
       }),
@@ -127,13 +133,7 @@ export class Feedback extends Construct {
       alarmDescription:
         'SES accepted a second message for the same delivery: a reader got an edition twice. ' +
         'The feedback function logs which (docs/operations.md, "Deliveries left sending").',
-      metric: new Metric({
-        namespace: 'Paperboy',
-        metricName: 'DuplicateDeliveries',
-        dimensionsMap: { service: 'feedback' },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
+      metric: paperboyMetric(props.stage, SERVICES.feedback, METRIC.duplicateDeliveries),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -146,18 +146,23 @@ export class NodeFunction extends Construct {
   }
 
   /**
-   * May send email as the sender (its address or its domain identity), through the
-   * configuration set only; sets SENDER_ADDRESS and SES_CONFIGURATION_SET.
+   * May send email as the sender (its address or the sending domain's identity), through the
+   * configuration set only; sets SENDER_ADDRESS, SENDER_NAME and SES_CONFIGURATION_SET.
    */
-  useSender(sender: string, configurationSet: IConfigurationSet): this {
+  useSender(
+    sender: { address: string; name: string; domain: string },
+    configurationSet: IConfigurationSet,
+  ): this {
     const stack = this.fn.stack;
-    const domain = sender.slice(sender.lastIndexOf('@') + 1);
+    const identities = new Set([sender.domain, sender.address.slice(sender.address.lastIndexOf('@') + 1)]);
     this.fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['ses:SendEmail'],
         resources: [
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
-          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: sender }),
+          ...[...identities].map((domain) =>
+            stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain }),
+          ),
+          stack.formatArn({ service: 'ses', resource: 'identity', resourceName: sender.address }),
           stack.formatArn({
             service: 'ses',
             resource: 'configuration-set',
@@ -166,7 +171,8 @@ export class NodeFunction extends Construct {
         ],
       }),
     );
-    this.setConfig(ENV.senderAddress, sender);
+    this.setConfig(ENV.senderAddress, sender.address);
+    this.setConfig(ENV.senderName, sender.name);
     return this.setConfig(ENV.sesConfigurationSet, configurationSet.configurationSetName);
   }
 

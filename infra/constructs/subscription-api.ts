@@ -10,7 +10,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env-names.ts';
-import type { StageConfig } from '../config.ts';
+import { type StageConfig, senderOf } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { NodeFunction } from './node-function.ts';
 
@@ -60,7 +60,7 @@ export class SubscriptionApi extends Construct {
     })
       .useTable(props.table, ['GetItem', 'PutItem'])
       .useTokenSecret(props.tokenSecret)
-      .useSender(config.senderAddress, props.configurationSet)
+      .useSender(senderOf(config), props.configurationSet)
       .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
       .setConfig(ENV.postalAddress, config.postalAddress);
     this.signupFunction.fn.addEventSource(
@@ -77,7 +77,7 @@ export class SubscriptionApi extends Construct {
       // reader's partition for export and erasure (Query, BatchWriteItem), the latest edition.
       .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'])
       .useTokenSecret(props.tokenSecret)
-      .useSender(config.senderAddress, props.configurationSet)
+      .useSender(senderOf(config), props.configurationSet)
       .useSignupQueue(this.signupQueue)
       .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
       .setConfig(ENV.postalAddress, config.postalAddress)

@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traced } from '../tracer.ts';
 
 export function secretsClient(): SecretsManagerClient {
-  return new SecretsManagerClient({});
+  return traced(new SecretsManagerClient({}));
 }

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { traced } from '../tracer.ts';
 
 export function sqsClient(): SQSClient {
-  return new SQSClient({});
+  return traced(new SQSClient({}));
 }

@@ -5,6 +5,7 @@ import {
   Router,
   webResponseToProxyResult,
 } from '@aws-lambda-powertools/event-handler/http';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { MethodNotAllowedError, ValidationError } from '../../core/errors.ts';
 import { enforceRate, rateKey } from '../../core/rate-limits.ts';
@@ -31,7 +32,7 @@ const SUGGESTIONS_TTL_MS = 5 * 60_000;
  * comes from the table; a path with a malformed percent-escape gets a 400.
  */
 export function createApiHandler(
-  deps: ApiDeps,
+  deps: ApiDeps & { metrics?: Metrics },
 ): LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   const app = new Router({ logger });
   const byRoute = new Map<string, ApiRoute>();
@@ -97,7 +98,7 @@ export function createApiHandler(
         );
     // A HEAD answer is the GET answer without its body, an error's included (however it was raised).
     return method === 'HEAD' ? { ...result, body: '', isBase64Encoded: false } : result;
-  });
+  }, deps.metrics ? { metrics: deps.metrics } : {});
 }
 
 /** What the error answer reads of a request the router never saw. */

@@ -8,7 +8,7 @@ import { ingestObjectDeps } from '../../../functions/roots/ingest-object.ts';
 
 const MiB = 1024 ** 2;
 const s3 = mockClient(S3Client);
-const env = { TABLE_NAME: 'papers-table', BUCKET_NAME: 'ingest-bucket' };
+const env = { TABLE_NAME: 'papers-table', BUCKET_NAME: 'ingest-bucket', STAGE: 'test' };
 
 beforeEach(() => {
   s3.reset();

@@ -107,6 +107,9 @@ describe('deployment settings (CDK context)', () => {
   const context: Record<string, unknown> = {
     'paperboy:stage': 'dev',
     'paperboy:senderAddress': 'papers@example.org',
+    'paperboy:senderName': 'Paperboy',
+    'paperboy:sendingDomain': 'example.org',
+    'paperboy:alarmEmail': 'ops@example.org',
     'paperboy:publicBaseUrl': 'https://papers.example.org',
     'paperboy:sendAt': '06:00',
     'paperboy:timeZone': 'Europe/Paris',
