@@ -9,7 +9,7 @@ import {
 import type { Edition, EditionRepository, EditionSummary } from '../core/ports.ts';
 import type { RankedPaper } from '../core/ranking.ts';
 import { batchPut } from './dynamo-batch.ts';
-import { GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
+import { decodeCursor, encodeCursor, GSI1, isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
 /** A DynamoDB item holds 400 KB; parts stay well under it. */
 const PART_BYTES = 300_000;
@@ -96,6 +96,27 @@ export class DynamoEditionRepository implements EditionRepository {
     if (!item) return undefined;
     const { run: _run, parts: _parts, ...summary } = stripKeys(item);
     return summary as unknown as EditionSummary;
+  }
+
+  /** Edition summaries, newest first, a page at a time (the operator's `editions list`). */
+  async list(limit: number, cursor?: string): Promise<{ editions: EditionSummary[]; next?: string }> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'GSI1PK = :editions',
+        ExpressionAttributeValues: { ':editions': keys.editionByDate('').GSI1PK },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    const editions = (page.Items ?? []).map((item) => {
+      const { run: _run, parts: _parts, ...summary } = stripKeys(item);
+      return summary as unknown as EditionSummary;
+    });
+    const next = encodeCursor(page.LastEvaluatedKey);
+    return next ? { editions, next } : { editions };
   }
 
   async get(date: string): Promise<Edition | undefined> {

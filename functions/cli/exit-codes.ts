@@ -1,7 +1,19 @@
-import { ConfigError, UnreadableFileError, ValidationError } from '../core/errors.ts';
+import { ConfigError, PaperboyError, UnreadableFileError, ValidationError } from '../core/errors.ts';
 
-/** The CLI's documented exit codes. */
-export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+/**
+ * The CLI's documented exit codes (docs/operations.md, "The operator CLI"): 0 done, 1 the
+ * operation failed, 2 bad input, 3 the environment is not there or not reachable (a stage that is
+ * not deployed, a stack output missing, credentials or a region missing).
+ */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, environment: 3 } as const;
+
+/**
+ * What the command needs around it is missing: the stage's stacks or one of their outputs, the
+ * credentials or the region to reach them. Exit code 3.
+ */
+export class EnvironmentError extends PaperboyError {
+  override name = 'EnvironmentError';
+}
 
 /** File system errors about a path: one the operator gave, or can fix (a folder, a permission). */
 const FILE_ERROR_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENAMETOOLONG', 'ELOOP']);
@@ -23,6 +35,7 @@ export function fileErrorOf(
  * or not readable) is 2; anything else failed, 1.
  */
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof EnvironmentError || isCredentialsError(error)) return EXIT.environment;
   if (
     error instanceof ValidationError ||
     error instanceof ConfigError ||
@@ -35,4 +48,16 @@ export function exitCodeFor(error: unknown): number {
     return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
   return EXIT.failed;
+}
+
+/** The SDK could not find credentials or a region, or the credentials were refused. */
+function isCredentialsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'CredentialsProviderError' ||
+    error.name === 'ExpiredTokenException' ||
+    error.name === 'UnrecognizedClientException' ||
+    error.name === 'InvalidClientTokenId' ||
+    /^Region is missing/u.test(error.message)
+  );
 }

@@ -30,8 +30,12 @@ import {
 } from './common.ts';
 import type { Connection } from './connect.ts';
 import { registerDeliveryCommands } from './delivery.ts';
+import { registerDlqCommands } from './dlq.ts';
+import { registerEditionCommands } from './editions.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { ProgressBar } from './progress.ts';
+import { registerStatusCommand } from './status.ts';
+import { registerSubscriberCommands } from './subscribers.ts';
 import { jsonForTerminal } from './terminal.ts';
 
 const program = new Command('paperboy')
@@ -443,6 +447,10 @@ function printEdition(found: Edition): void {
 }
 
 registerDeliveryCommands(program);
+registerStatusCommand(program);
+registerSubscriberCommands(program);
+registerEditionCommands(program);
+registerDlqCommands(program);
 
 // Piped into `head` or a closed pager: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

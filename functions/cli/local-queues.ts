@@ -1,0 +1,113 @@
+import type { SendJob } from '../core/ports.ts';
+import type { SignupMessage } from '../core/signup.ts';
+import { readDeadLetters, type StoredDeadLetter, takeDeadLetters } from '../local/dead-letter-file.ts';
+import type { Connection } from './connect.ts';
+import type { DeadLetterQueueView, QueueAdmin, QueueDepth, RedriveResult } from './targets.ts';
+
+/** The local stack's sources of dead letters, by the role their queue has on AWS. */
+const ROLE_OF_SOURCE: Record<string, string> = {
+  'send-queue': 'send',
+  'signup-queue': 'signup',
+  ingest: 'ingest',
+  schedule: 'rank',
+  'ses-events': 'feedback',
+};
+export const DEAD_LETTER_ROLES = ['send', 'signup', 'ingest', 'rank', 'feedback'] as const;
+/** How much of a message body a listing shows. */
+export const BODY_PREVIEW_CHARS = 500;
+
+const roleOf = (letter: StoredDeadLetter) => ROLE_OF_SOURCE[letter.source] ?? letter.source;
+
+/**
+ * The local stack's queues. Its work queues are in-process (each process that queues a job runs
+ * it), so no other process can see their depth; its dead letters are kept in the data folder
+ * (functions/local/dead-letter-file.ts), where any command reads and redrives them. A redrive
+ * runs the letters again here, through the same functions and retries: one that fails again is
+ * set aside again.
+ */
+export class LocalQueueAdmin implements QueueAdmin {
+  constructor(private readonly connection: Connection) {}
+
+  roles(): string[] {
+    return [...DEAD_LETTER_ROLES];
+  }
+
+  async depths(): Promise<QueueDepth[]> {
+    const { letters } = await readDeadLetters(this.connection.dataDir);
+    const note = 'in-process locally: each process runs the jobs it queues, so no other process sees them';
+    return [
+      { name: 'send-queue', kind: 'work', role: 'send', note },
+      { name: 'signup-queue', kind: 'work', role: 'signup', note },
+      ...DEAD_LETTER_ROLES.map(
+        (role): QueueDepth => ({
+          name: `${role}-dead-letters`,
+          kind: 'dead-letter',
+          role,
+          visible: letters.filter((letter) => roleOf(letter) === role).length,
+        }),
+      ),
+    ];
+  }
+
+  async deadLetters(peek: number): Promise<DeadLetterQueueView[]> {
+    const { letters, unreadable } = await readDeadLetters(this.connection.dataDir);
+    return DEAD_LETTER_ROLES.map((role) => {
+      const mine = letters.filter((letter) => roleOf(letter) === role);
+      return {
+        name: `${role}-dead-letters`,
+        role,
+        depth: mine.length,
+        messages: mine.slice(0, peek).map((letter, i) => ({
+          id: `${role}-${i + 1}`,
+          at: letter.at,
+          error: letter.error,
+          attributes: { source: letter.source, ...(letter.truncated ? { truncated: 'true' } : {}) },
+          body: JSON.stringify(letter.event).slice(0, BODY_PREVIEW_CHARS),
+        })),
+        ...(role === 'send' && unreadable > 0 ? { unreadable } : {}),
+      };
+    });
+  }
+
+  async redrive(role?: string): Promise<RedriveResult[]> {
+    const { local, dataDir } = this.connection;
+    const started = new Date().toISOString();
+    // Truncated letters cannot be run again: they stay, and are reported.
+    const taken = await takeDeadLetters(
+      dataDir,
+      (letter) => (role !== undefined && roleOf(letter) !== role) || letter.truncated === true,
+    );
+    for (const letter of taken) {
+      const event = letter.event;
+      switch (roleOf(letter)) {
+        case 'send':
+          await local.queue.enqueue([event as SendJob]);
+          break;
+        case 'signup':
+          await local.operator.signups.enqueue(event as SignupMessage);
+          break;
+        case 'ingest':
+          local.invoker.invoke('ingest', event, () => local.handlers.ingest(event));
+          break;
+        case 'rank':
+          local.invoker.invoke('schedule', event, () => local.handlers.rank(event));
+          break;
+        default:
+          local.invoker.invoke('ses-events', event, () => local.handlers.feedback(event));
+      }
+    }
+    await this.connection.settle();
+    // What failed again was set aside again, after the redrive began.
+    const { letters: now } = await readDeadLetters(dataDir);
+    const again = now.filter((letter) => letter.at >= started);
+    return (role ? [role] : [...DEAD_LETTER_ROLES]).map((r) => ({
+      name: `${r}-dead-letters`,
+      role: r,
+      moved: taken.filter((letter) => roleOf(letter) === r).length,
+      how: 'invoked' as const,
+      failed: again
+        .filter((letter) => roleOf(letter) === r)
+        .map((letter, i) => ({ id: `${r}-${i + 1}`, error: letter.error })),
+    }));
+  }
+}
