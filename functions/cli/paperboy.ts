@@ -14,6 +14,7 @@ import { FORMATS, type Format } from '../core/formats/records.ts';
 import { INGEST_PREFIX, reportKeys } from '../core/ingest-file.ts';
 import type { Edition, IngestRecord } from '../core/ports.ts';
 import { findRunningStack, readStackInfo } from '../local/stack-info.ts';
+import { registerCollectCommand } from './collect.ts';
 import {
   CliError,
   dataDirOption,
@@ -451,6 +452,7 @@ registerStatusCommand(program);
 registerSubscriberCommands(program);
 registerEditionCommands(program);
 registerDlqCommands(program);
+registerCollectCommand(program);
 
 // Piped into `head` or a closed pager: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -220,7 +220,7 @@ const SOURCE_RUNS: Record<SourceName, SourceRunner> = {
 
 /** Fetches one source's URLs and keeps its run's counts. */
 class SourceFetcher {
-  /** Some URL got a usable answer (200 or 304) this run. */
+  /** Some URL got a usable answer this run: a 304, the same bytes as before, or a body that is what the source promises. */
   answered = false;
 
   constructor(
@@ -257,7 +257,6 @@ class SourceFetcher {
       });
       return {};
     }
-    this.answered = true;
     const { response } = result;
     const fetchedAt = this.deps.clock.now().toISOString();
     const validators = {
@@ -265,6 +264,7 @@ class SourceFetcher {
       ...(response.headers['last-modified'] ? { lastModified: response.headers['last-modified'] } : {}),
     };
     if (response.status === 304) {
+      this.answered = true;
       this.run.notModified += 1;
       this.run.fetched.push({ url, status: 304, outcome: 'not modified' });
       if (previous) await this.deps.state.put({ ...previous, ...validators, checkedAt: fetchedAt });
@@ -273,6 +273,7 @@ class SourceFetcher {
     this.run.bytes += response.body.byteLength;
     const contentHash = createHash('sha256').update(response.body).digest('hex');
     if (previous?.contentHash === contentHash) {
+      this.answered = true;
       this.run.unchanged += 1;
       this.run.fetched.push({ url, status: 200, outcome: 'unchanged' });
       await this.deps.state.put(stateOf(url, previous, validators, fetchedAt));
@@ -289,6 +290,7 @@ class SourceFetcher {
       });
       return {};
     }
+    this.answered = true;
     const next: FetchState = {
       url,
       ...validators,
