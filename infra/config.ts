@@ -11,88 +11,90 @@ import { isTimeZone } from '../functions/shared/config.ts';
 /** A DNS name of two or more labels (letters, digits, inner dashes), lower case. */
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/u;
 
-export const StageConfigSchema = z.object({
-  stage: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,20}$/u, 'lower-case letters, digits and dashes, 2 to 21 characters'),
-  senderAddress: z.email('must be an email address on a domain verified in SES, e.g. papers@example.org'),
-  /** The display name in every email's From header ("Paperboy" <papers@example.org>). */
-  senderName: z
-    .string()
-    .trim()
-    .min(1, 'must be the name shown as the sender, e.g. Paperboy')
-    .max(64, 'must be at most 64 characters')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: one line of text
-    .refine((v) => !/[\u0000-\u001f\u007f"<>\\]/u.test(v), 'must be one line without " < > or \\'),
-  /**
-   * The domain SES signs for (Easy DKIM) and whose `mailFromSubdomain` is the MAIL FROM domain;
-   * the sender address must be at it or under it. Its DNS records are stack outputs.
-   */
-  sendingDomain: z
-    .string()
-    .toLowerCase()
-    .regex(DOMAIN, 'must be a domain name such as example.org (the sender address must be at it)'),
-  /** MAIL FROM (bounce) subdomain of the sending domain: `mail` gives mail.<domain>. */
-  mailFromSubdomain: z
-    .string()
-    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/u, 'must be one DNS label such as mail')
-    .default('mail'),
-  publicBaseUrl: z
-    .url('must be an absolute URL, e.g. https://papers.example.org')
-    .refine((u) => u.startsWith('https://'), 'must be https: links in emails carry unsubscribe tokens'),
-  sendAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/u, 'must be a time of day such as 06:00'),
-  timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
-  /** Requests per second the public API accepts (steady rate; bursts get twice this). */
-  apiRateLimit: z.number().int().positive().max(10_000),
-  /** State-changing requests one IP address may make per minute (sign-ups, preference changes…). */
-  rateLimitPerIp: z.number().int().positive().max(100_000).default(defaultRateLimits.perIpPerMinute),
-  /** Sign-ups (and other mail-sending requests) per address per hour. */
-  rateLimitPerAddress: z.number().int().positive().max(1000).default(defaultRateLimits.perAddressPerHour),
-  /** Quiet days: `mon=send,…,sat=skip,sun=best-of-week` (days not named keep the default). */
-  weekdays: z
-    .string()
-    .default('')
-    .superRefine((value, context) => {
-      try {
-        parseDayPolicies(value);
-      } catch (error) {
-        // Say which pair is wrong and why, then the shape expected.
-        context.addIssue({
-          code: 'custom',
-          message: `must be day=send|skip|best-of-week pairs, e.g. sat=skip,sun=best-of-week (${(error as Error).message})`,
-        });
-      }
-    }),
-  /** A reader with nothing new on a sending day gets nothing, or the best of their week. */
-  whenNothingNew: z.enum(['skip', 'best-of-week']).default('best-of-week'),
-  /** The weekday weekly readers get their digest. */
-  weeklyDay: z.enum(WEEKDAYS).default('mon'),
-  /** The sender's postal address, printed in every email's footer (bulk-sender rules ask for one). */
-  postalAddress: z
-    .string()
-    .trim()
-    .min(
-      10,
-      'must be the postal address printed in every email, e.g. "Paperboy, 1 Main St, 10001 New York, USA"',
-    )
-    .max(300, 'must be at most 300 characters')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: one line of text
-    .refine((v) => !/[\u0000-\u001f]/u.test(v), 'must be one line'),
-  /** Optional: emails per second all send workers together may send, below the SES account's rate. */
-  sendRateCap: z.number().positive().max(10_000).optional(),
-  /** Where alarms are emailed (the SNS subscription must be confirmed from that mailbox once). */
-  alarmEmail: z.email('must be the email address alarms go to, e.g. ops@example.org'),
-}).superRefine((config, context) => {
-  const at = config.senderAddress.slice(config.senderAddress.lastIndexOf('@') + 1).toLowerCase();
-  const domain = config.sendingDomain;
-  if (typeof domain === 'string' && at !== domain && !at.endsWith(`.${domain}`)) {
-    context.addIssue({
-      code: 'custom',
-      path: ['senderAddress'],
-      message: `must be an address at the sending domain ${domain} (or a subdomain of it), not at ${at}`,
-    });
-  }
-});
+export const StageConfigSchema = z
+  .object({
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,20}$/u, 'lower-case letters, digits and dashes, 2 to 21 characters'),
+    senderAddress: z.email('must be an email address on a domain verified in SES, e.g. papers@example.org'),
+    /** The display name in every email's From header ("Paperboy" <papers@example.org>). */
+    senderName: z
+      .string()
+      .trim()
+      .min(1, 'must be the name shown as the sender, e.g. Paperboy')
+      .max(64, 'must be at most 64 characters')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: one line of text
+      .refine((v) => !/[\u0000-\u001f\u007f"<>\\]/u.test(v), 'must be one line without " < > or \\'),
+    /**
+     * The domain SES signs for (Easy DKIM) and whose `mailFromSubdomain` is the MAIL FROM domain;
+     * the sender address must be at it or under it. Its DNS records are stack outputs.
+     */
+    sendingDomain: z
+      .string()
+      .toLowerCase()
+      .regex(DOMAIN, 'must be a domain name such as example.org (the sender address must be at it)'),
+    /** MAIL FROM (bounce) subdomain of the sending domain: `mail` gives mail.<domain>. */
+    mailFromSubdomain: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/u, 'must be one DNS label such as mail')
+      .default('mail'),
+    publicBaseUrl: z
+      .url('must be an absolute URL, e.g. https://papers.example.org')
+      .refine((u) => u.startsWith('https://'), 'must be https: links in emails carry unsubscribe tokens'),
+    sendAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/u, 'must be a time of day such as 06:00'),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Paris'),
+    /** Requests per second the public API accepts (steady rate; bursts get twice this). */
+    apiRateLimit: z.number().int().positive().max(10_000),
+    /** State-changing requests one IP address may make per minute (sign-ups, preference changes…). */
+    rateLimitPerIp: z.number().int().positive().max(100_000).default(defaultRateLimits.perIpPerMinute),
+    /** Sign-ups (and other mail-sending requests) per address per hour. */
+    rateLimitPerAddress: z.number().int().positive().max(1000).default(defaultRateLimits.perAddressPerHour),
+    /** Quiet days: `mon=send,…,sat=skip,sun=best-of-week` (days not named keep the default). */
+    weekdays: z
+      .string()
+      .default('')
+      .superRefine((value, context) => {
+        try {
+          parseDayPolicies(value);
+        } catch (error) {
+          // Say which pair is wrong and why, then the shape expected.
+          context.addIssue({
+            code: 'custom',
+            message: `must be day=send|skip|best-of-week pairs, e.g. sat=skip,sun=best-of-week (${(error as Error).message})`,
+          });
+        }
+      }),
+    /** A reader with nothing new on a sending day gets nothing, or the best of their week. */
+    whenNothingNew: z.enum(['skip', 'best-of-week']).default('best-of-week'),
+    /** The weekday weekly readers get their digest. */
+    weeklyDay: z.enum(WEEKDAYS).default('mon'),
+    /** The sender's postal address, printed in every email's footer (bulk-sender rules ask for one). */
+    postalAddress: z
+      .string()
+      .trim()
+      .min(
+        10,
+        'must be the postal address printed in every email, e.g. "Paperboy, 1 Main St, 10001 New York, USA"',
+      )
+      .max(300, 'must be at most 300 characters')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: one line of text
+      .refine((v) => !/[\u0000-\u001f]/u.test(v), 'must be one line'),
+    /** Optional: emails per second all send workers together may send, below the SES account's rate. */
+    sendRateCap: z.number().positive().max(10_000).optional(),
+    /** Where alarms are emailed (the SNS subscription must be confirmed from that mailbox once). */
+    alarmEmail: z.email('must be the email address alarms go to, e.g. ops@example.org'),
+  })
+  .superRefine((config, context) => {
+    const at = config.senderAddress.slice(config.senderAddress.lastIndexOf('@') + 1).toLowerCase();
+    const domain = config.sendingDomain;
+    if (typeof domain === 'string' && at !== domain && !at.endsWith(`.${domain}`)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['senderAddress'],
+        message: `must be an address at the sending domain ${domain} (or a subdomain of it), not at ${at}`,
+      });
+    }
+  });
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 
 /** Who the emails are from: the address, its display name, and the SES domain identity. */

@@ -124,7 +124,10 @@ export class StatelessStack extends Stack {
         'Resolves deliveries left sending (docs/operations.md, "Deliveries left sending")',
       ],
       AlarmTopicArn: [alarmTopic.topicArn, 'Where alarms are published'],
-      DashboardName: [this.dashboard.dashboard.dashboardName, 'The morning at a glance (CloudWatch dashboard)'],
+      DashboardName: [
+        this.dashboard.dashboard.dashboardName,
+        'The morning at a glance (CloudWatch dashboard)',
+      ],
       IngestFunctionName: [this.ingestion.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
       RankFunctionName: [this.ranking.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
     } as const;

@@ -10,11 +10,12 @@ import type { SignupQueue } from '../core/ports.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { sqsClient } from '../shared/aws/sqs.ts';
 import { envFields } from '../shared/config.ts';
-import { countersOf, createMetrics, SERVICES } from '../shared/metrics.ts';
 import { ENV } from '../shared/env-names.ts';
+import { countersOf, createMetrics, SERVICES } from '../shared/metrics.ts';
 import { randomIds } from '../shared/random-ids.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import type { ApiDeps } from '../triggers/api/api.ts';
+import { archiveDeps } from './archive.ts';
 import { MailEnv, type MailOverrides, mailDeps, templatesFor } from './mail.ts';
 
 export const ApiEnv = MailEnv.and(
@@ -38,8 +39,11 @@ export function apiDeps(
   const templates = templatesFor(env, overrides);
   const db = documentClient();
   const metrics = createMetrics(SERVICES.api, env.STAGE);
+  const mail = mailDeps(env, db, clock, templates);
   return {
-    ...mailDeps(env, db, clock, templates),
+    ...mail,
+    // The archive's pages and the feeds (functions/roots/archive.ts).
+    ...archiveDeps(db, env.TABLE_NAME, clock, mail.editions, templates.pages),
     metrics,
     counters: countersOf(metrics),
     pages: new HtmlPageRenderer(templates.pages),

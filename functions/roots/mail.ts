@@ -52,7 +52,11 @@ export function mailDeps(
     ses,
     subscribers: new DynamoSubscriberRepository(db, env.TABLE_NAME, clock),
     editions: new DynamoEditionRepository(db, env.TABLE_NAME),
-    sender: new SesEmailSender(ses, formatFrom(env.SENDER_NAME, env.SENDER_ADDRESS), env.SES_CONFIGURATION_SET),
+    sender: new SesEmailSender(
+      ses,
+      formatFrom(env.SENDER_NAME, env.SENDER_ADDRESS),
+      env.SES_CONFIGURATION_SET,
+    ),
     renderer: new HtmlDigestRenderer(templates),
     links: new LinkBuilder(env.PUBLIC_BASE_URL, keys),
     keys,

@@ -1,6 +1,6 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type * as z from 'zod';
 import type { SubscriptionDeps } from '../core/subscriptions.ts';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { countersOf, createMetrics, SERVICES } from '../shared/metrics.ts';
 import { randomIds } from '../shared/random-ids.ts';

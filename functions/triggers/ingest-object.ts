@@ -56,36 +56,40 @@ export function decodeS3Key(key: string): string {
 export function createIngestObjectHandler(
   deps: IngestObjectDeps,
 ): LambdaHandler<unknown, IngestFileResult[]> {
-  return withLambdaContext(logger, async (event, context) => {
-    const parsed = S3EventSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new ValidationError(`not an S3 event: ${formatIssues(describeIssues(parsed.error.issues))}`);
-    }
-    const results: IngestFileResult[] = [];
-    for (const record of parsed.data.Records) {
-      const key = decodeS3Key(record.s3.object.key);
-      if (!key.startsWith(INGEST_PREFIX) || !record.eventName.startsWith('ObjectCreated')) {
-        logger.info('ignored object', { key, eventName: record.eventName });
-        continue;
+  return withLambdaContext(
+    logger,
+    async (event, context) => {
+      const parsed = S3EventSchema.safeParse(event);
+      if (!parsed.success) {
+        throw new ValidationError(`not an S3 event: ${formatIssues(describeIssues(parsed.error.issues))}`);
       }
-      const { eTag, size } = record.s3.object;
-      const result = await ingestFile(
-        {
-          key,
-          etag: eTag ?? '',
-          ...(size === undefined ? {} : { size }),
-          // Stop and quarantine what cannot be finished before Lambda stops the function.
-          ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
-        },
-        deps,
-      );
-      if (result.status === 'quarantined') logger.warn('quarantined file', { ...result });
-      else logger.info('ingested file', { ...result });
-      recordIngestMetrics(deps.metrics, result);
-      // One EMF line per file: an event may carry several, each its own datapoint.
-      flushMetrics(deps.metrics);
-      results.push(result);
-    }
-    return results;
-  }, { metrics: deps.metrics });
+      const results: IngestFileResult[] = [];
+      for (const record of parsed.data.Records) {
+        const key = decodeS3Key(record.s3.object.key);
+        if (!key.startsWith(INGEST_PREFIX) || !record.eventName.startsWith('ObjectCreated')) {
+          logger.info('ignored object', { key, eventName: record.eventName });
+          continue;
+        }
+        const { eTag, size } = record.s3.object;
+        const result = await ingestFile(
+          {
+            key,
+            etag: eTag ?? '',
+            ...(size === undefined ? {} : { size }),
+            // Stop and quarantine what cannot be finished before Lambda stops the function.
+            ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+          },
+          deps,
+        );
+        if (result.status === 'quarantined') logger.warn('quarantined file', { ...result });
+        else logger.info('ingested file', { ...result });
+        recordIngestMetrics(deps.metrics, result);
+        // One EMF line per file: an event may carry several, each its own datapoint.
+        flushMetrics(deps.metrics);
+        results.push(result);
+      }
+      return results;
+    },
+    { metrics: deps.metrics },
+  );
 }

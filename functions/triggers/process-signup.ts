@@ -16,25 +16,29 @@ export const logger = createLogger('signup');
 export function createProcessSignupHandler(
   deps: SubscriptionDeps & { metrics?: Metrics },
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
-  return withLambdaContext(logger, async (event) => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        const parsed = SignupMessageSchema.safeParse(safeJson(record.body));
-        if (!parsed.success) {
-          throw new ValidationError(
-            `invalid sign-up message: ${formatIssues(describeIssues(parsed.error.issues))}`,
-          );
+  return withLambdaContext(
+    logger,
+    async (event) => {
+      const failures: SQSBatchResponse['batchItemFailures'] = [];
+      for (const record of event.Records) {
+        try {
+          const parsed = SignupMessageSchema.safeParse(safeJson(record.body));
+          if (!parsed.success) {
+            throw new ValidationError(
+              `invalid sign-up message: ${formatIssues(describeIssues(parsed.error.issues))}`,
+            );
+          }
+          const outcome = await processSignup(parsed.data, deps);
+          logger.info('processed sign-up', { messageId: record.messageId, outcome });
+        } catch (error) {
+          logger.error('sign-up failed', { messageId: record.messageId, error: error as Error });
+          failures.push({ itemIdentifier: record.messageId });
         }
-        const outcome = await processSignup(parsed.data, deps);
-        logger.info('processed sign-up', { messageId: record.messageId, outcome });
-      } catch (error) {
-        logger.error('sign-up failed', { messageId: record.messageId, error: error as Error });
-        failures.push({ itemIdentifier: record.messageId });
       }
-    }
-    return { batchItemFailures: failures };
-  }, deps.metrics ? { metrics: deps.metrics } : {});
+      return { batchItemFailures: failures };
+    },
+    deps.metrics ? { metrics: deps.metrics } : {},
+  );
 }
 
 function safeJson(body: string): unknown {

@@ -44,20 +44,24 @@ export function editionDayOf(event: z.infer<typeof RankEventSchema>, timeZone: s
 
 /** Schedule (or an operator) → make the day's edition once and dispatch its sending. Errors rethrow. */
 export function createRankPapersHandler(deps: RankPapersDeps): LambdaHandler<unknown, RankEditionResult> {
-  return withLambdaContext(logger, async (event) => {
-    const parsed = RankEventSchema.safeParse(event);
-    if (!parsed.success) {
-      throw new ValidationError(
-        `expected a scheduled event or {"date":"YYYY-MM-DD"}: ${formatIssues(describeIssues(parsed.error.issues))}`,
+  return withLambdaContext(
+    logger,
+    async (event) => {
+      const parsed = RankEventSchema.safeParse(event);
+      if (!parsed.success) {
+        throw new ValidationError(
+          `expected a scheduled event or {"date":"YYYY-MM-DD"}: ${formatIssues(describeIssues(parsed.error.issues))}`,
+        );
+      }
+      const dispatch = 'dispatch' in parsed.data ? parsed.data.dispatch : undefined;
+      const result = await rankEdition(
+        { date: editionDayOf(parsed.data, deps.timeZone), ...(dispatch === false ? { dispatch } : {}) },
+        deps,
       );
-    }
-    const dispatch = 'dispatch' in parsed.data ? parsed.data.dispatch : undefined;
-    const result = await rankEdition(
-      { date: editionDayOf(parsed.data, deps.timeZone), ...(dispatch === false ? { dispatch } : {}) },
-      deps,
-    );
-    logger.info('ranked edition', { ...result });
-    if (deps.metrics) recordRankMetrics(deps.metrics, result);
-    return result;
-  }, deps.metrics ? { metrics: deps.metrics } : {});
+      logger.info('ranked edition', { ...result });
+      if (deps.metrics) recordRankMetrics(deps.metrics, result);
+      return result;
+    },
+    deps.metrics ? { metrics: deps.metrics } : {},
+  );
 }

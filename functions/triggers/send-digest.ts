@@ -19,11 +19,15 @@ export const logger = createLogger('send');
 export function createSendDigestHandler(
   deps: SendDigestsDeps & { metrics: Metrics; queue: WorkQueue },
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
-  return withLambdaContext(logger, async (event, context) => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    await handle(event, failures, context);
-    return { batchItemFailures: failures };
-  }, { metrics: deps.metrics });
+  return withLambdaContext(
+    logger,
+    async (event, context) => {
+      const failures: SQSBatchResponse['batchItemFailures'] = [];
+      await handle(event, failures, context);
+      return { batchItemFailures: failures };
+    },
+    { metrics: deps.metrics },
+  );
 
   async function handle(
     event: SQSEvent,

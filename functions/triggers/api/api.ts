@@ -86,19 +86,23 @@ export function createApiHandler(
 
   app.errorHandler(Error, async (error, reqCtx) => errorResponse(error, reqCtx.req, reqCtx.route));
 
-  return withLambdaContext(logger, async (event, context) => {
-    const method = event.requestContext.http.method.toUpperCase();
-    // A method the router does not know (PROPFIND, FOO) would get its bare 405, logged as an
-    // error: it is answered here, as any other method no route has.
-    const result = isHttpMethod(method)
-      ? await app.resolve(forRouter(event), context ?? NO_CONTEXT)
-      : await webResponseToProxyResult(
-          errorResponse(new RouteNotFoundError(`no route for ${method}`), requestLine(event, method), null),
-          'ApiGatewayV2',
-        );
-    // A HEAD answer is the GET answer without its body, an error's included (however it was raised).
-    return method === 'HEAD' ? { ...result, body: '', isBase64Encoded: false } : result;
-  }, deps.metrics ? { metrics: deps.metrics } : {});
+  return withLambdaContext(
+    logger,
+    async (event, context) => {
+      const method = event.requestContext.http.method.toUpperCase();
+      // A method the router does not know (PROPFIND, FOO) would get its bare 405, logged as an
+      // error: it is answered here, as any other method no route has.
+      const result = isHttpMethod(method)
+        ? await app.resolve(forRouter(event), context ?? NO_CONTEXT)
+        : await webResponseToProxyResult(
+            errorResponse(new RouteNotFoundError(`no route for ${method}`), requestLine(event, method), null),
+            'ApiGatewayV2',
+          );
+      // A HEAD answer is the GET answer without its body, an error's included (however it was raised).
+      return method === 'HEAD' ? { ...result, body: '', isBase64Encoded: false } : result;
+    },
+    deps.metrics ? { metrics: deps.metrics } : {},
+  );
 }
 
 /** What the error answer reads of a request the router never saw. */
