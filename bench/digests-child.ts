@@ -1,18 +1,27 @@
 /**
  * Chooses digests for many readers with random topic profiles from 1,000 candidates, in its own
- * process (one core) so its peak RSS is its own. Modes: `index` (the product: the edition is
- * prepared once, then each reader's choice reuses it) and `scratch` (the baseline: every
- * reader's scoring starts from the raw candidates). Prints {readers, ms, peakRssMb, chosen}.
+ * process (one core) so its peak RSS is its own. Half the readers also have a learned profile
+ * (5–40 "more / fewer like this" votes on random candidates, through `applyVote`). Modes:
+ * `index` (the product: the edition is prepared once, then each reader's choice reuses it, their
+ * learned profile applied), `index-plain` (the same readers without learned profiles: the cost of
+ * applying them is the difference), `minisearch` (the honest peer: MiniSearch answers each
+ * reader's topics from one index built once; no learning, no diversity) and `scratch` (every
+ * reader's scoring starts from the raw candidates). Prints {readers, ms, peakRssMb, chosen, learned}.
  */
 import { readFile } from 'node:fs/promises';
+import MiniSearch from 'minisearch';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
+import { applyVote, type LearnedProfile, paperTerms } from '../functions/core/learning.ts';
 import type { Paper } from '../functions/core/paper.ts';
 import { rankTrending } from '../functions/core/ranking.ts';
 import { relevanceConfig } from '../functions/core/relevance/index.ts';
 import { EditionSelector, type ReaderProfile, selectionConfig } from '../functions/core/selection.ts';
 import { synthetic } from './generate.ts';
 
-const [mode, readersArg] = process.argv.slice(2) as ['index' | 'scratch', string];
+const [mode, readersArg] = process.argv.slice(2) as [
+  'index' | 'index-plain' | 'minisearch' | 'scratch',
+  string,
+];
 const readers = Number(readersArg);
 const observedAt = '2026-11-27T00:00:00.000Z';
 
@@ -111,11 +120,88 @@ const profile = (): ReaderProfile => {
 };
 const profiles = Array.from({ length: readers }, profile);
 
+// Learned profiles for half the readers, built by the product's own vote path (pure), made
+// before the clock starts: the send path reads them with the reader, it does not build them.
+const termsOf = new Map<string, ReturnType<typeof paperTerms>>();
+const learnedProfile = (): LearnedProfile | undefined => {
+  let learned: LearnedProfile | undefined;
+  const now = new Date(observedAt);
+  for (let v = 5 + Math.floor(random() * 36); v > 0; v -= 1) {
+    const paper = pick(candidates);
+    let terms = termsOf.get(paper.id);
+    if (!terms) {
+      terms = paperTerms(paper);
+      termsOf.set(paper.id, terms);
+    }
+    learned = applyVote(
+      learned,
+      { paperId: paper.id, vote: random() < 0.7 ? 'more' : 'fewer', terms },
+      now,
+    ).profile;
+  }
+  return learned;
+};
+let learnedCount = 0;
+for (const p of profiles) {
+  if (random() < 0.5) {
+    p.learned = learnedProfile();
+    learnedCount += 1;
+  }
+}
+if (mode === 'index-plain') for (const p of profiles) p.learned = undefined;
+
 let chosen = 0;
 const start = performance.now();
+// CPU time too: on a shared machine, wall time counts other processes' turns.
+const cpuStart = process.cpuUsage();
 if (mode === 'index') {
   const selector = new EditionSelector(entries);
   for (const p of profiles) chosen += selector.choose(p, 'week').length;
+} else if (mode === 'index-plain') {
+  const selector = new EditionSelector(entries);
+  for (const p of profiles) chosen += selector.choose(p, 'week').length;
+} else if (mode === 'minisearch') {
+  // The honest peer: one MiniSearch index of the edition, built once; each reader's topics
+  // searched (a topic's results cached, as the product caches a topic's match), merged by best
+  // score, their received and excluded papers left out; no topics: the trending order.
+  const search = new MiniSearch<{ id: number; title: string; abstract: string }>({
+    fields: ['title', 'abstract'],
+    searchOptions: { boost: { title: 2 } },
+  });
+  search.addAll(entries.map((e, id) => ({ id, title: e.paper.title, abstract: e.paper.abstract })));
+  const cache = new Map<string, { id: number; score: number }[]>();
+  const excluded = new Map<string, Set<number>>();
+  for (const p of profiles) {
+    const blocked = new Set<number>();
+    for (const word of p.exclude) {
+      let set = excluded.get(word);
+      if (!set) {
+        set = new Set(search.search(word).map((r) => r.id as number));
+        excluded.set(word, set);
+      }
+      for (const id of set) blocked.add(id);
+    }
+    const best = new Map<number, number>();
+    for (const topic of p.topics) {
+      let results = cache.get(topic);
+      if (!results) {
+        results = search.search(topic).map((r) => ({ id: r.id as number, score: r.score }));
+        cache.set(topic, results);
+      }
+      for (const r of results) if (r.score > (best.get(r.id) ?? 0)) best.set(r.id, r.score);
+    }
+    const list =
+      p.topics.length > 0
+        ? [...best.entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id)
+        : entries.map((_, id) => id);
+    let taken = 0;
+    for (const id of list) {
+      if (taken === p.digestSize) break;
+      if (blocked.has(id) || p.sent.has((entries[id] as (typeof entries)[number]).paper.id)) continue;
+      taken += 1;
+    }
+    chosen += taken;
+  }
 } else {
   // The naive way: every reader's papers scored from the raw candidates (no shared index, no
   // shared similarity table: similarities computed as MMR asks for them).
@@ -124,4 +210,15 @@ if (mode === 'index') {
     chosen += new EditionSelector(entries, () => true, selectionConfig, scratch).choose(p, 'week').length;
 }
 const ms = performance.now() - start;
-console.log(JSON.stringify({ readers, ms, chosen, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+console.log(
+  JSON.stringify({
+    readers,
+    ms,
+    cpuMs,
+    chosen,
+    learned: mode === 'index' || mode === 'scratch' ? learnedCount : 0,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }),
+);

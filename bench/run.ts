@@ -8,7 +8,11 @@
  *   files) vs normal files of the same size;
  * - ingest: through S3 and the handler into the local table, vs one DynamoDB call at a time;
  * - relevance: hand-judged topic queries (test half), the delivered list vs plain BM25 and MiniSearch;
- * - digests: choosing 100,000 readers' digests vs scoring from scratch;
+ * - digests: choosing 100,000 readers' digests (half with learned profiles) vs scoring from scratch,
+ *   beside MiniSearch answering each reader's topics from one index; the cost per reader of
+ *   applying a learned profile;
+ * - learning: 300 simulated readers with hidden interests, 20 daily editions, "more / fewer like
+ *   this" clicks with noise: nDCG@10 on day 1 and day 20 with learning vs without (feedback lift);
  * - subscribe: 200 concurrent sign-ups on the local stack, p50 and p99, vs the cheapest page;
  * - delivery: sending an edition on the local stack vs one reader at a time; pacing at 50/s
  *   (rate achieved, first-try acceptance vs unpaced); DynamoDB requests per digest vs the
@@ -44,6 +48,7 @@ const SECTIONS = [
   'ingest',
   'relevance',
   'digests',
+  'learning',
   'subscribe',
   'delivery',
   'bundles',
@@ -252,12 +257,17 @@ if (only.has('relevance')) {
 
 // Choosing digests: 100,000 readers with random topic profiles, 1,000 candidates, one core.
 if (only.has('digests')) {
-  const digests = (mode: 'index' | 'scratch', readers: number) =>
-    runScript<{ readers: number; ms: number; peakRssMb: number }>('digests-child.ts', [
-      mode,
-      String(readers),
-    ]);
+  const digests = (mode: 'index' | 'index-plain' | 'minisearch' | 'scratch', readers: number) =>
+    runScript<{ readers: number; ms: number; cpuMs: number; learned: number; peakRssMb: number }>(
+      'digests-child.ts',
+      [mode, String(readers)],
+    );
   const ours = digests('index', 100_000);
+  const plain = digests('index-plain', 100_000);
+  const peer = digests('minisearch', 100_000);
+  console.log(
+    `digests, 100,000 readers (${ours.learned} with learned profiles): wall / CPU s — with profiles ${(ours.ms / 1000).toFixed(2)} / ${(ours.cpuMs / 1000).toFixed(2)}, same readers without ${(plain.ms / 1000).toFixed(2)} / ${(plain.cpuMs / 1000).toFixed(2)}, MiniSearch ${(peer.ms / 1000).toFixed(2)} / ${(peer.cpuMs / 1000).toFixed(2)}`,
+  );
   // The baseline costs about a third of a second per reader: measured on 100 readers, scaled to 100,000.
   const scratch = digests('scratch', 100);
   const scratchSeconds = ((scratch.ms / scratch.readers) * 100_000) / 1000;
@@ -271,12 +281,57 @@ if (only.has('digests')) {
       false,
     ),
     result(
+      'choose digests for 100,000 readers, half with learned profiles',
+      ours.ms / 1000,
+      's',
+      "MiniSearch 7 answering each reader's topics from one index (no learning, no diversity)",
+      peer.ms / 1000,
+      false,
+    ),
+    result(
+      'cost per reader of applying a learned profile (CPU time)',
+      (Math.max(0, ours.cpuMs - plain.cpuMs) / ours.learned) * 1000,
+      'µs',
+      'the whole choice of a reader without one',
+      (plain.cpuMs / plain.readers) * 1000,
+      false,
+    ),
+    result(
       'choose digests for 100,000 readers: peak RSS',
       ours.peakRssMb,
       'MB',
       'score from scratch per reader (100 readers)',
       scratch.peakRssMb,
       false,
+    ),
+  );
+}
+
+// Learning from clicks: simulated readers, 20 editions, with and without learning (same run).
+if (only.has('learning')) {
+  const { simulateLearning, REPORT_SEED } = await import('./learning.ts');
+  const figures = simulateLearning(REPORT_SEED);
+  const first = (list: number[]) => list[0] as number;
+  const last = (list: number[]) => list.at(-1) as number;
+  console.log(
+    `learning (seed ${figures.seed}, ${figures.readers} readers, ${figures.days} days, ${figures.votes} votes): nDCG@10 per day with learning ${figures.withLearning.map((n) => n.toFixed(3)).join(' ')}; without ${figures.without.map((n) => n.toFixed(3)).join(' ')}; mean profile at the end ${figures.profile.votes.toFixed(1)} votes, ${figures.profile.liked.toFixed(1)} liked and ${figures.profile.disliked.toFixed(1)} disliked terms`,
+  );
+  results.push(
+    result(
+      'learning: nDCG@10 of the digests on day 1',
+      first(figures.withLearning),
+      'nDCG',
+      'the same readers without learning',
+      first(figures.without),
+      true,
+    ),
+    result(
+      'feedback lift: nDCG@10 of the digests on day 20',
+      last(figures.withLearning),
+      'nDCG',
+      'the same readers without learning',
+      last(figures.without),
+      true,
     ),
   );
 }

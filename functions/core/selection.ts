@@ -43,6 +43,8 @@ export const selectionConfig = {
   learned: {
     /** Terms of each vector applied per reader: the best by weight × the edition's idf. */
     terms: 24,
+    /** Terms with a lower idf (in about half the edition's papers or more) are left out. */
+    minIdf: 0.7,
     /** A learned match is relative to the reader's best match, never above what this share of a full match scores. */
     goodMatchShare: 0.2,
     /** Topic readers: the most a paper matched only by what they liked scores (below `onTopic`). */
@@ -53,6 +55,8 @@ export const selectionConfig = {
     dislike: 0.5,
     /** A candidate is "similar to a paper you liked" from this cosine on. */
     similarFrom: 0.2,
+    /** The most recent liked papers a reason compares a candidate with. */
+    similarOf: 20,
   },
 };
 export type SelectionConfig = typeof selectionConfig;
@@ -200,10 +204,18 @@ export class EditionSelector {
     const apply = (terms: readonly LearnedTerm[], out: Float32Array) => {
       out.fill(0);
       if (terms.length === 0) return;
-      const weighted = terms
-        .map((t) => ({ t: t.t, w: t.w * this.index.idf(t.t) }))
-        .sort((a, b) => b.w - a.w)
-        .slice(0, settings.terms);
+      // The vector is sorted by weight: its first terms are enough to pick the best by weight × idf.
+      const weighted: { t: string; w: number }[] = [];
+      for (let i = 0; i < terms.length && i < 2 * settings.terms; i += 1) {
+        const term = terms[i] as LearnedTerm;
+        const idf = this.index.idf(term.t);
+        // A term most papers have tells nothing (and its postings are the longest).
+        if (idf >= settings.minIdf) weighted.push({ t: term.t, w: term.w * idf });
+      }
+      if (weighted.length > settings.terms) {
+        weighted.sort((a, b) => b.w - a.w);
+        weighted.length = settings.terms;
+      }
       const full = this.index.addTermScores(weighted, out);
       let best = 0;
       for (let d = 0; d < out.length; d += 1) if ((out[d] as number) > best) best = out[d] as number;
@@ -212,17 +224,21 @@ export class EditionSelector {
     };
     apply(profile.liked, liked);
     apply(profile.disliked, disliked);
-    const likedVotes = profile.votes.filter((v) => v.vote === 'more');
+    // The most recent liked papers are the ones a reason counts (a digest explains ~10 papers).
+    const likedVotes = profile.votes.filter((v) => v.vote === 'more').slice(-settings.similarOf);
+    let likedVectors: ReturnType<RelevanceIndex['termVector']>[] | undefined;
     return {
       kind: 'learned',
       scores: liked,
       penalty: disliked,
       reason: (doc: number) => {
+        likedVectors ??= likedVotes.map((vote) => this.index.termVector(vote.terms, vote.paperId));
         let similar = 0;
-        for (const vote of likedVotes)
-          if (this.index.similarityToTerms(doc, vote.terms) >= settings.similarFrom) similar += 1;
+        for (const vector of likedVectors)
+          if (this.index.similarityToVector(doc, vector) >= settings.similarFrom) similar += 1;
         if (similar > 0) return `similar to ${similar} ${similar === 1 ? 'paper' : 'papers'} you liked`;
         const words = profile.liked
+          .slice(0, 12)
           .filter((t) => this.index.containing(t.s)[doc])
           .slice(0, 2)
           .map((t) => `“${t.s}”`);

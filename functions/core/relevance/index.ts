@@ -217,9 +217,17 @@ export class RelevanceIndex {
     }
   }
 
+  /** Idf by term, memoized: learned profiles ask for the same terms reader after reader. */
+  private readonly idfs = new Map<string, number>();
+
   idf(term: string): number {
-    const n = this.df.get(term) ?? 0;
-    return Math.log(1 + (this.size - n + 0.5) / (n + 0.5));
+    let value = this.idfs.get(term);
+    if (value === undefined) {
+      const n = this.df.get(term) ?? 0;
+      value = Math.log(1 + (this.size - n + 0.5) / (n + 0.5));
+      if (this.idfs.size < 1_000_000) this.idfs.set(term, value);
+    }
+    return value;
   }
 
   /** Relevance of every document to a free-text topic, in [0, 1]; cached per topic. */
@@ -329,35 +337,55 @@ export class RelevanceIndex {
   }
 
   /**
-   * Cosine similarity of a document's term vector (its top tf-idf terms) and a bag of terms
-   * weighted by this edition's idf: how alike a candidate and a paper the reader voted on are,
-   * whether or not that paper is in the edition.
+   * A bag of terms (a paper a reader voted on) as a unit vector over this edition's terms,
+   * weighted by its idf, for {@link similarityToVector}: made once, compared with many papers.
    */
-  similarityToTerms(doc: number, terms: readonly { t: string; w: number }[]): number {
-    const vector = this.vectors[doc];
-    if (!vector) return 0;
-    let dot = 0;
+  termVector(
+    terms: readonly { t: string; w: number }[],
+    /** The paper's id: a paper many readers voted on is made a vector once (its terms are its own). */
+    key?: string,
+  ): { ids: Int32Array; weights: Float32Array } {
+    const cached = key === undefined ? undefined : this.termVectors.get(key);
+    if (cached) return cached;
+    const found: [number, number][] = [];
     let norm = 0;
     for (const { t, w } of terms) {
       const weight = w * this.idf(t);
       norm += weight * weight;
       const id = this.termIds.get(t);
-      if (id === undefined) continue;
-      // The vector's ids are sorted: a binary search.
-      let lo = 0;
-      let hi = vector.ids.length - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        const at = vector.ids[mid] as number;
-        if (at === id) {
-          dot += weight * (vector.weights[mid] as number);
-          break;
-        }
-        if (at < id) lo = mid + 1;
-        else hi = mid - 1;
-      }
+      if (id !== undefined) found.push([id, weight]);
     }
-    return norm > 0 ? dot / Math.sqrt(norm) : 0;
+    found.sort((a, b) => a[0] - b[0]);
+    const length = Math.sqrt(norm) || 1;
+    const vector = {
+      ids: Int32Array.from(found, ([id]) => id),
+      weights: Float32Array.from(found, ([, w]) => w / length),
+    };
+    if (key !== undefined && this.termVectors.size < 50_000) this.termVectors.set(key, vector);
+    return vector;
+  }
+
+  private readonly termVectors = new Map<string, { ids: Int32Array; weights: Float32Array }>();
+
+  /**
+   * Cosine similarity of a document's term vector (its top tf-idf terms) and a {@link termVector}:
+   * how alike a candidate and a paper the reader voted on are, whether or not that paper is in
+   * the edition.
+   */
+  similarityToVector(doc: number, y: { ids: Int32Array; weights: Float32Array }): number {
+    const x = this.vectors[doc];
+    if (!x) return 0;
+    let dot = 0;
+    let i = 0;
+    let j = 0;
+    while (i < x.ids.length && j < y.ids.length) {
+      const xi = x.ids[i] as number;
+      const yj = y.ids[j] as number;
+      if (xi === yj) dot += (x.weights[i++] as number) * (y.weights[j++] as number);
+      else if (xi < yj) i += 1;
+      else j += 1;
+    }
+    return dot;
   }
 
   /** Documents whose title, keywords or abstract contain the word (any form of it). */
