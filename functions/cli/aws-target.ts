@@ -248,10 +248,11 @@ export class SqsQueueAdmin implements QueueAdmin {
   url(name: string): Promise<string> {
     let url = this.urls.get(name);
     if (!url) {
-      url = this.sqs.send(new GetQueueUrlCommand({ QueueName: name })).then(({ QueueUrl }) => {
+      url = (async () => {
+        const { QueueUrl } = await this.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
         if (!QueueUrl) throw new EnvironmentError(`SQS has no queue ${name}`);
         return QueueUrl;
-      });
+      })();
       this.urls.set(name, url);
     }
     return url;
