@@ -105,9 +105,12 @@ export class CollectScheduler {
     const due = this.options.times.filter((t) => t <= this.timeIn(now) && !this.done.has(`${today} ${t}`));
     if (due.length === 0 || this.running) return false;
     for (const time of due) this.done.add(`${today} ${time}`);
-    this.running = this.fire().finally(() => {
-      this.running = undefined;
-    });
+    // A failed run is the collector's own to report; the next time fires as usual.
+    this.running = this.fire()
+      .catch(() => {})
+      .finally(() => {
+        this.running = undefined;
+      });
     return true;
   }
 

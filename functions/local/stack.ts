@@ -6,12 +6,17 @@ import type { S3Event } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import type { CollectorConfig } from '../core/collect/config.ts';
 import type { IngestFileResult } from '../core/ingest-file.ts';
+import type { CollectRun } from '../core/ports.ts';
 import type { RateLimits } from '../core/rate-limits.ts';
+import { CollectEnv, collectDeps } from '../roots/collect.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../roots/ingest-object.ts';
 import { parseEnv } from '../shared/config.ts';
+import { createCollectHandler } from '../triggers/collect.ts';
 import { createIngestObjectHandler } from '../triggers/ingest-object.ts';
 import type { DeadLetter } from './async-invoker.ts';
+import { CollectScheduler } from './collector.ts';
 import { createHttpGateway } from './http-gateway.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { createLocalRuntime, functionEnvironment, type LocalRuntime } from './local-runtime.ts';
@@ -24,6 +29,9 @@ export const DEFAULT_SES_RATE = 14;
 
 import { DEFAULT_DATA_DIR } from './stack-info.ts';
 import { assertDistinctPorts, assertPortFree, type PortUse, portInUse } from './tcp-ports.ts';
+
+/** The collector function's timeout in the CDK app (infra/constructs/collector.ts). */
+export const COLLECT_TIMEOUT_MS = 10 * 60_000;
 
 /** The ingest function's timeout in the CDK app (as local-runtime.ts gives its handler). */
 const INGEST_TIMEOUT_MS = 5 * 60_000;
@@ -53,6 +61,11 @@ export interface LocalStackOptions {
   ses?: { maxSendRate: number; enforcedRate?: number };
   /** Emails per second all send workers together may send (SEND_RATE_CAP). */
   sendRateCap?: number;
+  /**
+   * Collection switched on (`npm start -- --collect`): the collector's configuration and the
+   * times of day (`HH:MM` in `timeZone`) it runs at. Off when left out: no request leaves the machine.
+   */
+  collector?: { config: CollectorConfig; times: readonly string[] };
   log?: (line: string) => void;
 }
 
@@ -75,6 +88,10 @@ export interface LocalStack extends Pick<LocalRuntime, 'handlers' | 's3'> {
   /** The handlers and their wiring, as the CLI also builds them against a running stack. */
   local: LocalRuntime;
   scheduler: DailyScheduler;
+  /** With `options.collector`: runs the collector at its times of day (start it with `start()`). */
+  collectScheduler?: CollectScheduler;
+  /** With `options.collector`: one collection now, as the schedule runs it (the collector function's handler). */
+  collect?: () => Promise<CollectRun>;
   /** SES's events for what the emulator sent: `pump()` publishes the new ones to the feedback handler. */
   sesEvents: LocalSesEvents;
   /** What the SES rate-limit stand-in saw: SendEmail calls, and those it answered 429. */
@@ -231,6 +248,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     servers.push({ name: 'scheduler', close: async () => scheduler.stop() });
 
+    // The collector, only when switched on: the same root and handler as its Lambda, fired by a
+    // local stand-in for its EventBridge schedule.
+    let collect: (() => Promise<CollectRun>) | undefined;
+    let collectScheduler: CollectScheduler | undefined;
+    if (options.collector) {
+      const collector = createCollectHandler(
+        collectDeps(
+          parseEnv(CollectEnv, {
+            ...functionEnvironment(urls, options),
+            COLLECTOR_CONFIG: JSON.stringify(options.collector.config),
+          }),
+        ),
+      );
+      const run = () => collector({}, localLambdaContext('collect', COLLECT_TIMEOUT_MS));
+      collect = run;
+      const scheduled = new CollectScheduler(
+        { times: options.collector.times, timeZone: options.timeZone },
+        () => {
+          const work = run().then(
+            (result) => log(`collected: ${describeCollectRun(result)}`),
+            (error: unknown) => log(`collection failed: ${(error as Error).message}`),
+          );
+          invoker.track(work);
+          return work;
+        },
+      );
+      collectScheduler = scheduled;
+      servers.push({ name: 'collector', close: async () => scheduled.stop() });
+    }
+
     return {
       urls,
       options,
@@ -238,6 +285,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handlers,
       s3: local.s3,
       scheduler,
+      ...(collectScheduler ? { collectScheduler } : {}),
+      ...(collect ? { collect } : {}),
       deadLetters: invoker.deadLetters,
       sesEvents,
       sesThrottle: throttle.counts,
@@ -257,6 +306,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/** A collector run in one line: per source, files written, papers, not modified, errors. */
+export function describeCollectRun(run: CollectRun): string {
+  return run.sources
+    .map(
+      (s) =>
+        `${s.source} ${s.objects.length} file(s), ${s.papers} papers, ${s.notModified} not modified, ${s.errors} error(s)${s.failed ? ' (FAILED)' : ''}`,
+    )
+    .join('; ');
 }
 
 /** s3rver hands keys over decoded; S3 notifications carry them URL-encoded with `+` for spaces. */

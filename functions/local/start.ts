@@ -7,8 +7,15 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { isTimeZone } from '../shared/config.ts';
+import { localCollectorConfig, parseTimesOfDay } from './collector.ts';
 import { DEMO_EDITIONS, describeDemo, runDemo } from './demo.ts';
-import { defaultLocalOptions, type InFlight, type LocalStack, startLocalStack } from './stack.ts';
+import {
+  defaultLocalOptions,
+  describeCollectRun,
+  type InFlight,
+  type LocalStack,
+  startLocalStack,
+} from './stack.ts';
 import {
   claimDataDir,
   DataDirBusyError,
@@ -44,6 +51,15 @@ const program = new Command('npm start --')
   .option('--data-dir <dir>', 'where local data is kept', defaults.dataDir)
   .option('--send-at <HH:MM>', 'daily time of the edition, in --time-zone', defaults.sendAt)
   .option('--time-zone <tz>', 'IANA time zone of the schedule', defaults.timeZone)
+  .option(
+    '--collect',
+    'switch collection on: fetch the configured sources once when serving starts, then at --collect-at (off by default: the demo needs no network)',
+  )
+  .option('--collect-at <times>', 'times of day of collection, in --time-zone', '05:00,11:00,17:00')
+  .option(
+    '--collect-base-url <url>',
+    'send every source to this server (a local fake); otherwise PAPERBOY_COLLECT_HF_URL, PAPERBOY_COLLECT_ARXIV_RSS_URL, PAPERBOY_COLLECT_ARXIV_API_URL or PAPERBOY_COLLECTOR_CONFIG, else the public sources',
+  )
   .option('--verbose', "show the handlers' INFO logs")
   .showHelpAfterError();
 
@@ -59,9 +75,23 @@ async function main(): Promise<void> {
     dataDir: string;
     sendAt: string;
     timeZone: string;
+    collect?: boolean;
+    collectAt: string;
+    collectBaseUrl?: string;
   }>();
   if (!/^([01]\d|2[0-3]):[0-5]\d$/u.test(flags.sendAt)) fail('--send-at must be a time such as 06:00');
   if (!isTimeZone(flags.timeZone)) fail('--time-zone must be an IANA time zone such as Europe/Paris');
+  let collector: { config: ReturnType<typeof localCollectorConfig>; times: string[] } | undefined;
+  if (flags.collect) {
+    try {
+      collector = {
+        config: localCollectorConfig(process.env, flags.collectBaseUrl),
+        times: parseTimesOfDay(flags.collectAt),
+      };
+    } catch (error) {
+      fail((error as Error).message.replace(/^--base-url/u, '--collect-base-url'));
+    }
+  } else if (flags.collectBaseUrl) fail('--collect-base-url needs --collect');
   const ports = { api: flags.apiPort, dynamodb: flags.dynamodbPort, s3: flags.s3Port, ses: flags.sesPort };
   try {
     assertDistinctPorts([
@@ -110,6 +140,7 @@ async function main(): Promise<void> {
       sendAt: flags.sendAt,
       timeZone: flags.timeZone,
       ports,
+      ...(collector ? { collector } : {}),
       log: (line) => console.error(line),
     });
   } catch (error) {
@@ -145,6 +176,18 @@ async function main(): Promise<void> {
   // SES's events (send, delivery, and the mailbox simulator's bounces and complaints) flow on.
   stack.sesEvents.start(2000);
   const { caughtUp, resumed } = await stack.scheduler.start();
+  if (stack.collect && stack.collectScheduler) {
+    // Once now, then at each --collect-at time.
+    const first = stack.collect();
+    // Counted as work in flight, so that Ctrl-C waits for it as for an ingest.
+    stack.local.invoker.track(first.then(() => {}));
+    void first.then(
+      (run) => console.log(`collected: ${describeCollectRun(run)}`),
+      (error: unknown) => console.error(`paperboy: collection failed: ${(error as Error).message}`),
+    );
+    stack.collectScheduler.start();
+    console.log(`collecting now, then daily at ${flags.collectAt} ${flags.timeZone}`);
+  }
   console.log(
     `serving; the edition runs daily at ${flags.sendAt} ${flags.timeZone}` +
       `${caughtUp ? " (today's, missed while the stack was down, is running now)" : ''}` +
