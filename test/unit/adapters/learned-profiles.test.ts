@@ -1,0 +1,103 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../../functions/adapters/dynamo-keys.ts';
+import {
+  buildPutLearned,
+  DynamoLearnedProfiles,
+} from '../../../functions/adapters/dynamo-learned-profiles.ts';
+import { DynamoPersonalData } from '../../../functions/adapters/dynamo-personal-data.ts';
+import { DynamoReaders } from '../../../functions/adapters/dynamo-readers.ts';
+import { DynamoSubscriberRepository } from '../../../functions/adapters/dynamo-subscriber-repository.ts';
+import { applyVote, paperTerms } from '../../../functions/core/learning.ts';
+import { documentClient } from '../../../functions/shared/aws/dynamodb.ts';
+import { startDynalite } from '../../support/dynalite.ts';
+import { activeSubscriber, FixedClock } from '../../support/memory-ports.ts';
+import { NOW, paper } from '../../support/papers.ts';
+
+const liked = applyVote(
+  undefined,
+  { paperId: 'p1', vote: 'more', terms: paperTerms({ ...paper('p1', 1), title: 'Dense retrieval' }) },
+  NOW,
+).profile;
+
+describe('the learned profile item', () => {
+  it('is written in the reader’s partition, on the version read (a first one only if none exists)', () => {
+    expect(buildPutLearned('t', 'sub1', liked, 0)).toMatchObject({
+      Item: { PK: 'SUB#sub1', SK: 'LEARNED', version: 1 },
+      ConditionExpression: 'attribute_not_exists(PK)',
+    });
+    expect(buildPutLearned('t', 'sub1', { ...liked, version: 2 }, 1)).toMatchObject({
+      ConditionExpression: 'attribute_exists(PK) AND #version = :expected',
+      ExpressionAttributeValues: { ':expected': 1 },
+    });
+  });
+});
+
+describe('learned profiles in DynamoDB', () => {
+  let db: Awaited<ReturnType<typeof startDynalite>>;
+  beforeAll(async () => {
+    db = await startDynalite();
+  });
+  afterAll(async () => db?.stop());
+
+  it('are written once per version, read with the reader in the same one request, exported, and erased', async () => {
+    const client = documentClient();
+    const clock = new FixedClock(NOW);
+    const store = new DynamoLearnedProfiles(client, db.tableName);
+    await new DynamoSubscriberRepository(client, db.tableName, clock).create(activeSubscriber('rita'));
+    expect(await store.put('rita', liked, 0)).toBe(true);
+    // A second writer that read "none" loses: the vote is applied again on what is there.
+    expect(await store.put('rita', liked, 0)).toBe(false);
+    expect(await store.get('rita')).toEqual(liked);
+    const next = applyVote(
+      liked,
+      { paperId: 'p1', vote: 'fewer', terms: liked.votes[0]?.terms ?? [] },
+      NOW,
+    ).profile;
+    expect(await store.put('rita', next, 1)).toBe(true);
+    expect(await store.put('rita', next, 1)).toBe(false);
+
+    let requests = 0;
+    client.middlewareStack.add(
+      (nextHandler) => async (args) => {
+        requests += 1;
+        return nextHandler(args);
+      },
+      { step: 'initialize' },
+    );
+    const reader = await new DynamoReaders(client, db.tableName, clock).load('rita', '2026-11-26');
+    expect(requests).toBe(1);
+    expect(reader.learned).toEqual(next);
+
+    const personal = new DynamoPersonalData(client, db.tableName);
+    expect((await personal.exportOf('rita')).learned).toEqual(next);
+    await personal.erase({
+      id: 'rita',
+      status: 'erased',
+      version: 2,
+      erasedAt: NOW.toISOString(),
+      updatedAt: NOW.toISOString(),
+    });
+    expect(await store.get('rita')).toBeUndefined();
+
+    await store.put('rita', liked, 0);
+    await store.delete('rita');
+    expect(await store.get('rita')).toBeUndefined();
+  });
+
+  it('a stored item that is not a profile reads as none (a send never fails on it)', async () => {
+    const client = documentClient();
+    await client.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: { ...keys.learned('odd'), votes: 'nonsense', version: 1 },
+      }),
+    );
+    expect(await new DynamoLearnedProfiles(client, db.tableName).get('odd')).toBeUndefined();
+    const reader = await new DynamoReaders(client, db.tableName, new FixedClock(NOW)).load(
+      'odd',
+      '2026-11-26',
+    );
+    expect(reader.learned).toBeUndefined();
+  });
+});
