@@ -1,4 +1,3 @@
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { DynamoCollectRunLog, DynamoFetchStateStore } from '../adapters/dynamo-collector-state.ts';
 import { FetchHttpTransport } from '../adapters/fetch-http-transport.ts';
@@ -8,6 +7,7 @@ import { documentClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
 import { envFields } from '../shared/config.ts';
 import { ENV } from '../shared/env-names.ts';
+import { createMetrics, SERVICES } from '../shared/metrics.ts';
 import { randomIds } from '../shared/random-ids.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import type { CollectHandlerDeps } from '../triggers/collect.ts';
@@ -17,6 +17,7 @@ export const CollectEnv = z.object({
   [ENV.tableName]: envFields.tableName,
   [ENV.bucketName]: envFields.bucketName,
   [ENV.collectorConfig]: envFields.collectorConfig,
+  [ENV.stage]: envFields.stage,
 });
 export type CollectEnv = z.infer<typeof CollectEnv>;
 
@@ -44,6 +45,6 @@ export function collectDeps(
     sleeper: overrides.sleeper ?? realSleeper,
     random: overrides.random ?? Math.random,
     ids: randomIds,
-    metrics: new Metrics({ namespace: 'Paperboy', serviceName: 'collect' }),
+    metrics: createMetrics(SERVICES.collect, env.STAGE),
   };
 }

@@ -16,6 +16,7 @@ export const SERVICES = {
   api: 'api',
   signup: 'signup',
   feedback: 'feedback',
+  collect: 'collect',
 } as const;
 export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
 

@@ -27,7 +27,10 @@ export type CollectEvent = z.infer<typeof CollectEventSchema>;
 /** No request starts unless it can end this long before Lambda stops the function: the run record gets written. */
 export const RUN_RECORD_MARGIN_MS = 10_000;
 
-/** The names of the collector's metrics (namespace Paperboy, dimension Source): the alarms and the dashboard use them. */
+/**
+ * The names of the collector's metrics: namespace Paperboy, dimensions `service` (collect), `stage`
+ * and `Source` (hf, arxiv-rss, arxiv-api). The alarms and the dashboard read them from here.
+ */
 export const COLLECTOR_METRICS = {
   requests: 'CollectorRequests',
   notModified: 'CollectorNotModified',
@@ -41,19 +44,23 @@ export const COLLECTOR_METRICS = {
 } as const;
 export const COLLECTOR_METRIC_DIMENSION = 'Source';
 
-/** One set of metrics per source, each with the `Source` dimension. */
+/**
+ * One EMF line per source, with the `Source` dimension beside the function's own. Published here,
+ * source by source: a published line drops its dimensions (Powertools keeps only the defaults),
+ * so each source's counts carry its name and no other's.
+ */
 export function recordCollectMetrics(metrics: Metrics, run: CollectRun): void {
   for (const source of run.sources) {
-    const one = metrics.singleMetric();
-    one.addDimension(COLLECTOR_METRIC_DIMENSION, source.source);
-    one.addMetric(COLLECTOR_METRICS.requests, MetricUnit.Count, source.requests);
-    one.addMetric(COLLECTOR_METRICS.notModified, MetricUnit.Count, source.notModified);
-    one.addMetric(COLLECTOR_METRICS.unchanged, MetricUnit.Count, source.unchanged);
-    one.addMetric(COLLECTOR_METRICS.papers, MetricUnit.Count, source.papers);
-    one.addMetric(COLLECTOR_METRICS.bytes, MetricUnit.Bytes, source.bytes);
-    one.addMetric(COLLECTOR_METRICS.errors, MetricUnit.Count, source.errors);
-    one.addMetric(COLLECTOR_METRICS.objects, MetricUnit.Count, source.objects.length);
-    one.addMetric(COLLECTOR_METRICS.sourceFailed, MetricUnit.Count, source.failed ? 1 : 0);
+    metrics.addDimension(COLLECTOR_METRIC_DIMENSION, source.source);
+    metrics.addMetric(COLLECTOR_METRICS.requests, MetricUnit.Count, source.requests);
+    metrics.addMetric(COLLECTOR_METRICS.notModified, MetricUnit.Count, source.notModified);
+    metrics.addMetric(COLLECTOR_METRICS.unchanged, MetricUnit.Count, source.unchanged);
+    metrics.addMetric(COLLECTOR_METRICS.papers, MetricUnit.Count, source.papers);
+    metrics.addMetric(COLLECTOR_METRICS.bytes, MetricUnit.Bytes, source.bytes);
+    metrics.addMetric(COLLECTOR_METRICS.errors, MetricUnit.Count, source.errors);
+    metrics.addMetric(COLLECTOR_METRICS.objects, MetricUnit.Count, source.objects.length);
+    metrics.addMetric(COLLECTOR_METRICS.sourceFailed, MetricUnit.Count, source.failed ? 1 : 0);
+    metrics.publishStoredMetrics();
   }
 }
 
@@ -94,7 +101,6 @@ export function createCollectHandler(deps: CollectHandlerDeps): LambdaHandler<un
       else logger.info('source collected', { ...counts });
     }
     recordCollectMetrics(deps.metrics, run);
-    deps.metrics.publishStoredMetrics();
     return run;
   });
 }
