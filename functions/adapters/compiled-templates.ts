@@ -18,6 +18,8 @@ export const CompiledTemplatesSchema = z.object({
     erase: z.string(),
     'link-expired': z.string(),
     vote: z.string(),
+    archive: z.string(),
+    edition: z.string(),
   }),
 });
 export type CompiledTemplates = z.infer<typeof CompiledTemplatesSchema>;

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, Delivery, DeliveryLedger, SendEventRecord } from '../core/ports.ts';
+import type { ClaimOptions, Clock, Delivery, DeliveryLedger, SendEventRecord } from '../core/ports.ts';
 import { GSI1, isConditionFailure, keys, stripKeys, TTL_ATTRIBUTE } from './dynamo-keys.ts';
 
 /** How long a delivery, and so the record of the papers it carried, is kept. */
@@ -25,17 +25,22 @@ export function buildClaim(
   editionDate: string,
   paperIds: readonly string[],
   now: Date,
+  options: ClaimOptions = {},
 ): PutCommandInput {
+  // A feed-only reader's digest is recorded, not sent: `sent` at once, never listed as sending.
+  const feed = options.channel === 'feed';
   return {
     TableName: tableName,
     Item: {
       ...keys.delivery(subscriberId, editionDate),
-      ...keys.sendingDelivery(now.toISOString(), subscriberId, editionDate),
+      ...(feed ? {} : keys.sendingDelivery(now.toISOString(), subscriberId, editionDate)),
       subscriberId,
       editionDate,
-      status: 'sending',
+      status: feed ? 'sent' : 'sending',
       claimedAt: now.toISOString(),
+      ...(feed ? { channel: 'feed', sentAt: now.toISOString() } : {}),
       paperIds: [...paperIds],
+      ...(options.reasons ? { reasons: options.reasons.map((r) => [...r]) } : {}),
       // The papers chosen are what the reader received: kept 90 days, for "never twice".
       [TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + DELIVERY_KEEP_DAYS * 86_400,
     },
@@ -129,10 +134,17 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     private readonly clock: Clock,
   ) {}
 
-  async claim(subscriberId: string, editionDate: string, paperIds: readonly string[]): Promise<boolean> {
+  async claim(
+    subscriberId: string,
+    editionDate: string,
+    paperIds: readonly string[],
+    options: ClaimOptions = {},
+  ): Promise<boolean> {
     try {
       await this.client.send(
-        new PutCommand(buildClaim(this.tableName, subscriberId, editionDate, paperIds, this.clock.now())),
+        new PutCommand(
+          buildClaim(this.tableName, subscriberId, editionDate, paperIds, this.clock.now(), options),
+        ),
       );
       return true;
     } catch (error) {

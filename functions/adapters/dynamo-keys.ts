@@ -42,6 +42,10 @@ export const keys = {
     SK: `PART#${run}#${String(part).padStart(4, '0')}`,
   }),
   editionPartPrefix: (run: string) => `PART#${run}#`,
+  /** What an edition's page and feed entry show (functions/core/archive.ts), made with the edition. */
+  editionPage: (date: string) => ({ PK: `EDITION#${date}`, SK: 'PAGE' }),
+  /** An edition's line in the archive's index: date, size, top titles. */
+  editionListing: (date: string) => ({ PK: `EDITION#${date}`, SK: 'LISTING' }),
   /**
    * A paper a subscriber received, as versions before the delivery items carried their papers
    * wrote it (expires after 90 days). Only read now, until the last ones expire.

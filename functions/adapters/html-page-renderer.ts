@@ -28,6 +28,12 @@ function learnedSlots(learned: PreferencesPageView['learned']): Record<string, s
   };
 }
 
+/** The personal feed's links and its reset form; nothing for a reader who is not active. */
+function feedSection(feed: PreferencesPageView['feed']): string {
+  if (!feed) return '';
+  return `<h2>Your personal feed</h2><p>Your digests' papers, with why each was chosen, in any feed reader. Keep this link to yourself: anyone who has it can read your papers.</p><ul class="links"><li><a href="${escapeHtml(feed.atom)}" id="personal-feed">Atom feed</a></li><li><a href="${escapeHtml(feed.json)}">JSON feed</a></li></ul><form method="post" action="${escapeHtml(feed.resetAction)}"><button type="submit" class="secondary">Reset this link</button></form>`;
+}
+
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 /**
@@ -93,6 +99,7 @@ export class HtmlPageRenderer implements PageRenderer {
       [
         ['daily', 'Every day'],
         ['weekly', 'Once a week'],
+        ['none', 'No email (personal feed only)'],
       ] as const
     )
       .map(
@@ -119,6 +126,7 @@ export class HtmlPageRenderer implements PageRenderer {
         unsubscribeAction: view.unsubscribeAction,
         ...learnedSlots(view.learned),
         resetLearnedAction: view.resetLearnedAction,
+        feedSection: feedSection(view.feed),
       }),
     );
   }

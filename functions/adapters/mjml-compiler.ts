@@ -16,6 +16,8 @@ const PAGE_NAMES = [
   'erase',
   'link-expired',
   'vote',
+  'archive',
+  'edition',
 ] as const;
 
 /** The templates folder of this repository. */

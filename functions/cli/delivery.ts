@@ -107,6 +107,7 @@ export function registerDeliveryCommands(program: Command): void {
           sending: 0,
           nothingNew: 0,
           rejected: 0,
+          feedOnly: 0,
           failed: [],
           unstarted: [],
         };
@@ -132,6 +133,7 @@ export function registerDeliveryCommands(program: Command): void {
             total.sending += result.sending;
             total.nothingNew += result.nothingNew;
             total.rejected += result.rejected;
+            total.feedOnly += result.feedOnly;
             total.failed.push(...result.failed);
             if (result.stopped) {
               total.stopped = result.stopped;
@@ -153,7 +155,7 @@ export function registerDeliveryCommands(program: Command): void {
         else {
           const verb = options.dryRun ? 'would send' : 'sent';
           out(
-            `edition ${edition.date}: ${verb} ${total.sent} of ${due} due; ${total.skipped} already had it, ${total.sending} being sent or left sending, ${total.nothingNew} had nothing new, ${total.rejected} refused by SES, ${total.failed.length} failed`,
+            `edition ${edition.date}: ${verb} ${total.sent} of ${due} due; ${total.skipped} already had it, ${total.sending} being sent or left sending, ${total.nothingNew} had nothing new, ${total.rejected} refused by SES, ${total.feedOnly} recorded for feed-only readers, ${total.failed.length} failed`,
           );
           if (total.sent === 0 && total.failed.length === 0 && total.sending === 0 && !options.dryRun)
             out('nothing to send: every due reader has this edition already');

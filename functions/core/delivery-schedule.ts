@@ -9,7 +9,9 @@ export function isPaused(subscriber: Subscriber, now: Date): boolean {
 
 /**
  * What a reader gets from an edition, if anything: daily readers follow the edition's mode;
- * weekly readers get the week's best on their day only; paused readers nothing.
+ * weekly readers get the week's best on their day only; paused readers nothing. Readers with no
+ * email (`none`) follow the edition's mode too: their digest is recorded for their personal
+ * feed, never sent (see `sendDigests`).
  */
 export function deliveryModeFor(
   subscriber: Subscriber,

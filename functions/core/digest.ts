@@ -172,7 +172,8 @@ function digestUrl(raw: string | undefined): string | undefined {
   return url && url.length <= LINK_CHARS ? url : undefined;
 }
 
-function digestPaper(paper: Paper, reasons: readonly string[], rank: number): DigestPaper {
+/** One paper's card, as a digest shows it (also a personal feed's entry, from a delivery's papers). */
+export function digestPaper(paper: Paper, reasons: readonly string[], rank: number): DigestPaper {
   const title = cutAtWord(singleLine(paper.title), TITLE_CHARS);
   const safe = {
     abstract: digestUrl(paper.links.abstract),

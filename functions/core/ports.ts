@@ -198,6 +198,10 @@ export interface Delivery {
   claimedAt: string;
   /** The papers chosen for this reader, recorded as received once the message is accepted. */
   paperIds: string[];
+  /** Why each paper was chosen (in the order of `paperIds`): a personal feed shows them. */
+  reasons?: string[][];
+  /** `feed`: a digest recorded for a reader with no email (frequency `none`), never sent. */
+  channel?: 'email' | 'feed';
   messageId?: string;
   sentAt?: string;
   error?: string;
@@ -215,6 +219,17 @@ export interface SendEventRecord {
   duplicateOf?: string;
 }
 
+/** What a claim records beside the papers. */
+export interface ClaimOptions {
+  /** Why each paper was chosen, in the order of the papers. */
+  reasons?: readonly (readonly string[])[];
+  /**
+   * `feed`: the digest of a reader with no email, recorded for their personal feed: written
+   * `sent` at once (no message, nothing to complete), and so received, never twice.
+   */
+  channel?: 'email' | 'feed';
+}
+
 /** Exactly-once bookkeeping: one item per subscriber per edition. */
 export interface DeliveryLedger {
   /**
@@ -222,7 +237,12 @@ export interface DeliveryLedger {
    * False when it was already sent, rejected, or another worker holds the claim; a claim
    * released after a failed send can be taken again.
    */
-  claim(subscriberId: string, editionDate: string, paperIds: readonly string[]): Promise<boolean>;
+  claim(
+    subscriberId: string,
+    editionDate: string,
+    paperIds: readonly string[],
+    options?: ClaimOptions,
+  ): Promise<boolean>;
   complete(subscriberId: string, editionDate: string, messageId: string): Promise<void>;
   /**
    * Records the provider's send event for a message of this delivery (it accepted the message),
@@ -326,6 +346,8 @@ export interface PreferencesPageView {
   /** What Paperboy learned from their clicks, and where its reset posts. */
   learned: { liked: number; disliked: number; likedWords: string[]; dislikedWords: string[] };
   resetLearnedAction: string;
+  /** An active reader's personal feed links, and where "reset this link" posts. */
+  feed?: { atom: string; json: string; resetAction: string };
 }
 
 /**
@@ -399,7 +421,10 @@ export interface HttpResponse {
  * past `maxBytes`; any status is an answer, not an error.
  */
 export interface HttpTransport {
-  get(url: string, request: { headers: Record<string, string>; timeoutMs: number; maxBytes: number }): Promise<HttpResponse>;
+  get(
+    url: string,
+    request: { headers: Record<string, string>; timeoutMs: number; maxBytes: number },
+  ): Promise<HttpResponse>;
 }
 
 /** What the collector remembers of one URL, for conditional requests and to skip a repeat. */

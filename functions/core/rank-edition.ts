@@ -1,3 +1,4 @@
+import { buildEditionPage, type EditionPages } from './archive.ts';
 import { deliveryModeFor } from './delivery-schedule.ts';
 import { editionTopics } from './edition.ts';
 import type {
@@ -38,6 +39,8 @@ export interface RankEditionDeps {
   queue: WorkQueue;
   clock: Clock;
   config: RankEditionConfig;
+  /** Where the edition's page is stored when the edition is made (pages and feeds read it). */
+  pages?: EditionPages;
 }
 
 export interface RankEditionResult {
@@ -60,7 +63,9 @@ export interface RankEditionResult {
  *    a day with no papers yet stores nothing, so a later run can still make it.
  * 3. Otherwise rank every paper of the week ending that day by trending score (velocity from
  *    signal snapshots), and store the top candidates with the day's mode: `daily` (readers get
- *    what is new since `freshSince`) or `week` (the best of the week).
+ *    what is new since `freshSince`) or `week` (the best of the week). Store its page too (what
+ *    /editions/{date} and the feeds show); an edition kept from an earlier run gets its page
+ *    stored if it has none (editions made before pages were).
  * 4. Unless asked not to, page through active subscribers and enqueue one send job per page of
  *    those due (daily readers every sending day, weekly ones on their day, paused ones not).
  *    Re-sending is harmless: the delivery ledger sends each subscriber an edition once, and the
@@ -122,6 +127,10 @@ export async function rankEdition(
     created = await deps.editions.create(fresh);
     // Another run may have stored the day's edition meanwhile: theirs stands.
     edition = created ? fresh : ((await deps.editions.get(input.date)) ?? fresh);
+    if (deps.pages) await deps.pages.put(buildEditionPage(edition));
+  } else if (deps.pages && !(await deps.pages.get(input.date))) {
+    // An edition made before pages were stored (or whose page write failed): stored now.
+    await deps.pages.put(buildEditionPage(edition));
   }
 
   let subscribers = 0;

@@ -60,6 +60,8 @@ export interface SendDigestsResult {
   nothingNew: number;
   /** Recipients the provider refused for good: marked bounced, never tried again. */
   rejected: number;
+  /** Readers with no email (frequency `none`) whose digest was recorded for their feed, unsent. */
+  feedOnly: number;
   /** Sends that failed and were given back for a retry (throttling included). */
   failed: { subscriberId: string; error: string }[];
   /** Set when the provider stopped all sending: the rest of the job was not tried. */
@@ -107,6 +109,7 @@ export async function sendDigests(
     sending: 0,
     nothingNew: 0,
     rejected: 0,
+    feedOnly: 0,
     failed: [],
     unstarted: [],
   };
@@ -161,7 +164,7 @@ async function forEachAtMost<T>(
 }
 
 type Outcome =
-  | { kind: 'sent' | 'skipped' | 'sending' | 'nothingNew' | 'rejected' }
+  | { kind: 'sent' | 'skipped' | 'sending' | 'nothingNew' | 'rejected' | 'feedOnly' }
   /** Sending stopped (for another reader) before this one's turn: given back, not counted. */
   | { kind: 'untried' }
   | { kind: 'failed'; error: string; throttled: boolean }
@@ -186,10 +189,18 @@ async function deliver(
   const chosen = choose(subscriber, reader.received, mode, selector, deps.policy, reader.learned);
   if (chosen.length === 0) return { kind: 'nothingNew' };
   const paperIds = chosen.map((c) => c.entry.paper.id);
+  const reasons = chosen.map((c) => c.reasons);
+  // No email for this reader (frequency `none`): their digest is recorded for their personal feed,
+  // `sent` at once, and nothing goes to the email provider.
+  if (subscriber.frequency === 'none') {
+    if (run.dryRun) return { kind: 'feedOnly' };
+    const recorded = await deps.ledger.claim(subscriberId, edition.date, paperIds, { reasons, channel: 'feed' });
+    return { kind: recorded ? 'feedOnly' : 'skipped' };
+  }
   // What a send would do, claiming nothing.
   if (run.dryRun) return { kind: 'sent' };
   // Lost the claim to another worker between the read and now.
-  if (!(await deps.ledger.claim(subscriberId, edition.date, paperIds))) return { kind: 'sending' };
+  if (!(await deps.ledger.claim(subscriberId, edition.date, paperIds, { reasons }))) return { kind: 'sending' };
   const email = await composeDigest(subscriber, edition, chosen, deps);
   let messageId: string;
   try {

@@ -17,7 +17,8 @@ export const SUBSCRIBER_STATUSES = [
 ] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
-export const FREQUENCIES = ['daily', 'weekly'] as const;
+/** `none`: no email at all; the reader follows their personal feed (an active subscription). */
+export const FREQUENCIES = ['daily', 'weekly', 'none'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
 
 /** What a reader chooses: what their digest is about, how often and how long it is. */
@@ -60,6 +61,8 @@ export interface Subscriber extends Preferences {
   complainedAt?: string;
   /** Unix seconds after which an unconfirmed subscriber is treated as absent. */
   expiresAt?: number;
+  /** The personal feed's secret: "reset this link" replaces it, ending the old feed link. */
+  feedKey?: string;
 }
 
 /**
@@ -118,7 +121,7 @@ const preference = {
   topics: list(field(1, 80, 'a topic'), 20, 'topics'),
   authors: list(field(2, 120, 'an author name'), 50, 'followed authors'),
   exclude: list(field(2, 60, 'an excluded word'), 50, 'excluded words'),
-  frequency: z.enum(FREQUENCIES, { message: 'frequency must be daily or weekly' }),
+  frequency: z.enum(FREQUENCIES, { message: 'frequency must be daily, weekly or none (no email: feed only)' }),
   digestSize,
 };
 

@@ -8,12 +8,15 @@ import { ConfigError, ExpiredTokenError, InvalidTokenError } from './errors.ts';
  * `feedback` records a "more / fewer like this" vote on one paper of a digest (bound to the
  * sign-up and the paper: {@link feedbackBinding}).
  */
-export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feedback';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'feedback' | 'feed';
 const PURPOSES: ReadonlySet<string> = new Set<TokenPurpose>([
   'confirm',
   'unsubscribe',
   'preferences',
   'feedback',
+  // A reader's personal feed (never expires; bound to the sign-up and the feed secret:
+  // functions/core/personal-feed-token.ts).
+  'feed',
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import type * as z from 'zod';
+import { DynamoEditionPages } from '../adapters/dynamo-edition-pages.ts';
 import { DynamoEditionRepository } from '../adapters/dynamo-edition-repository.ts';
 import { DynamoPaperRepository } from '../adapters/dynamo-paper-repository.ts';
 import { DynamoSubscriberRepository } from '../adapters/dynamo-subscriber-repository.ts';
@@ -32,6 +33,7 @@ export function rankPapersDeps(
   return {
     papers: new DynamoPaperRepository(db, env.TABLE_NAME),
     editions: new DynamoEditionRepository(db, env.TABLE_NAME),
+    pages: new DynamoEditionPages(db, env.TABLE_NAME),
     subscribers: new DynamoSubscriberRepository(db, env.TABLE_NAME, clock),
     queue: overrides.queue ?? new SqsWorkQueue(sqsClient(), env.SEND_QUEUE_URL),
     clock,

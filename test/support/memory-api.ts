@@ -5,6 +5,7 @@ import { LinkBuilder } from '../../functions/core/links.ts';
 import { defaultRateLimits, type RateLimits } from '../../functions/core/rate-limits.ts';
 import { processSignup, type SubscriptionDeps } from '../../functions/core/subscriptions.ts';
 import { createApiHandler } from '../../functions/triggers/api/api.ts';
+import { memoryArchiveDeps } from './memory-archive.ts';
 import {
   FixedClock,
   MemoryEditions,
@@ -46,6 +47,7 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
     ids: new SequentialIds(),
     postalAddress: 'Paperboy, 1 Example Street, 00000 Exampletown',
   };
+  const archive = memoryArchiveDeps(templates.pages, editions, ledger, papers, clock);
   const handler = createApiHandler({
     ...subscription,
     editions,
@@ -56,6 +58,7 @@ export async function memoryApi(options: { base?: string; limits?: Partial<RateL
     learned,
     papers,
     limits: { ...defaultRateLimits, ...options.limits },
+    ...archive,
   });
-  return { handler, subscribers, sender, editions, clock, limiter, ledger, links, learned, papers };
+  return { handler, subscribers, sender, editions, clock, limiter, ledger, links, learned, papers, archive };
 }

@@ -6,6 +6,7 @@
 import type { LearnedProfile } from '../../functions/core/learning.ts';
 import type { Paper } from '../../functions/core/paper.ts';
 import type {
+  ClaimOptions,
   Clock,
   Delivery,
   DeliveryLedger,
@@ -236,12 +237,26 @@ export class MemoryEditions implements EditionRepository {
 export class MemoryLedger implements DeliveryLedger {
   readonly items = new Map<string, Delivery>();
   constructor(private readonly clock: Clock = { now: () => new Date('2026-11-26T12:00:00Z') }) {}
-  async claim(subscriberId: string, editionDate: string, paperIds: readonly string[]): Promise<boolean> {
+  async claim(
+    subscriberId: string,
+    editionDate: string,
+    paperIds: readonly string[],
+    options: ClaimOptions = {},
+  ): Promise<boolean> {
     const key = `${subscriberId}/${editionDate}`;
     const item = this.items.get(key);
     if (item && item.status !== 'released') return false;
     const claimedAt = this.clock.now().toISOString();
-    this.items.set(key, { subscriberId, editionDate, status: 'sending', claimedAt, paperIds: [...paperIds] });
+    const feed = options.channel === 'feed';
+    this.items.set(key, {
+      subscriberId,
+      editionDate,
+      status: feed ? 'sent' : 'sending',
+      claimedAt,
+      paperIds: [...paperIds],
+      ...(options.reasons ? { reasons: options.reasons.map((r) => [...r]) } : {}),
+      ...(feed ? { channel: 'feed' as const, sentAt: claimedAt } : {}),
+    });
     return true;
   }
   async complete(subscriberId: string, editionDate: string, messageId: string): Promise<void> {

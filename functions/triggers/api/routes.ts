@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { editionView } from '../../core/edition-view.ts';
 import { ExpiredTokenError } from '../../core/errors.ts';
 import { summarizeLearned, VoteSchema } from '../../core/learning.ts';
 import { PaperIdSchema } from '../../core/paper.ts';
@@ -34,11 +33,21 @@ import {
   updatePreferences,
 } from '../../core/subscriptions.ts';
 import { recordVote, resetLearned, voteTarget } from '../../core/votes.ts';
+import { personalFeedUrls, resetFeedLink } from '../../core/personal-feed-token.ts';
 import { htmlResponse, jsonResponse } from '../../shared/http.ts';
+import {
+  type ArchiveDeps,
+  archiveIndex,
+  atomFeed,
+  editionPageRoute,
+  jsonFeed,
+  personalAtomFeed,
+  personalJsonFeed,
+} from './archive-routes.ts';
 import { isForm, parsePart, readBody, readQuery } from './request.ts';
 
 /** What the api function needs: ports only (adapters are chosen by its composition root). */
-export interface ApiDeps extends SubscriptionDeps {
+export interface ApiDeps extends SubscriptionDeps, ArchiveDeps {
   editions: EditionRepository;
   pages: PageRenderer;
   limiter: RateLimiter;
@@ -97,7 +106,14 @@ export const routes: readonly ApiRoute[] = [
   { method: 'GET', path: '/privacy/export', kind: 'page', limited: false, handle: exportPersonalData },
   { method: 'GET', path: '/privacy/erase', kind: 'page', limited: false, handle: erasePage },
   { method: 'POST', path: '/privacy/erase', kind: 'page', limited: true, handle: eraseNow },
-  { method: 'GET', path: '/editions/:date', kind: 'page', limited: false, handle: editionPage },
+  { method: 'POST', path: '/preferences/feed', kind: 'page', limited: true, handle: resetFeedLinkNow },
+  // The archive and the feeds (archive-routes.ts): cacheable, with an ETag and 304.
+  { method: 'GET', path: '/editions', kind: 'page', limited: false, handle: archiveIndex },
+  { method: 'GET', path: '/editions/:date', kind: 'page', limited: false, handle: editionPageRoute },
+  { method: 'GET', path: '/feed.xml', kind: 'api', limited: false, handle: atomFeed },
+  { method: 'GET', path: '/feed.json', kind: 'api', limited: false, handle: jsonFeed },
+  { method: 'GET', path: '/personal/feed.xml', kind: 'page', limited: false, handle: personalAtomFeed },
+  { method: 'GET', path: '/personal/feed.json', kind: 'page', limited: false, handle: personalJsonFeed },
 ];
 
 /** The methods a route answers: a GET route answers HEAD too. */
@@ -121,7 +137,6 @@ export function routesAt(path: string): ApiRoute[] {
 }
 
 const TokenQuery = z.object({ token: z.string().min(1, 'token is required').max(512) });
-const EditionPath = z.object({ date: z.iso.date() });
 const ACCEPTED =
   'If this address can receive our email, a confirmation link is on its way. Click it to start receiving papers.';
 const token = (req: Request) => parsePart(TokenQuery, readQuery(req), 'query').token;
@@ -241,6 +256,15 @@ async function renderPreferences(
     unsubscribeAction: await deps.links.unsubscribe(subscriber.id),
     learned: summarizeLearned(await deps.learned.get(subscriber.id)),
     resetLearnedAction: deps.links.action('preferences/learned', value),
+    // Only an active reader has a feed; showing the link writes nothing.
+    ...(subscriber.status === 'active'
+      ? {
+          feed: {
+            ...(await personalFeedUrls(subscriber, deps.keys, deps.links)),
+            resetAction: deps.links.action('preferences/feed', value),
+          },
+        }
+      : {}),
   });
 }
 
@@ -332,7 +356,10 @@ async function withExpiredVoteOffer(
 }
 
 function statusLine(subscriber: Subscriber, paused: boolean): string {
-  const how = `up to ${subscriber.digestSize} papers ${subscriber.frequency === 'weekly' ? 'once a week' : 'every day'}`;
+  const how =
+    subscriber.frequency === 'none'
+      ? 'no email: your papers arrive in your personal feed every day'
+      : `up to ${subscriber.digestSize} papers ${subscriber.frequency === 'weekly' ? 'once a week' : 'every day'}`;
   switch (subscriber.status) {
     case 'active':
       return paused
@@ -421,8 +448,20 @@ async function eraseNow(ctx: RouteContext): Promise<Response> {
   });
 }
 
-/** The public web view of an edition (email HTML: its own inline styles, no script). */
-async function editionPage({ params, deps }: RouteContext): Promise<Response> {
-  const { date } = parsePart(EditionPath, params, 'path');
-  return htmlResponse(200, deps.renderer.renderDigest(await editionView(date, deps)));
+/** "Reset this link": a new personal feed link; the old one stops working at once. */
+async function resetFeedLinkNow(ctx: RouteContext): Promise<Response> {
+  const value = token(ctx.req);
+  return withFreshLinkOffer(ctx, value, async () => {
+    const subscriber = await resetFeedLink(value, ctx.deps);
+    return htmlResponse(
+      200,
+      await renderPreferences(
+        subscriber,
+        value,
+        ctx.deps,
+        'Your feed has a new link: the old one no longer works. ',
+      ),
+      ctx.deps.pages.contentSecurityPolicy,
+    );
+  });
 }

@@ -1,3 +1,4 @@
+import { memoryArchiveDeps } from '../../support/memory-archive.ts';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { apiEvent } from '../../support/api-events.ts';
 import {
   FixedClock,
   MemoryEditions,
+  MemoryLedger,
   MemoryLearnedProfiles,
   MemoryPapers,
   MemoryPersonalData,
@@ -148,6 +150,7 @@ describe('key rotation while a function is warm', () => {
       papers: new MemoryPapers(),
       limits: defaultRateLimits,
       postalAddress: '',
+      ...memoryArchiveDeps(templates.pages, new MemoryEditions(), new MemoryLedger(), new MemoryPapers(), clock),
     });
     const unsubscribe = (token: string) => handler(apiEvent('GET', '/unsubscribe', { query: { token } }));
     const signed = (json: string) =>
