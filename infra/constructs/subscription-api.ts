@@ -74,8 +74,9 @@ export class SubscriptionApi extends Construct {
       templatesFile: props.templatesFile,
     })
       // Reads and conditional writes of subscribers, rate-limit counters (UpdateItem), the
-      // reader's partition for export and erasure (Query, BatchWriteItem), the latest edition.
-      .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'])
+      // reader's partition for export and erasure (Query, BatchWriteItem), the latest edition;
+      // the archive's index lines and a personal feed's papers (BatchGetItem).
+      .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'BatchGetItem'])
       .useTokenSecret(props.tokenSecret)
       .useSender(senderOf(config), props.configurationSet)
       .useSignupQueue(this.signupQueue)
