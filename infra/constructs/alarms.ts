@@ -13,7 +13,8 @@ import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
+import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../functions/shared/metrics.ts';
+import { COLLECTOR_METRIC_DIMENSION, COLLECTOR_METRICS } from '../../functions/triggers/collect.ts';
 import { paperboyMetric } from './metrics.ts';
 
 /**
@@ -129,6 +130,36 @@ export class Alarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * A collector source that failed every run for a day: the collector emits `CollectorSourceFailed`
+   * (1 when a source gave no usable answer in a run, else 0) per run with a `Source` dimension;
+   * its minimum over 24 hours is 1 only when no run of the day got through. A day without any
+   * run is not this alarm's to call (the function's errors and its schedule's dead letters are).
+   */
+  watchCollectorSources(sources: readonly string[]): Alarm[] {
+    return sources.map((source) =>
+      this.alarm(`CollectorSourceFailed-${source}`, {
+        description:
+          `The collector got nothing usable from ${source} for a day: its runs are recorded in the table ` +
+          '(docs/operations.md, "Alarms").',
+        metric: new Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: COLLECTOR_METRICS.sourceFailed,
+          dimensionsMap: {
+            service: SERVICES.collect,
+            stage: this.stage,
+            [COLLECTOR_METRIC_DIMENSION]: source,
+          },
+          statistic: 'Minimum',
+          period: Duration.days(1),
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   /** One alarm on the operator topic. */

@@ -289,3 +289,38 @@ describe('what outlives a deployment', () => {
     expect(Object.keys(app.findResources('AWS::DynamoDB::GlobalTable'))).toHaveLength(0);
   });
 });
+
+describe('the collector alarm', () => {
+  it('goes off for a source whose every run of a day failed, per source', async () => {
+    const { Stack } = await import('aws-cdk-lib');
+    const { Alarms } = await import('../../infra/constructs/alarms.ts');
+    const stack = new Stack(new App(), 'T');
+    new Alarms(stack, 'Alarms', { alarmEmail: 'ops@example.org', stage: 'dev' }).watchCollectorSources([
+      'hf',
+      'arxiv-rss',
+    ]);
+    const found = Object.values(
+      Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'),
+    ) as Resource[];
+    expect(found).toHaveLength(2);
+    for (const alarm of found) {
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'Paperboy',
+        MetricName: 'CollectorSourceFailed',
+        Statistic: 'Minimum',
+        Period: 86_400,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(
+      found
+        .map((a) => dims(a.Properties as never))
+        .sort((a, b) => String(a.Source).localeCompare(String(b.Source))),
+    ).toEqual([
+      { service: 'collect', stage: 'dev', Source: 'arxiv-rss' },
+      { service: 'collect', stage: 'dev', Source: 'hf' },
+    ]);
+  });
+});
