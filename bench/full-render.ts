@@ -9,7 +9,13 @@ import {
 } from '../functions/adapters/html-digest-renderer.ts';
 import { templatesDir } from '../functions/adapters/mjml-compiler.ts';
 import { escapeHtml } from '../functions/adapters/slots.ts';
-import { buildDigestView, type DigestContext, type DigestView } from '../functions/core/digest.ts';
+import {
+  buildDigestView,
+  type DigestContext,
+  type DigestView,
+  VOTE_LINK_CHARS,
+  type VoteLinks,
+} from '../functions/core/digest.ts';
 import type { Paper } from '../functions/core/paper.ts';
 import { rankTrending } from '../functions/core/ranking.ts';
 
@@ -27,7 +33,11 @@ let source: string | undefined;
  * reference the renderer's output must equal byte for byte (given the renderer's own count of
  * full cards: `HtmlDigestRenderer.fullCards`).
  */
-export async function fullMjmlRender(view: DigestView, fullCards = FULL_CARDS): Promise<string> {
+export async function fullMjmlRender(
+  view: DigestView,
+  fullCards = FULL_CARDS,
+  compactVotes = true,
+): Promise<string> {
   source ??= await readFile(new URL('digest.mjml', templatesDir), 'utf8');
   const text = source;
   const start = text.indexOf(START);
@@ -43,7 +53,11 @@ export async function fullMjmlRender(view: DigestView, fullCards = FULL_CARDS): 
   const compact = view.papers.slice(fullCards);
   const blocks = full.map((paper) => fill(text.slice(start, end), paperSlots(paper)));
   const more =
-    compact.length > 0 ? fill(text.slice(end, moreEnd), { more: compact.map(compactEntry).join('') }) : '';
+    compact.length > 0
+      ? fill(text.slice(end, moreEnd), {
+          more: compact.map((paper) => compactEntry(paper, compactVotes)).join(''),
+        })
+      : '';
   const { html } = await mjml2html(
     fill(text.slice(0, start), shared) + blocks.join('') + more + fill(text.slice(moreEnd), shared),
   );
@@ -70,11 +84,15 @@ const READER_CONTEXT: DigestContext = {
  * The bench's digest: the first papers of a file in trending order, as one reader gets them
  * (links, keywords, thumbnails and all), with a reader's footer links.
  */
-export function benchDigestView(papers: readonly Paper[], count = 10): DigestView {
+export function benchDigestView(
+  papers: readonly Paper[],
+  count = 10,
+  votes?: ReadonlyMap<string, VoteLinks>,
+): DigestView {
   const ranked = rankTrending(papers, new Date('2026-11-26T06:00:00Z')).slice(0, count);
   return buildDigestView(
     { date: '2026-11-26', mode: 'daily' },
-    ranked.map((entry) => ({ entry, reasons: entry.reasons })),
+    ranked.map((entry) => ({ entry, reasons: entry.reasons, feedback: votes?.get(entry.paper.id) })),
     READER_CONTEXT,
   );
 }
@@ -130,9 +148,15 @@ export function worstCaseDigestView(count: number, text: 'plain' | 'escaping' = 
   );
   const reasons = Array.from({ length: 8 }, () => words(200));
   const long = (path: string) => `https://papers.example.org/${path}?token=${'t'.repeat(180)}`;
+  // Vote links as long as the view model keeps them, with the `&`s that escape longest.
+  const vote = (v: string) => {
+    const start = `https://papers.example.org/feedback?vote=${v}&paper=x&token=`;
+    return start + 't'.repeat(VOTE_LINK_CHARS - start.length);
+  };
+  const feedback = { more: vote('more'), fewer: vote('fewer') };
   return buildDigestView(
     { date: '2026-11-26', mode: 'daily' },
-    rankTrending(papers, new Date('2026-11-26T06:00:00Z')).map((entry) => ({ entry, reasons })),
+    rankTrending(papers, new Date('2026-11-26T06:00:00Z')).map((entry) => ({ entry, reasons, feedback })),
     {
       webViewUrl: long('editions/2026-11-26'),
       footerLinks: [

@@ -18,6 +18,8 @@
  *   (rate achieved, first-try acceptance vs unpaced); DynamoDB requests per digest vs the
  *   per-entity pattern;
  * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
+ * - status: `paperboy status` on a local table of 100,000 subscribers (its reads, and the whole
+ *   command in its own process) vs counting the subscribers by state with a full Scan.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -33,6 +35,9 @@ import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.t
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
 import { FORMATS, type Format } from '../functions/core/formats/records.ts';
+import { LinkBuilder } from '../functions/core/links.ts';
+import { rankTrending } from '../functions/core/ranking.ts';
+import type { KeyRing } from '../functions/core/tokens.ts';
 import { SAMPLE_FILE } from '../functions/local/demo.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
 import { documentClient } from '../functions/shared/aws/dynamodb.ts';
@@ -41,6 +46,12 @@ import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
 const results: BenchResult[] = [];
+/** A key ring of the bench's own, for signing links as the send path does. */
+const benchKeyRing: KeyRing = {
+  currentKeyId: 'k1',
+  keys: new Map([['k1', Buffer.alloc(32, 7)]]),
+  idKey: Buffer.alloc(32, 8),
+};
 const SECTIONS = [
   'render',
   'parse',
@@ -52,6 +63,7 @@ const SECTIONS = [
   'subscribe',
   'delivery',
   'bundles',
+  'status',
 ] as const;
 const only = (() => {
   const at = process.argv.indexOf('--only');
@@ -76,6 +88,39 @@ if (only.has('render')) {
   const fullRender = () => fullMjmlRender(view);
   const fullMs = await timePerCall(fullRender, { minMs: 1000, rounds: 3 });
   const assembledMs = await timePerCall(() => renderer.renderDigest(view));
+  // The same digest with the reader's vote links: ten feedback tokens signed, then assembled.
+  const links = new LinkBuilder('https://papers.example.org/', {
+    current: async () => benchKeyRing,
+    refresh: async () => benchKeyRing,
+  });
+  const ids = rankTrending(sample.papers, new Date('2026-11-26T06:00:00Z'))
+    .slice(0, 10)
+    .map((e) => e.paper.id);
+  const withVotes = async () => {
+    const votes = await links.feedback(
+      'abcdefghijklmnopqrstuvwxyz012345',
+      'AbCdEfGhIjKlMnOpQrStUv',
+      ids,
+      new Date(),
+    );
+    return renderer.renderDigest(benchDigestView(sample.papers, 10, votes));
+  };
+  const withoutVotes = () => renderer.renderDigest(benchDigestView(sample.papers, 10));
+  const votesMs = await timePerCall(withVotes);
+  const plainViewMs = await timePerCall(withoutVotes);
+  console.log(
+    `render: view + HTML per recipient ${(plainViewMs * 1000).toFixed(1)} µs without vote links, ${(votesMs * 1000).toFixed(1)} µs with them (10 tokens signed); HTML ${Buffer.byteLength(await withVotes())} bytes with, ${Buffer.byteLength(withoutVotes())} without`,
+  );
+  results.push(
+    result(
+      'digest view + HTML per recipient with vote links (10 papers, 10 tokens signed)',
+      votesMs * 1000,
+      'µs',
+      'full MJML render per recipient',
+      fullMs * 1000,
+      false,
+    ),
+  );
   results.push(
     result(
       'digest HTML per recipient (10 papers)',
@@ -352,6 +397,12 @@ if (only.has('delivery')) {
 if (only.has('bundles')) {
   const { benchBundles } = await import('./bundles.ts');
   results.push(...(await benchBundles()));
+}
+
+// The operator's status: counters read vs a full Scan of 100,000 subscribers.
+if (only.has('status')) {
+  const { benchStatus } = await import('./status.ts');
+  results.push(...(await benchStatus()));
 }
 
 await report(results);

@@ -52,9 +52,10 @@ export const VALUE_BYTES = {
  * links: or http to this machine, locally) reach an href or a src.
  *
  * The first {@link FULL_CARDS} papers get a full card, the others a compact entry each, listed in
- * one card after them. A digest that would pass {@link HTML_BUDGET_BYTES} (only values of extreme
- * length get there) shows fewer full cards; every value's size is bounded ({@link VALUE_BYTES}),
- * so that even all papers compact fit.
+ * one card after them; each paper carries the reader's "More like this · Fewer like this" links. A
+ * digest that would pass {@link HTML_BUDGET_BYTES} (only values of extreme length get there)
+ * shows fewer full cards, and then, if still over, no vote links in the compact list; every
+ * value's size is bounded ({@link VALUE_BYTES}), so that even all papers compact fit.
  */
 export class HtmlDigestRenderer implements DigestRenderer {
   private readonly head: Slotted;
@@ -97,19 +98,31 @@ export class HtmlDigestRenderer implements DigestRenderer {
     return this.layout(view).cards.length;
   }
 
+  /** Whether the compact list of `view` keeps its vote links (dropped only past the budget). */
+  compactVotes(view: DigestView): boolean {
+    return this.layout(view).compactVotes;
+  }
+
   renderNotice(view: NoticeView): string {
     return this.notice({ ...view });
   }
 
-  private layout(view: DigestView): { head: string; cards: string[]; more: string; tail: string } {
+  private layout(view: DigestView): {
+    head: string;
+    cards: string[];
+    more: string;
+    tail: string;
+    compactVotes: boolean;
+  } {
     const shared = digestSlots(view);
     const { papers } = view;
     const cards = papers.slice(0, FULL_CARDS).map(paperSlots);
     const entries: string[] = [];
+    let compactVotes = true;
     const moreFrom = (from: number) => {
       let list = '';
       for (let i = from; i < papers.length; i += 1) {
-        entries[i] ??= compactEntry(papers[i] as DigestPaper);
+        entries[i] ??= compactEntry(papers[i] as DigestPaper, compactVotes);
         list += entries[i];
       }
       return { more: list };
@@ -133,8 +146,16 @@ export class HtmlDigestRenderer implements DigestRenderer {
         more = moreFrom(cards.length);
         bytes += moreBytes();
       }
+      // Still over (thirty papers of extreme values): the compact list loses its vote links,
+      // which the budget's guarantee does not count on.
+      if (bytes > HTML_BUDGET_BYTES) {
+        compactVotes = false;
+        entries.length = 0;
+        more = moreFrom(cards.length);
+      }
     }
     return {
+      compactVotes,
       head: this.head(shared),
       cards: cards.map((card) => this.paper(card)),
       more: more.more ? this.more(more) : '',
@@ -220,7 +241,7 @@ export function paperSlots(paper: DigestPaper): Record<string, string> {
  * One paper past the full cards, in the compact list: its rank and title, authors, why it is
  * here and its links (the title already links to its page: that link is not repeated).
  */
-export function compactEntry(paper: DigestPaper): string {
+export function compactEntry(paper: DigestPaper, votes = true): string {
   const title = titleHtml(paper);
   const page = linkable(paper.url) ? paper.url : '';
   const links = pills(
@@ -230,7 +251,7 @@ export function compactEntry(paper: DigestPaper): string {
   return (
     `<div class="pb-brief"><h3><span class="pb-accent" style="color:#0b57d0;">#${paper.rank}</span> ${title}</h3>` +
     `<p class="pb-muted" style="color:#59636e;">${escapeWithin(paper.authors, VALUE_BYTES.authors)}</p>` +
-    `<p class="pb-muted" style="color:#59636e;"><strong>Why:</strong> ${escapeWithin(paper.reasons.join(' · '), VALUE_BYTES.reasons)}${votesHtml(paper)}</p>${links}</div>`
+    `<p class="pb-muted" style="color:#59636e;"><strong>Why:</strong> ${escapeWithin(paper.reasons.join(' · '), VALUE_BYTES.reasons)}${votes ? votesHtml(paper) : ''}</p>${links}</div>`
   );
 }
 

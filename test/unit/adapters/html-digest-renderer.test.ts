@@ -11,18 +11,20 @@ import {
 } from '../../../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
 import { escapeHtml, escapeWithin } from '../../../functions/adapters/slots.ts';
-import type { DigestView } from '../../../functions/core/digest.ts';
+import { type DigestView, renderDigestText } from '../../../functions/core/digest.ts';
 import { collectPapers } from '../../../functions/core/formats/open-papers.ts';
+import { LinkBuilder } from '../../../functions/core/links.ts';
 import type { Paper } from '../../../functions/core/paper.ts';
 import type { NoticeView } from '../../../functions/core/ports.ts';
 import { PreferencesSchema } from '../../../functions/core/subscriber.ts';
 import { SAMPLE_FILE } from '../../../functions/local/demo.ts';
+import { testTokenKeys } from '../../support/memory-ports.ts';
 
 let templates: CompiledTemplates;
 let renderer: HtmlDigestRenderer;
 /** Ten sample papers, every third with a thumbnail of the test's own (the samples have none). */
 let realistic: DigestView;
-/** The same, thirty papers: ten full cards, twenty compact entries. */
+/** The same, thirty papers: ten full cards, twenty compact entries, each with a reader's vote links. */
 let long: DigestView;
 beforeAll(async () => {
   templates = await compileTemplates();
@@ -37,7 +39,13 @@ beforeAll(async () => {
       : paper,
   );
   realistic = benchDigestView(papers, 10);
-  long = benchDigestView(papers, 30);
+  const votes = await new LinkBuilder('https://papers.example.org/', testTokenKeys).feedback(
+    'abcdefghijklmnopqrstuvwxyz012345',
+    'AbCdEfGhIjKlMnOpQrStUv',
+    papers.map((p) => p.id),
+    new Date('2026-11-26T06:00:00.000Z'),
+  );
+  long = benchDigestView(papers, 30, votes);
 });
 
 /** The largest digest size a reader may choose, as the preferences accept it. */
@@ -112,7 +120,7 @@ describe('HtmlDigestRenderer', () => {
     const largest = worstCaseDigestView(MAX_DIGEST_SIZE, 'escaping');
     expect(renderer.fullCards(largest)).toBeLessThan(FULL_CARDS);
     for (const digest of [view, realistic, { ...realistic, postalAddress: '' }, long, largest]) {
-      const full = await fullMjmlRender(digest, renderer.fullCards(digest));
+      const full = await fullMjmlRender(digest, renderer.fullCards(digest), renderer.compactVotes(digest));
       const assembled = renderer.renderDigest(digest);
       expect(assembled.length).toBe(full.length);
       expect(assembled === full).toBe(true);
@@ -238,7 +246,9 @@ describe('HtmlDigestRenderer', () => {
       );
       expect(entry).toContain(`>${escapeHtml(paper.title)}</a></h3>`);
       expect(entry).toContain(`>${escapeHtml(paper.authors)}</p>`);
-      expect(entry).toContain(`<strong>Why:</strong> ${escapeHtml(paper.reasons.join(' · '))}</p>`);
+      expect(entry).toContain(
+        `<strong>Why:</strong> ${escapeHtml(paper.reasons.join(' · '))}<br><a class="pb-vote" href="${escapeHtml(paper.feedback?.more ?? '')}"`,
+      );
       // Every link but the one the title already is.
       const links = [...entry.matchAll(/<a class="pb-pill" href="([^"]*)"/gu)].map((m) =>
         decodeHTML(m[1] ?? ''),
@@ -262,14 +272,36 @@ describe('HtmlDigestRenderer', () => {
       expect(html.match(/>Unsubscribe<\/a>/gu)).toHaveLength(2);
       expect(html.slice(-2000)).toContain('Paperboy, 1 Example Street, 00000 Exampletown');
     }
-    // Ordinary papers keep their ten full cards, far under the budget.
-    expect(Buffer.byteLength(renderer.renderDigest(long))).toBeLessThan(80_000);
+    // Ordinary papers keep their ten full cards and every vote link, under the budget with room to spare.
+    expect(Buffer.byteLength(renderer.renderDigest(long))).toBeLessThan(90_000);
   });
 
   it('keeps even thirty papers of the longest values under the budget as compact entries alone', async () => {
     // What the budget rests on: with no full card at all, the digest fits.
     const worst = worstCaseDigestView(MAX_DIGEST_SIZE, 'escaping');
-    expect(Buffer.byteLength(await fullMjmlRender(worst, 0))).toBeLessThan(HTML_BUDGET_BYTES - 5_000);
+    expect(Buffer.byteLength(await fullMjmlRender(worst, 0, false))).toBeLessThan(HTML_BUDGET_BYTES - 5_000);
+  });
+
+  it('gives every paper of a reader’s digest its “More like this” and “Fewer like this” links, in both parts', () => {
+    const html = renderer.renderDigest(long);
+    expect(renderer.compactVotes(long)).toBe(true);
+    const links = [...html.matchAll(/<a class="pb-vote" href="([^"]+)"[^>]*>([^<]+)<\/a>/gu)].map((m) => ({
+      url: decodeHTML(m[1] ?? ''),
+      text: m[2],
+    }));
+    expect(links).toHaveLength(2 * long.papers.length);
+    long.papers.forEach((paper, i) => {
+      expect(links[2 * i]).toEqual({ text: 'More like this', url: paper.feedback?.more });
+      expect(links[2 * i + 1]).toEqual({ text: 'Fewer like this', url: paper.feedback?.fewer });
+      expect(new URL(paper.feedback?.more ?? '').searchParams.get('vote')).toBe('more');
+    });
+    const text = renderDigestText(long);
+    expect(
+      text.match(/^ {3}More like this: https:\/\/papers\.example\.org\/feedback\?token=v2\.feedback\./gmu),
+    ).toHaveLength(30);
+    expect(text.match(/^ {3}Fewer like this: /gmu)).toHaveLength(30);
+    // The public web view has none.
+    expect(renderer.renderDigest(realistic)).not.toContain('class="pb-vote"');
   });
 
   it('refuses a template without the paper and compact-list markers', () => {
