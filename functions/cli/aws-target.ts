@@ -238,7 +238,7 @@ export class SqsQueueAdmin implements QueueAdmin {
   constructor(
     readonly sqs: SQSClient,
     private readonly lambda: LambdaClient,
-    private readonly outputs: StageOutputs,
+    readonly outputs: StageOutputs,
   ) {}
 
   roles(): string[] {

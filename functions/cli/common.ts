@@ -63,9 +63,30 @@ export const progress = (json: boolean) => (line: string) => {
  * command uses it (its servers refuse connections) is reported as that, with what to do.
  */
 export async function withConnection(
-  options: { dataDir: string; json?: boolean },
+  options: {
+    dataDir: string;
+    json?: boolean;
+    aws?: boolean;
+    stage?: string;
+    profile?: string;
+    region?: string;
+    outputsFile?: string;
+  },
   work: (connection: Connection) => Promise<void>,
 ): Promise<void> {
+  if (options.aws || options.outputsFile) {
+    // A deployed stage (`--aws`): every resource from its stacks' outputs (cli/aws-connection.ts).
+    const { awsConnection } = await import('./aws-connection.ts');
+    await work(
+      await awsConnection({
+        stage: options.stage ?? 'dev',
+        ...(options.profile ? { profile: options.profile } : {}),
+        ...(options.region ? { region: options.region } : {}),
+        ...(options.outputsFile ? { outputsFile: options.outputsFile } : {}),
+      }),
+    );
+    return;
+  }
   // Loaded on use: the stack pulls in the SDK and the MJML compiler, which --help does not need.
   const { connect, refusedConnection } = await import('./connect.ts');
   const command = `paperboy ${process.argv.slice(2).join(' ')}`.slice(0, 120);

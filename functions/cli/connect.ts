@@ -17,6 +17,8 @@ export interface Connection {
   /** The stack's table and data folder (its token key and dead letters live there). */
   tableName: string;
   dataDir: string;
+  /** Set when the command works on a deployed stage (`--aws`), not on the local stack. */
+  remote?: { label: string; stage: string };
   /** True when this command started the stack itself (it stops it when done). */
   started: boolean;
   /** The `npm start` process this command uses, when it did not start the stack itself. */

@@ -14,7 +14,7 @@ import { previewDigest, type SendDigestsResult, sendDigests } from '../core/send
 import { normalizeEmail, type Subscriber } from '../core/subscriber.ts';
 import type { LocalRuntime } from '../local/local-runtime.ts';
 import { CliError, dataDirOption, isoDate, jsonOption, out, wholeNumber, withConnection } from './common.ts';
-import { EXIT } from './exit-codes.ts';
+import { EnvironmentError, EXIT } from './exit-codes.ts';
 import { jsonForTerminal } from './terminal.ts';
 
 /** Subscribers per send job, as the rank function pages them. */
@@ -40,7 +40,12 @@ export function registerDeliveryCommands(program: Command): void {
         dataDir: string;
         json?: boolean;
       }) => {
-        await withConnection(options, async ({ local }) => {
+        await withConnection(options, async ({ local, remote }) => {
+          if (remote) {
+            throw new EnvironmentError(
+              `preview renders with the send function's own settings (sender, postal address, token key), which the CLI does not read from ${remote.label}: preview on the local stack`,
+            );
+          }
           const edition = await editionFor(local, options.edition);
           const subscriber = options.subscriber
             ? await subscriberFor(local, options.subscriber)
@@ -101,6 +106,10 @@ export function registerDeliveryCommands(program: Command): void {
       await withConnection(options, async (connection) => {
         const { local } = connection;
         const edition = await editionFor(local, options.edition);
+        if (connection.remote) {
+          await queueEdition(local, edition, connection.remote.label, options);
+          return;
+        }
         const total: SendDigestsResult = {
           sent: 0,
           skipped: 0,
@@ -342,6 +351,38 @@ export function registerDeliveryCommands(program: Command): void {
         }
       });
     });
+}
+
+/**
+ * `send --aws`: the edition's send jobs for every active subscriber go on the stage's send queue,
+ * a page of readers each, as the rank function dispatches them; the send function works them
+ * (and skips whoever is not due or already has it). `paperboy stats --aws` follows the sending.
+ */
+async function queueEdition(
+  local: LocalRuntime,
+  edition: Edition,
+  label: string,
+  options: { dryRun?: boolean; json?: boolean },
+): Promise<void> {
+  let readers = 0;
+  let jobs = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await local.operator.subscribers.listActive(cursor, JOB_SIZE);
+    const subscriberIds = page.subscribers.map((s) => s.id);
+    if (subscriberIds.length > 0) {
+      if (!options.dryRun) await local.queue.enqueue([{ editionDate: edition.date, subscriberIds }]);
+      readers += subscriberIds.length;
+      jobs += 1;
+    }
+    cursor = page.next;
+  } while (cursor);
+  const report = { edition: edition.date, dryRun: Boolean(options.dryRun), queued: readers, jobs };
+  if (options.json) out(jsonForTerminal(report));
+  else
+    out(
+      `edition ${edition.date}: ${options.dryRun ? 'would queue' : 'queued'} ${jobs} send job(s) for ${readers} active reader(s) on ${label}; the send function sends to those due who do not have it yet (follow with: paperboy stats --aws)`,
+    );
 }
 
 async function editionFor(local: LocalRuntime, date: string | undefined): Promise<Edition> {

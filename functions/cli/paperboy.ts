@@ -37,6 +37,7 @@ import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { ProgressBar } from './progress.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerSubscriberCommands } from './subscribers.ts';
+import { awsOptions } from './targets.ts';
 import { jsonForTerminal } from './terminal.ts';
 
 const program = new Command('paperboy')
@@ -453,6 +454,24 @@ registerSubscriberCommands(program);
 registerEditionCommands(program);
 registerDlqCommands(program);
 registerCollectCommand(program);
+
+// The existing commands that touch stores take --aws too (cli/aws-connection.ts), with the same options.
+for (const path of [
+  'ingest',
+  'rank',
+  'edition run',
+  'edition show',
+  'preview',
+  'send',
+  'stats',
+  'feedback',
+  'deliveries resolve',
+]) {
+  let command: Command | undefined = program;
+  for (const name of path.split(' ')) command = command?.commands.find((c) => c.name() === name);
+  if (command && !command.options.some((o) => o.long === '--aws'))
+    for (const option of awsOptions()) command.addOption(option);
+}
 
 // Piped into `head` or a closed pager: stop quietly, as Unix tools do.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
