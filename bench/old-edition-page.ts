@@ -1,7 +1,12 @@
-import { buildDigestView, type DigestView } from './digest.ts';
-import { NotFoundError } from './errors.ts';
-import type { LinkBuilder } from './links.ts';
-import type { EditionRepository } from './ports.ts';
+/**
+ * The baseline of the `feeds` bench: GET /editions/{date} as it was before edition pages were
+ * stored (issue 14), kept here unchanged: every request read the whole edition (about 780 KB of
+ * parts) to show its first 30 papers, rendered as the email's HTML.
+ */
+import { buildDigestView, type DigestView } from '../functions/core/digest.ts';
+import { NotFoundError } from '../functions/core/errors.ts';
+import type { LinkBuilder } from '../functions/core/links.ts';
+import type { EditionRepository } from '../functions/core/ports.ts';
 
 /** How many papers the public web view of an edition shows. */
 export const WEB_VIEW_PAPERS = 30;

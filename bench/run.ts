@@ -20,6 +20,9 @@
  * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
  * - status: `paperboy status` on a local table of 100,000 subscribers (its reads, and the whole
  *   command in its own process) vs counting the subscribers by state with a full Scan.
+ * - feeds: /editions/{date}, /editions and /feed.xml (and a topic's feed) on the local stack,
+ *   20 clients: requests per second and p99 vs the old edition page (its parts read per request)
+ *   and vs GET /.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -64,6 +67,7 @@ const SECTIONS = [
   'delivery',
   'bundles',
   'status',
+  'feeds',
 ] as const;
 const only = (() => {
   const at = process.argv.indexOf('--only');
@@ -403,6 +407,12 @@ if (only.has('bundles')) {
 if (only.has('status')) {
   const { benchStatus } = await import('./status.ts');
   results.push(...(await benchStatus()));
+}
+
+// The archive and the feeds: stored pages and cached feeds vs the edition read per request.
+if (only.has('feeds')) {
+  const { benchFeeds } = await import('./feeds.ts');
+  results.push(...(await benchFeeds()));
 }
 
 await report(results);

@@ -125,9 +125,18 @@ function editionEntry(page: EditionPage, links: FeedLinks): FeedEntry {
 }
 
 /** An edition and its candidates prepared for choosing, by date (kept by a warm function). */
-export type SelectorsByDate = (
-  date: string,
-) => Promise<{ edition: Edition; selector: EditionSelector } | undefined>;
+export interface SelectorsByDate {
+  (date: string): Promise<{ edition: Edition; selector: EditionSelector } | undefined>;
+  /** True when that edition is indexed already: choosing from it costs microseconds. */
+  ready(date: string): boolean;
+}
+
+/**
+ * How long one topic feed request may spend reading and indexing editions it finds unindexed
+ * (about a second each: docs/benchmarks.md): well within the api function's 10 s. Editions left
+ * are indexed by the next requests, and the feed says it is partial (it is kept a minute only).
+ */
+export const TOPIC_INDEX_BUDGET_MS = 4000;
 
 /**
  * A topic's feed: for each of the newest editions, the papers a digest of a reader with only
@@ -137,12 +146,20 @@ export type SelectorsByDate = (
 export async function topicFeed(
   topic: string,
   feedUrl: string,
-  deps: { pages: EditionPages; selectors: SelectorsByDate; links: FeedLinks },
+  deps: { pages: EditionPages; selectors: SelectorsByDate; links: FeedLinks; clock: Clock },
   limit = TOPIC_FEED_EDITIONS,
-): Promise<Feed> {
+  budgetMs = TOPIC_INDEX_BUDGET_MS,
+): Promise<Feed & { partial: boolean }> {
   const { listings } = await deps.pages.list(limit);
+  const started = deps.clock.now().getTime();
   const entries: FeedEntry[] = [];
+  let partial = false;
+  // Newest first; an edition not indexed yet is indexed only while the budget lasts.
   for (const listing of listings) {
+    if (!deps.selectors.ready(listing.date) && deps.clock.now().getTime() - started > budgetMs) {
+      partial = true;
+      continue;
+    }
     const papers = await topicPapers(topic, listing, deps.selectors);
     if (papers.length === 0) continue;
     const page = `${deps.links.edition(listing.date)}`;
@@ -160,7 +177,7 @@ export async function topicFeed(
       papers: [...papers],
     });
   }
-  return feedOf(
+  const feed = feedOf(
     {
       id: tagUri(deps.links.home(), '2026', `topics/${encodeURIComponent(topic.toLowerCase())}`),
       title: `Paperboy: ${topic}`,
@@ -170,6 +187,7 @@ export async function topicFeed(
     },
     entries,
   );
+  return { ...feed, partial };
 }
 
 /** The papers a digest for `topic` alone gets from one edition: exactly what selection chooses. */
@@ -295,7 +313,8 @@ export function selectorsByDate(
   keep = TOPIC_FEED_EDITIONS + 2,
 ): SelectorsByDate {
   const cache = new Map<string, Promise<{ edition: Edition; selector: EditionSelector } | undefined>>();
-  return (date) => {
+  const built = new Set<string>();
+  const get = (date: string) => {
     let found = cache.get(date);
     if (found) {
       // Most recently used last.
@@ -309,13 +328,19 @@ export function selectorsByDate(
     cache.set(date, found);
     found.then(
       (value) => {
-        if (!value) cache.delete(date);
+        if (value) built.add(date);
+        else cache.delete(date);
       },
       () => cache.delete(date),
     );
-    while (cache.size > keep) cache.delete(cache.keys().next().value as string);
+    while (cache.size > keep) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+      built.delete(oldest);
+    }
     return found;
   };
+  return Object.assign(get, { ready: (date: string) => built.has(date) && cache.has(date) });
 }
 
 /**
@@ -331,14 +356,21 @@ export class FeedMemo<T> {
     private readonly maxKeys = 200,
   ) {}
 
-  get(key: string, load: () => Promise<T>): Promise<T> {
+  /** The kept value, or a fresh one from `load`, kept unless `keep` says not to. */
+  get(key: string, load: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
     const now = this.clock.now().getTime();
     const found = this.entries.get(key);
     if (found && now - found.at < this.ttlMs) return found.value;
     const value = load();
     this.entries.delete(key);
-    this.entries.set(key, { at: now, value });
-    value.catch(() => this.entries.delete(key));
+    const entry = { at: now, value };
+    this.entries.set(key, entry);
+    const drop = () => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    };
+    value.then((v) => {
+      if (!keep(v)) drop();
+    }, drop);
     while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value as string);
     return value;
   }

@@ -11,6 +11,8 @@ export const CACHE_POLICY = {
   edition: 'public, max-age=3600, s-maxage=604800',
   daily: 'public, max-age=300, s-maxage=900, stale-while-revalidate=600',
   personal: 'private, no-cache',
+  /** A topic's feed cut short on a cold function: kept a minute, then completed. */
+  partial: 'public, max-age=60, s-maxage=60',
 } as const;
 
 /** A strong validator of a body: its SHA-256, quoted. */
@@ -39,9 +41,9 @@ export function matchesEtag(ifNoneMatch: string | null, etag: string): boolean {
 export function cacheableResponse(
   req: Pick<Request, 'headers'>,
   body: string,
-  headers: { contentType: string; cacheControl: string; contentSecurityPolicy?: string },
+  headers: { contentType: string; cacheControl: string; contentSecurityPolicy?: string; etag?: string },
 ): Response {
-  const etag = strongEtag(body);
+  const etag = headers.etag ?? strongEtag(body);
   const common: Record<string, string> = {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',

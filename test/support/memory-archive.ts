@@ -2,10 +2,11 @@ import { HtmlArchiveRenderer } from '../../functions/adapters/archive-renderer.t
 import type { CompiledTemplates } from '../../functions/adapters/compiled-templates.ts';
 import type { ArchivePage, EditionListing, EditionPage, EditionPages } from '../../functions/core/archive.ts';
 import { listingOf } from '../../functions/core/archive.ts';
-import { type DigestHistory, type Feed, FeedMemo, selectorsByDate } from '../../functions/core/feeds.ts';
+import { type DigestHistory, FeedMemo, selectorsByDate } from '../../functions/core/feeds.ts';
 import type { Paper } from '../../functions/core/paper.ts';
 import type { Clock, Delivery } from '../../functions/core/ports.ts';
 import { EditionSelector } from '../../functions/core/selection.ts';
+import type { RenderedFeed } from '../../functions/triggers/api/archive-routes.ts';
 import type { MemoryEditions, MemoryLedger, MemoryPapers } from './memory-ports.ts';
 
 /** Edition pages in memory; the index lists every edition of `editions`, as the table's does. */
@@ -70,7 +71,8 @@ export function memoryArchiveDeps(
       editions,
       (edition) => new EditionSelector(edition.entries, (e) => e.paper.publishedAt >= edition.freshSince),
     ),
-    topicFeeds: new FeedMemo<Feed>(clock, 60_000),
+    topicFeeds: new FeedMemo<RenderedFeed>(clock, 60_000),
+    publicFeeds: new FeedMemo<RenderedFeed>(clock, 60_000),
     history: new MemoryDigestHistory(ledger, papers),
   };
 }

@@ -21,7 +21,7 @@ import {
 import type { LinkBuilder } from '../../core/links.ts';
 import type { Clock, SubscriberRepository } from '../../core/ports.ts';
 import type { TokenKeys } from '../../core/tokens.ts';
-import { CACHE_POLICY, cacheableResponse } from '../../shared/http-cache.ts';
+import { CACHE_POLICY, cacheableResponse, strongEtag } from '../../shared/http-cache.ts';
 import { parsePart, readQuery } from './request.ts';
 
 /** What the archive's pages and the feeds need (ports only). */
@@ -32,8 +32,10 @@ export interface ArchiveDeps {
   archive: ArchiveRenderer;
   /** Editions' candidates indexed for a topic's feed, kept by a warm function. */
   selectors: SelectorsByDate;
-  /** A topic's feed, kept a few minutes by a warm function (by topic and format). */
-  topicFeeds: FeedMemo<Feed>;
+  /** A topic's feed as written, kept a few minutes by a warm function (by topic and format). */
+  topicFeeds: FeedMemo<RenderedFeed>;
+  /** The public feeds as written, kept a minute (as long as the index it lists). */
+  publicFeeds: FeedMemo<RenderedFeed>;
   history: DigestHistory;
   subscribers: SubscriberRepository;
   keys: TokenKeys;
@@ -100,18 +102,46 @@ async function feedRoute(ctx: Ctx, format: Format): Promise<Response> {
   const self = new URL(url(deps, format === 'atom' ? 'feed.xml' : 'feed.json'));
   if (topic) self.searchParams.set('topic', topic);
   const links = { home: () => deps.links.home(), edition: (d: string) => deps.links.edition(d) };
-  const feed = topic
-    ? await deps.topicFeeds.get(`${format}\n${topic.toLowerCase()}`, () =>
-        topicFeed(topic, self.toString(), { pages: deps.editionPages, selectors: deps.selectors, links }),
+  // Written once and kept: every request in between costs a lookup, not 600 cards of XML.
+  const rendered = topic
+    ? await deps.topicFeeds.get(
+        `${format}\n${topic.toLowerCase()}`,
+        async () => {
+          const feed = await topicFeed(topic, self.toString(), {
+            pages: deps.editionPages,
+            selectors: deps.selectors,
+            links,
+            clock: deps.clock,
+          });
+          return { ...render(feed, format, deps), partial: feed.partial };
+        },
+        // A feed cut short by the indexing budget is not kept: the next request completes it.
+        (feed) => !feed.partial,
       )
-    : await publicFeed(self.toString(), { pages: deps.editionPages, links });
-  return feedResponse(req, feed, format, deps, CACHE_POLICY.daily);
+    : await deps.publicFeeds.get(format, async () =>
+        render(await publicFeed(self.toString(), { pages: deps.editionPages, links }), format, deps),
+      );
+  return feedResponse(req, rendered, format, rendered.partial ? CACHE_POLICY.partial : CACHE_POLICY.daily);
 }
 
-function feedResponse(req: Request, feed: Feed, format: Format, deps: ArchiveDeps, cacheControl: string) {
-  return cacheableResponse(req, format === 'atom' ? deps.archive.atom(feed) : deps.archive.jsonFeed(feed), {
+/** A feed as written, with its validator. */
+export interface RenderedFeed {
+  body: string;
+  etag: string;
+  /** A topic's feed that left out editions not indexed in time (see TOPIC_INDEX_BUDGET_MS). */
+  partial?: boolean;
+}
+
+function render(feed: Feed, format: Format, deps: ArchiveDeps): RenderedFeed {
+  const body = format === 'atom' ? deps.archive.atom(feed) : deps.archive.jsonFeed(feed);
+  return { body, etag: strongEtag(body) };
+}
+
+function feedResponse(req: Request, feed: RenderedFeed, format: Format, cacheControl: string) {
+  return cacheableResponse(req, feed.body, {
     contentType: format === 'atom' ? ATOM : JSON_FEED,
     cacheControl,
+    etag: feed.etag,
   });
 }
 
@@ -127,7 +157,7 @@ async function personalFeedRoute(ctx: Ctx, format: Format): Promise<Response> {
   self.searchParams.set('token', token);
   const links = { home: () => deps.links.home(), edition: (d: string) => deps.links.edition(d) };
   const feed = await personalFeed(token, self.toString(), { ...deps, links });
-  return feedResponse(req, feed, format, deps, CACHE_POLICY.personal);
+  return feedResponse(req, render(feed, format, deps), format, CACHE_POLICY.personal);
 }
 
 /** A reader's personal feed (Atom): the papers of their digests, with their reasons. */

@@ -6,7 +6,7 @@ import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
 import { buildEditionPage, PAGE_PAPERS } from '../../../functions/core/archive.ts';
 import { buildDigestView } from '../../../functions/core/digest.ts';
 import type { Edition } from '../../../functions/core/edition.ts';
-import { TOPIC_FEED_PAPERS } from '../../../functions/core/feeds.ts';
+import { TOPIC_FEED_PAPERS, topicFeed } from '../../../functions/core/feeds.ts';
 import type { Paper } from '../../../functions/core/paper.ts';
 import { rankEdition } from '../../../functions/core/rank-edition.ts';
 import { rankTrending } from '../../../functions/core/ranking.ts';
@@ -336,6 +336,41 @@ describe('public feeds', () => {
       ),
     );
     expect(json.items?.map((i) => i.summary)).toEqual(feed.entries?.map((e) => e.summary?.value));
+  });
+
+  it('indexes editions only within its time budget, says the feed is partial, and completes it on the next request', async () => {
+    for (const day of ['22', '23', '24'])
+      await makeEdition(editionOf(`2026-11-${day}`, corpus(`2026-11-${day}`)));
+    // Each look at the clock takes a second: the budget lets two editions be indexed per request.
+    let ms = 0;
+    const clock = {
+      now: () => {
+        ms += 1000;
+        return new Date(ms);
+      },
+    };
+    const deps = {
+      pages: api.archive.editionPages,
+      selectors: api.archive.selectors,
+      links: { home: () => base, edition: (d: string) => `${base}editions/${d}` },
+      clock,
+    };
+    const first = await topicFeed('retrieval', `${base}feed.xml?topic=retrieval`, deps, 10, 2500);
+    expect(first.partial).toBe(true);
+    expect(first.entries.length).toBeGreaterThan(0);
+    expect(first.entries.length).toBeLessThan(5);
+    let feed = first;
+    for (let round = 0; round < 5 && feed.partial; round += 1) {
+      feed = await topicFeed('retrieval', `${base}feed.xml?topic=retrieval`, deps, 10, 2500);
+    }
+    expect(feed.partial).toBe(false);
+    expect(feed.entries.map((e) => e.id.split('/').at(-1))).toEqual([
+      '2026-11-26',
+      '2026-11-25',
+      '2026-11-24',
+      '2026-11-23',
+      '2026-11-22',
+    ]);
   });
 
   it('refuses a topic that is too long, too short, or holds markup, with the reason', async () => {
