@@ -18,13 +18,16 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { DynamoDeliveryLedger } from '../functions/adapters/dynamo-delivery-ledger.ts';
 import { keys } from '../functions/adapters/dynamo-keys.ts';
+import { DynamoLearnedProfiles } from '../functions/adapters/dynamo-learned-profiles.ts';
 import { DynamoSubscriberRepository } from '../functions/adapters/dynamo-subscriber-repository.ts';
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
+import { applyVote, type LearnedProfile, paperTerms } from '../functions/core/learning.ts';
 import type { SendJob } from '../functions/core/ports.ts';
 import { composeDigest, sendDigests } from '../functions/core/send-digests.ts';
 import { functionEnvironment, type LocalSettings } from '../functions/local/local-runtime.ts';
 import { defaultLocalOptions, type LocalStack, startLocalStack } from '../functions/local/stack.ts';
 import { SendDigestEnv, sendDigestDeps } from '../functions/roots/send-digest.ts';
+import { documentClient } from '../functions/shared/aws/dynamodb.ts';
 import { parseEnv } from '../functions/shared/config.ts';
 import { systemClock } from '../functions/shared/system-clock.ts';
 import { rankAndDispatch, storePapersFor, storeReaders } from '../test/support/readers.ts';
@@ -144,21 +147,45 @@ function countingClient(): { db: DynamoDBDocumentClient; reads: () => number; wr
   return { db, reads: () => counts.reads, writes: () => counts.writes };
 }
 
-async function requestsPerDigest(): Promise<BenchResult[]> {
+/**
+ * Every reader has a learned profile (10 votes on half the edition's papers) in their partition: the
+ * send path reads it in the same query as the reader; the per-entity pattern reads it with one
+ * more GetItem.
+ */
+export async function requestsPerDigest(withProfiles = true): Promise<BenchResult[]> {
   return withStack({ maxSendRate: 100_000 }, async (stack, settings) => {
-    await storeReaders(stack.options.tableName, 1_000);
+    const readers = await storeReaders(stack.options.tableName, 1_000);
     const jobs = await rankAndDispatch(stack.urls, settings, EDITION);
+    const voted = (await stack.local.operator.editions.get(EDITION))?.entries.map((e) => e.paper) ?? [];
+    let profile: LearnedProfile | undefined;
+    for (const [i, paper] of voted.slice(0, 10).entries())
+      profile = applyVote(
+        profile,
+        { paperId: paper.id, vote: i % 3 ? 'more' : 'fewer', terms: paperTerms(paper) },
+        new Date(),
+      ).profile;
+    if (!profile) throw new Error('no papers to vote on');
+    if (withProfiles)
+      await batchPut(
+        documentClient(),
+        stack.options.tableName,
+        readers.map((r) => ({ ...keys.learned(r.id), ...(profile as LearnedProfile) })),
+      );
     const env = parseEnv(SendDigestEnv, functionEnvironment(stack.urls, settings));
     // Paperboy's send path, on its own counted client: the first 500 readers.
     const ours = countingClient();
     const deps = sendDigestDeps(env, { db: ours.db, templates: await compileTemplates() });
     let sent = 0;
-    for (const job of jobs.slice(0, 10)) sent += (await sendDigests(job, deps)).sent;
+    for (const job of jobs.slice(0, 10)) {
+      const outcome = await sendDigests(job, deps);
+      sent += outcome.sent;
+    }
 
     // The per-entity pattern on its own counted client: the other 500.
     const naive = countingClient();
     const subscribers = new DynamoSubscriberRepository(naive.db, env.TABLE_NAME, systemClock);
     const ledger = new DynamoDeliveryLedger(naive.db, env.TABLE_NAME, systemClock);
+    const learnedProfiles = new DynamoLearnedProfiles(naive.db, env.TABLE_NAME);
     const edition = await deps.editions.get(EDITION);
     if (!edition) throw new Error('no edition');
     const selector = deps.selectorFor(edition);
@@ -179,6 +206,7 @@ async function requestsPerDigest(): Promise<BenchResult[]> {
         )) {
           for (const item of page.Items ?? []) received.add(String(item.paperId));
         }
+        const learned = await learnedProfiles.get(id);
         const chosen = selector.choose(
           {
             topics: subscriber.topics,
@@ -186,6 +214,7 @@ async function requestsPerDigest(): Promise<BenchResult[]> {
             exclude: [],
             digestSize: subscriber.digestSize,
             sent: received,
+            learned,
           },
           edition.mode,
         );
@@ -207,10 +236,10 @@ async function requestsPerDigest(): Promise<BenchResult[]> {
     }
     return [
       result(
-        'DynamoDB reads per digest sent',
+        'DynamoDB reads per digest sent (every reader with a learned profile)',
         ours.reads() / sent,
         'requests',
-        'read the profile, then query the papers received',
+        'read the profile, the learned profile, then query the papers received',
         naive.reads() / naiveSent,
         false,
       ),
