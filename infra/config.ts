@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type CollectorConfig, CollectorConfigSchema } from '../functions/core/collect/config.ts';
 import { PaperboyError } from '../functions/core/errors.ts';
 import { defaultRateLimits } from '../functions/core/rate-limits.ts';
 import { parseDayPolicies, WEEKDAYS } from '../functions/core/schedule-policy.ts';
@@ -83,6 +84,21 @@ export const StageConfigSchema = z
     sendRateCap: z.number().positive().max(10_000).optional(),
     /** Where alarms are emailed (the SNS subscription must be confirmed from that mailbox once). */
     alarmEmail: z.email('must be the email address alarms go to, e.g. ops@example.org'),
+    /**
+     * The collector's sources, contact and limits (functions/core/collect/config.ts); every field
+     * has a default, and the contact in its User-Agent defaults to alarmEmail.
+     */
+    collector: CollectorConfigSchema.extend({
+      contact: z.email('must be an email address the sources can write to about our requests').optional(),
+    }).prefault({}),
+    /** When the collector runs, in the stage's time zone: an EventBridge Scheduler cron() or rate() expression. */
+    collectSchedule: z
+      .string()
+      .regex(
+        /^(cron\(\S+( \S+){5}\)|rate\([1-9]\d* (minute|minutes|hour|hours|day|days)\))$/u,
+        'must be an EventBridge Scheduler expression such as cron(0 5,11,17 * * ? *) or rate(6 hours)',
+      )
+      .default('cron(0 5,11,17 * * ? *)'),
   })
   .superRefine((config, context) => {
     const at = config.senderAddress.slice(config.senderAddress.lastIndexOf('@') + 1).toLowerCase();
@@ -96,6 +112,11 @@ export const StageConfigSchema = z
     }
   });
 export type StageConfig = z.infer<typeof StageConfigSchema>;
+
+/** The collector's configuration as its function reads it: the contact defaults to the alarm address. */
+export function collectorConfigOf(config: StageConfig): CollectorConfig {
+  return { ...config.collector, contact: config.collector.contact ?? config.alarmEmail };
+}
 
 /** Who the emails are from: the address, its display name, and the SES domain identity. */
 export function senderOf(config: StageConfig): { address: string; name: string; domain: string } {
@@ -120,6 +141,8 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'paperboy:alarmEmail',
   postalAddress: 'paperboy:postalAddress',
   sendRateCap: 'paperboy:sendRateCap',
+  collector: 'paperboy:collector',
+  collectSchedule: 'paperboy:collectSchedule',
 } as const;
 
 const NUMERIC = new Set(['apiRateLimit', 'rateLimitPerIp', 'rateLimitPerAddress', 'sendRateCap']);
@@ -133,7 +156,8 @@ export function readStageConfig(tryGetContext: (key: string) => unknown): StageC
   const raw = Object.fromEntries(
     Object.entries(CONTEXT_KEYS).map(([field, key]) => {
       const value = tryGetContext(key);
-      // Context from the command line is always a string.
+      // Context from the command line is always a string (the collector's, JSON).
+      if (field === 'collector' && typeof value === 'string') return [field, jsonOrText(value)];
       return [field, NUMERIC.has(field) && typeof value === 'string' ? Number(value) : value];
     }),
   );
@@ -141,11 +165,21 @@ export function readStageConfig(tryGetContext: (key: string) => unknown): StageC
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const field = String(issue.path[0]) as keyof typeof CONTEXT_KEYS;
-    const key = CONTEXT_KEYS[field] ?? field;
+    // A nested setting is named by its path under the key: paperboy:collector.arxivApi.spacingMs.
+    const key = [CONTEXT_KEYS[field] ?? field, ...issue.path.slice(1).map(String)].join('.');
     const message = raw[field] === undefined && issue.code === 'invalid_type' ? 'is missing' : issue.message;
     return `  ${key}: ${message}`;
   });
   throw new StageConfigError(
     `invalid deployment settings (set them in cdk.json "context" or with -c key=value):\n${lines.join('\n')}`,
   );
+}
+
+/** A command-line value that holds JSON, parsed; otherwise the text, for the schema to refuse by name. */
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
 }

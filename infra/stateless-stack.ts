@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../functions/shared/env-names.ts';
 import type { StageConfig } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
+import { Collector } from './constructs/collector.ts';
 import { PipelineDashboard } from './constructs/dashboard.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { Feedback } from './constructs/feedback.ts';
@@ -32,6 +33,7 @@ export interface StatelessStackProps extends StackProps {
  */
 export class StatelessStack extends Stack {
   readonly alarms: Alarms;
+  readonly collector: Collector;
   readonly ingestion: Ingestion;
   readonly delivery: Delivery;
   readonly ranking: Ranking;
@@ -47,6 +49,7 @@ export class StatelessStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail, stage: config.stage });
     const alarmTopic = this.alarms.topic;
     this.ingestion = new Ingestion(this, 'Ingestion', { bucket, table, alarmTopic });
+    this.collector = new Collector(this, 'Collector', { config, table, bucket, alarmTopic });
     this.delivery = new Delivery(this, 'Delivery', {
       config,
       table,
@@ -84,6 +87,7 @@ export class StatelessStack extends Stack {
       Api: this.api.function,
       ProcessSignup: this.api.signupFunction,
       Feedback: this.feedback.function,
+      Collect: this.collector.function,
     };
     for (const [name, fn] of Object.entries(functions)) {
       // The stage labels every metric the function emits (a dimension its alarms match).
@@ -130,6 +134,8 @@ export class StatelessStack extends Stack {
       ],
       IngestFunctionName: [this.ingestion.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
       RankFunctionName: [this.ranking.function.fn.functionName, 'paperboy dlq redrive re-invokes it'],
+      CollectFunctionName: [this.collector.function.fn.functionName, 'paperboy collect --aws invokes it'],
+      CollectDeadLetterQueueName: [this.collector.deadLetters.queue.queueName, 'Collector runs that failed'],
     } as const;
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value, description });

@@ -109,6 +109,22 @@ export class NodeFunction extends Construct {
   }
 
   /**
+   * Only the items whose partition key starts with one of `prefixes` (an IAM
+   * `dynamodb:LeadingKeys` condition), with only the named actions, on the table itself (no
+   * index); sets TABLE_NAME. For a function that keeps a few items of its own (the collector).
+   */
+  useTableItems(table: ITableV2, actions: readonly string[], prefixes: readonly string[]): this {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: actions.map((a) => `dynamodb:${a}`),
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
+      }),
+    );
+    return this.setConfig(ENV.tableName, table.tableName);
+  }
+
+  /**
    * Object access under prefixes of the ingest bucket (per prefix, the listed actions); sets
    * BUCKET_NAME. Object ARNs end in `*`, which cdk-nag is told about with the reason.
    */

@@ -56,11 +56,11 @@ describe('data stack', () => {
 });
 
 describe('app stack', () => {
-  it('runs six functions on Node.js 22, ARM64, with their configuration', () => {
+  it('runs seven functions on Node.js 22, ARM64, with their configuration', () => {
     const functions = app.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
     });
-    expect(Object.keys(functions)).toHaveLength(6);
+    expect(Object.keys(functions)).toHaveLength(7);
     app.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('Renders and sends digests'),
       Environment: {
@@ -165,10 +165,10 @@ describe('app stack', () => {
   it('alarms on every dead-letter queue, on errors and throttles, and on SES reputation', () => {
     const alarms = Object.values(app.findResources('AWS::CloudWatch::Alarm'));
     const names = alarms.map((a) => a.Properties.MetricName);
-    // ingest, rank, send, sign-up and feedback dead letters; every function's errors and throttles.
-    expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(5);
-    expect(names.filter((n) => n === 'Errors')).toHaveLength(6);
-    expect(names.filter((n) => n === 'Throttles')).toHaveLength(6);
+    // ingest, rank, send, sign-up, feedback and collector dead letters; every function's errors and throttles.
+    expect(names.filter((n) => n === 'ApproximateNumberOfMessagesVisible')).toHaveLength(6);
+    expect(names.filter((n) => n === 'Errors')).toHaveLength(7);
+    expect(names.filter((n) => n === 'Throttles')).toHaveLength(7);
     expect(names).toEqual(
       expect.arrayContaining([
         'HangingClaims',

@@ -44,6 +44,13 @@ const cases: { key: keyof typeof CONTEXT_KEYS; wrong: unknown; expected: RegExp;
     required: true,
   },
   { key: 'sendRateCap', wrong: '0', expected: /too small|>0|positive/iu, required: false },
+  {
+    key: 'collector',
+    wrong: 'hf only',
+    expected: /must be an object \(JSON\) of collector settings/u,
+    required: false,
+  },
+  { key: 'collectSchedule', wrong: 'daily', expected: /EventBridge Scheduler expression/u, required: false },
 ];
 
 describe('deployment settings, key by key', () => {

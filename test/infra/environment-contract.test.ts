@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { CompiledTemplates } from '../../functions/adapters/compiled-templates.ts';
 import { compileTemplates } from '../../functions/adapters/mjml-compiler.ts';
 import { ApiEnv, apiDeps } from '../../functions/roots/api.ts';
+import { CollectEnv, collectDeps } from '../../functions/roots/collect.ts';
 import { FeedbackEnv, feedbackDeps } from '../../functions/roots/feedback.ts';
 import { IngestObjectEnv, ingestObjectDeps } from '../../functions/roots/ingest-object.ts';
 import { ProcessSignupEnv, processSignupDeps } from '../../functions/roots/process-signup.ts';
@@ -120,11 +121,12 @@ const functions = [
     build: (e: never) => processSignupDeps(e, { templates }),
   },
   { match: /^SES events/u, schema: FeedbackEnv, build: (e: never) => feedbackDeps(e) },
+  { match: /^Fetches Hugging Face/u, schema: CollectEnv, build: (e: never) => collectDeps(e) },
 ] as const;
 
 describe("each function's synthesized environment", () => {
-  it('covers the six functions the app deploys', () => {
-    expect(environments.size).toBe(6);
+  it('covers the seven functions the app deploys', () => {
+    expect(environments.size).toBe(7);
     for (const { match } of functions) expect([...environments.keys()].some((d) => match.test(d))).toBe(true);
   });
 

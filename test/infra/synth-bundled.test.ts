@@ -17,7 +17,7 @@ describe('cdk synth with bundling', () => {
       app.synth();
       const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
       const bundles = assets.filter((a) => existsSync(join(outdir, a, 'index.mjs')));
-      expect(bundles).toHaveLength(6);
+      expect(bundles).toHaveLength(7);
       const withTemplates = bundles.filter((a) => existsSync(join(outdir, a, 'templates.json')));
       expect(withTemplates).toHaveLength(3);
       // The bundle carries compiled HTML, not the MJML compiler.

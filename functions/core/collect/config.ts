@@ -48,92 +48,101 @@ const category = z
  * same organisation, so they get 3 s too; Hugging Face publishes no figure for its public API,
  * 1 s keeps a run of a few dozen requests far from any limit.
  */
-export const CollectorConfigSchema = z.strictObject({
-  /** Who to write to about our requests: in every User-Agent (`Paperboy/1 (+mailto:…)`). */
-  contact: z.email({ message: 'must be an email address the source can write to about our requests' }),
-  hf: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      baseUrl: baseUrl.default('https://huggingface.co'),
-      /** Days before the run's day fetched again, so that upvotes and stars are re-observed. */
-      pastDays: z
-        .number({ message: 'must be a whole number of days' })
-        .int('must be a whole number of days')
-        .min(0, 'must be 0 or more days')
-        .max(14, 'must be at most 14 days')
-        .default(2),
-      /** Items asked for per page (`limit`); the next page is fetched while a page comes back full. */
-      pageSize: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(50),
-      maxPages: pages(4, 20),
-      spacingMs: spacing(1000),
-    })
-    .default({
-      enabled: true,
-      baseUrl: 'https://huggingface.co',
-      pastDays: 2,
-      pageSize: 50,
-      maxPages: 4,
-      spacingMs: 1000,
-    }),
-  arxivRss: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      baseUrl: baseUrl.default('https://rss.arxiv.org'),
-      categories: z
-        .array(category)
-        .min(1, 'must list at least one category')
-        .max(30, 'must list at most 30')
-        .default(['cs.CL', 'cs.LG']),
-      spacingMs: spacing(3000),
-    })
-    .default({
-      enabled: true,
-      baseUrl: 'https://rss.arxiv.org',
-      categories: ['cs.CL', 'cs.LG'],
-      spacingMs: 3000,
-    }),
-  arxivApi: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      baseUrl: baseUrl.default('https://export.arxiv.org'),
-      /** An arXiv API search expression (`cat:cs.CL OR cat:cs.LG`). */
-      query: z
-        .string()
-        .trim()
-        .min(1, 'must be an arXiv search expression such as cat:cs.CL')
-        .max(500, 'must be at most 500 characters')
-        .default('cat:cs.CL OR cat:cs.LG'),
-      pageSize: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(100),
-      maxPages: pages(3, 20),
-      spacingMs: spacing(3000),
-    })
-    .default({
-      enabled: true,
-      baseUrl: 'https://export.arxiv.org',
-      query: 'cat:cs.CL OR cat:cs.LG',
-      pageSize: 100,
-      maxPages: 3,
-      spacingMs: 3000,
-    }),
-  /** One request's time limit (headers and body), below the function's own timeout. */
-  requestTimeoutMs: z
-    .number()
-    .int()
-    .min(100, 'must be at least 100 ms')
-    .max(60_000, 'must be at most 60000 ms')
-    .default(20_000),
-  /** One response's size limit once decompressed: past it, reading stops and the URL is an error. */
-  maxResponseBytes: z
-    .number()
-    .int()
-    .min(KiB, 'must be at least 1024 bytes')
-    .max(100 * MiB, 'must be at most 100 MiB')
-    .default(20 * MiB),
-  /** Retries of one request after a network error, a timeout, a 5xx or a 429 (so up to retries + 1 attempts). */
-  retries: z.number().int().min(0, 'must be 0 or more').max(5, 'must be at most 5').default(2),
-  /** The longest `Retry-After` honoured; a source asking for more is an error for that URL this run. */
-  maxRetryAfterMs: z.number().int().min(0).max(600_000, 'must be at most 600000 ms').default(60_000),
-});
+export const CollectorConfigSchema = z.strictObject(
+  {
+    /** Who to write to about our requests: in every User-Agent (`Paperboy/1 (+mailto:…)`). */
+    contact: z.email({ message: 'must be an email address the source can write to about our requests' }),
+    hf: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        baseUrl: baseUrl.default('https://huggingface.co'),
+        /** Days before the run's day fetched again, so that upvotes and stars are re-observed. */
+        pastDays: z
+          .number({ message: 'must be a whole number of days' })
+          .int('must be a whole number of days')
+          .min(0, 'must be 0 or more days')
+          .max(14, 'must be at most 14 days')
+          .default(2),
+        /** Items asked for per page (`limit`); the next page is fetched while a page comes back full. */
+        pageSize: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100').default(50),
+        maxPages: pages(4, 20),
+        spacingMs: spacing(1000),
+      })
+      .default({
+        enabled: true,
+        baseUrl: 'https://huggingface.co',
+        pastDays: 2,
+        pageSize: 50,
+        maxPages: 4,
+        spacingMs: 1000,
+      }),
+    arxivRss: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        baseUrl: baseUrl.default('https://rss.arxiv.org'),
+        categories: z
+          .array(category)
+          .min(1, 'must list at least one category')
+          .max(30, 'must list at most 30')
+          .default(['cs.CL', 'cs.LG']),
+        spacingMs: spacing(3000),
+      })
+      .default({
+        enabled: true,
+        baseUrl: 'https://rss.arxiv.org',
+        categories: ['cs.CL', 'cs.LG'],
+        spacingMs: 3000,
+      }),
+    arxivApi: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        baseUrl: baseUrl.default('https://export.arxiv.org'),
+        /** An arXiv API search expression (`cat:cs.CL OR cat:cs.LG`). */
+        query: z
+          .string()
+          .trim()
+          .min(1, 'must be an arXiv search expression such as cat:cs.CL')
+          .max(500, 'must be at most 500 characters')
+          .default('cat:cs.CL OR cat:cs.LG'),
+        pageSize: z.number().int().min(1, 'must be at least 1').max(500, 'must be at most 500').default(100),
+        maxPages: pages(3, 20),
+        spacingMs: spacing(3000),
+      })
+      .default({
+        enabled: true,
+        baseUrl: 'https://export.arxiv.org',
+        query: 'cat:cs.CL OR cat:cs.LG',
+        pageSize: 100,
+        maxPages: 3,
+        spacingMs: 3000,
+      }),
+    /** One request's time limit (headers and body), below the function's own timeout. */
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(100, 'must be at least 100 ms')
+      .max(60_000, 'must be at most 60000 ms')
+      .default(20_000),
+    /** One response's size limit once decompressed: past it, reading stops and the URL is an error. */
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(KiB, 'must be at least 1024 bytes')
+      .max(100 * MiB, 'must be at most 100 MiB')
+      .default(20 * MiB),
+    /** Retries of one request after a network error, a timeout, a 5xx or a 429 (so up to retries + 1 attempts). */
+    retries: z.number().int().min(0, 'must be 0 or more').max(5, 'must be at most 5').default(2),
+    /** The longest `Retry-After` honoured; a source asking for more is an error for that URL this run. */
+    maxRetryAfterMs: z.number().int().min(0).max(600_000, 'must be at most 600000 ms').default(60_000),
+  },
+  {
+    error: (issue) =>
+      // Only the object's own issue: its fields report theirs.
+      issue.code === 'invalid_type'
+        ? 'must be an object (JSON) of collector settings: contact, hf, arxivRss, arxivApi, requestTimeoutMs, …'
+        : undefined,
+  },
+);
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type CollectorConfigInput = z.input<typeof CollectorConfigSchema>;
 
