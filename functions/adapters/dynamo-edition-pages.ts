@@ -42,15 +42,15 @@ const ListingItem = z.object({
   entryCount: z.number().int().min(0),
   topTitles: z.array(z.string()),
 });
-/** An edition header, as the archive's index reads it from GSI1 `EDITIONS`. */
+/** An edition header, as the archive's index reads it from GSI1 (the editions by date). */
 const HeaderItem = z
   .object({ date: z.iso.date(), mode: Mode, entryCount: z.number().int().min(0).optional() })
   .loose();
 
 /**
- * Edition pages in the table (docs/data-model.md): `EDITION#date/PAGE` holds the cards (about
- * 30 KB), `EDITION#date/LISTING` the index line (under 1 KB). The index pages through the
- * edition headers already kept in GSI1 (`EDITIONS`), so that editions made before pages were
+ * Edition pages in the table (docs/data-model.md): the edition's page item holds the cards
+ * (about 30 KB), its listing item the index line (under 1 KB). The index pages through the
+ * edition headers already kept in GSI1 (by date), so that editions made before pages were
  * stored are listed too, and reads the listing items of one page of dates in one batch.
  */
 export class DynamoEditionPages implements EditionPages {

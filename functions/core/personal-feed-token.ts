@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { ConcurrentUpdateError } from './errors.ts';
-import type { FeedLinks } from './feeds.ts';
 import type { Subscriber } from './subscriber.ts';
 import { preferencesFor, type SubscriptionDeps } from './subscriptions.ts';
 import { signToken, type TokenKeys } from './tokens.ts';
@@ -24,7 +23,7 @@ export function feedBinding(signupId: string, feedKey: string | undefined): stri
 export async function personalFeedUrls(
   reader: { id: string; signupId: string; feedKey?: string | undefined },
   keys: TokenKeys,
-  links: Pick<FeedLinks, 'home'>,
+  links: { home(): string },
 ): Promise<{ atom: string; json: string }> {
   const token = signToken(
     {

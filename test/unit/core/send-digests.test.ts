@@ -82,6 +82,7 @@ describe('sendDigests', () => {
       sending: 0,
       nothingNew: 0,
       rejected: 0,
+      feedOnly: 0,
       failed: [],
       unstarted: [],
     });
