@@ -196,17 +196,18 @@ export interface EditionRunReport {
  */
 export function describeEditionRun(
   result: RankEditionResult,
-  policy: SchedulePolicy,
+  /** The stack's weekday policy; unknown (undefined) when the rank function ran on AWS. */
+  policy: SchedulePolicy | undefined,
   mailbox: string,
 ): EditionRunReport {
   const weekday = weekdayOf(result.date);
   const day = `${result.date} (${DAY_NAMES[weekday]})`;
   if (result.skipped) {
-    const rule = `${weekday}=${policy.days[weekday]}`;
+    const rule = policy ? `${weekday}=${policy.days[weekday]}` : `${weekday}, as the stage is configured`;
     return {
       outcome: 'skipped',
       lines: [`edition ${day}: skipped by the weekday policy (${rule}); nothing was ranked or sent`],
-      details: { weekday, policy: policy.days[weekday] },
+      details: { weekday, ...(policy ? { policy: policy.days[weekday] } : {}) },
     };
   }
   if (!result.created && result.entries === 0) {
