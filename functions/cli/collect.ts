@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
+import * as z from 'zod';
 import { SOURCES, type SourceName } from '../core/collect/config.ts';
+import { describeIssues, formatIssues } from '../core/errors.ts';
 import type { CollectRun, IngestRecord, SourceRun } from '../core/ports.ts';
 import {
   CliError,
@@ -11,18 +13,53 @@ import {
   progress,
   withConnection,
 } from './common.ts';
-import type { Connection } from './connect.ts';
-import { EXIT } from './exit-codes.ts';
+import { EnvironmentError, EXIT } from './exit-codes.ts';
+import { awsOptions, type TargetOptions } from './targets.ts';
 import { jsonForTerminal } from './terminal.ts';
 
-export interface CollectOptions {
+export interface CollectOptions extends TargetOptions {
   source?: SourceName;
   date?: string;
   baseUrl?: string;
-  dataDir: string;
-  json?: boolean;
   timeout: number;
 }
+
+/** Reads the ingest records of files, as DynamoIngestLog does. */
+interface IngestRecords {
+  since(key: string, since: string): Promise<IngestRecord[]>;
+}
+
+/** What the deployed collector answers: its run record (checked, as anything from outside). */
+const CollectRunSchema = z.object({
+  runId: z.string(),
+  startedAt: z.iso.datetime({ offset: true }),
+  finishedAt: z.iso.datetime({ offset: true }),
+  day: z.iso.date(),
+  sources: z.array(
+    z.object({
+      source: z.string(),
+      requests: z.number(),
+      notModified: z.number(),
+      unchanged: z.number(),
+      papers: z.number(),
+      bytes: z.number(),
+      errors: z.number(),
+      failed: z.boolean(),
+      objects: z.array(z.string()),
+      fetched: z.array(
+        z.object({
+          url: z.string(),
+          status: z.number().optional(),
+          outcome: z.string(),
+          papers: z.number().optional(),
+          key: z.string().optional(),
+          error: z.string().optional(),
+        }),
+      ),
+      errorMessages: z.array(z.string()),
+    }),
+  ),
+});
 
 /**
  * `paperboy collect`: one collection now, against the local stack, with the collector's own code
@@ -31,7 +68,7 @@ export interface CollectOptions {
  * did not finish within --timeout; 2 bad input (a flag, the collector configuration).
  */
 export function registerCollectCommand(program: Command): void {
-  program
+  const command = program
     .command('collect')
     .description(
       'fetch the sources (Hugging Face daily papers, arXiv listing feeds, the arXiv API) now, into the ingest bucket, and report what each brought',
@@ -53,12 +90,16 @@ export function registerCollectCommand(program: Command): void {
       120,
     )
     .addOption(dataDirOption())
-    .addOption(jsonOption())
+    .addOption(jsonOption());
+  for (const option of awsOptions()) command.addOption(option);
+  command
     .addHelpText(
       'after',
-      '\nExit codes: 0 every source answered without an error; 1 a source or one of its URLs failed, a collected file was quarantined, or ingestion did not finish within --timeout; 2 bad input.',
+      '\nWith --aws, the deployed collector function runs (with its own configuration; no --base-url) and this command waits for the ingestion of what it wrote.\n' +
+        'Exit codes: 0 every source answered without an error; 1 a source or one of its URLs failed, a collected file was quarantined, or ingestion did not finish within --timeout; 2 bad input; 3 (--aws) the stage or its collector is not deployed, or not reachable.',
     )
     .action(async (options: CollectOptions) => {
+      if (options.aws || options.outputsFile) return collectOnAws(options);
       const { localCollectorConfig } = await import('../local/collector.ts');
       let config: ReturnType<typeof localCollectorConfig>;
       try {
@@ -90,7 +131,12 @@ export function registerCollectCommand(program: Command): void {
         );
         const keys = run.sources.flatMap((s) => s.objects);
         if (keys.length > 0) say(`waiting for the ingestion of ${keys.length} collected file(s)…`);
-        const ingested = await waitForIngests(connection, keys, run.startedAt, options.timeout * 1000);
+        const ingested = await waitForIngests(
+          connection.local.operator.ingestLog,
+          keys,
+          run.startedAt,
+          options.timeout * 1000,
+        );
         report(run, ingested, Boolean(options.json));
       });
     });
@@ -107,9 +153,97 @@ function enabledIn(
       : config.arxivApi.enabled;
 }
 
-/** The ingest record of each key, as the ingestion (in this process, or in `npm start`'s) writes them. */
+/**
+ * `collect --aws`: invokes the stage's collector function (found by its stack output
+ * CollectFunctionName) and waits for it, then for the ingestion of what it wrote.
+ */
+async function collectOnAws(options: CollectOptions): Promise<void> {
+  if (options.baseUrl) {
+    throw new CliError(
+      '--base-url works on the local stack only: a deployed collector fetches the sources its paperboy:collector setting names',
+      EXIT.badInput,
+    );
+  }
+  const stage = options.stage ?? 'dev';
+  const { awsTargets, cloudFormationOutputs, fileOutputs, stackNames } = await import('./aws-target.ts');
+  const targets = await awsTargets({
+    stage,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.outputsFile ? { outputsFile: options.outputsFile } : {}),
+  });
+  const app = stackNames(stage).app;
+  const source = options.outputsFile
+    ? await fileOutputs(options.outputsFile)
+    : cloudFormationOutputs(new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient({}));
+  const functionName = (await source(app))?.CollectFunctionName;
+  if (!functionName) {
+    throw new EnvironmentError(
+      `stage ${stage}: the stack ${app} has no output CollectFunctionName; deploy this version of Paperboy to it (npx cdk deploy --all)`,
+    );
+  }
+  const say = progress(Boolean(options.json));
+  say(`running the collector of ${targets.label} (${functionName})…`);
+  const { InvokeCommand, LambdaClient } = await import('@aws-sdk/client-lambda');
+  const event = {
+    ...(options.source ? { source: options.source } : {}),
+    ...(options.date ? { date: options.date } : {}),
+  };
+  let answer: { FunctionError?: string; Payload?: Uint8Array };
+  try {
+    answer = await new LambdaClient({}).send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: JSON.stringify(event),
+      }),
+    );
+  } catch (error) {
+    throw new EnvironmentError(`could not invoke ${functionName}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const text = new TextDecoder().decode(answer.Payload ?? new Uint8Array());
+  if (answer.FunctionError) {
+    let message = text.slice(0, 500);
+    try {
+      message = String((JSON.parse(text) as { errorMessage?: unknown }).errorMessage ?? message);
+    } catch {
+      // Not JSON: the raw text says it.
+    }
+    throw new CliError(`the collector function failed (${answer.FunctionError}): ${message}`, EXIT.failed);
+  }
+  let parsed: ReturnType<typeof CollectRunSchema.safeParse>;
+  try {
+    parsed = CollectRunSchema.safeParse(JSON.parse(text));
+  } catch {
+    throw new CliError(
+      `the collector function answered something that is not JSON: ${text.slice(0, 200)}`,
+      EXIT.failed,
+    );
+  }
+  if (!parsed.success) {
+    throw new CliError(
+      `the collector function answered something that is not a run record: ${formatIssues(describeIssues(parsed.error.issues))}`,
+      EXIT.failed,
+    );
+  }
+  const run = parsed.data;
+  const keys = run.sources.flatMap((s) => s.objects);
+  if (keys.length > 0) say(`waiting for the ingestion of ${keys.length} collected file(s)…`);
+  const { DynamoIngestLog } = await import('../adapters/dynamo-ingest-log.ts');
+  const ingested = await waitForIngests(
+    new DynamoIngestLog(targets.db, targets.tableName),
+    keys,
+    run.startedAt,
+    options.timeout * 1000,
+  );
+  report(run, ingested, Boolean(options.json));
+}
+
+/** The ingest record of each key, as the ingestion (in this process, `npm start`'s or Lambda) writes them. */
 async function waitForIngests(
-  connection: Connection,
+  log: IngestRecords,
   keys: string[],
   startedAt: string,
   timeoutMs: number,
@@ -123,7 +257,7 @@ async function waitForIngests(
   while (found.size < keys.length && Date.now() < deadline) {
     for (const key of keys) {
       if (found.has(key)) continue;
-      const [record] = await connection.local.operator.ingestLog.since(key, since);
+      const [record] = await log.since(key, since);
       if (record) found.set(key, record);
     }
     if (found.size < keys.length) await new Promise((resolve) => setTimeout(resolve, 200));
