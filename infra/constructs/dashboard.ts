@@ -174,6 +174,11 @@ export class PipelineDashboard extends Construct {
           'Sign-ups (per hour)',
           [
             m(SERVICES.signup, METRIC.subscribersSubscribed),
+            // "That was a mistake" on the unsubscribed page signs up again from the api function.
+            paperboyMetric(props.stage, SERVICES.api, METRIC.subscribersSubscribed, {
+              period: Duration.hours(1),
+              label: 'SubscribersSubscribed (resubscribed)',
+            }),
             m(SERVICES.api, METRIC.subscribersConfirmed),
             m(SERVICES.api, METRIC.subscribersLeft),
           ],
