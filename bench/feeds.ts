@@ -27,6 +27,7 @@ import { rankTrending } from '../functions/core/ranking.ts';
 import { EditionSelector } from '../functions/core/selection.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
 import { documentClient } from '../functions/shared/aws/dynamodb.ts';
+import { CACHE_POLICY } from '../functions/shared/http-cache.ts';
 import { type BenchResult, result } from './harness.ts';
 import { editionView } from './old-edition-page.ts';
 
@@ -186,8 +187,19 @@ export async function benchFeeds(): Promise<BenchResult[]> {
     const etag = (await fetch(api('feed.xml'))).headers.get('etag') ?? '';
     const notModified = await load(api('feed.xml'), { 'if-none-match': etag });
     // A topic's feed: the first request indexes the 10 newest editions; another topic then only chooses.
+    // Each request indexes what its budget allows and says so (a short Cache-Control) until the
+    // 10 editions are indexed.
     const heapBefore = process.memoryUsage().heapUsed;
-    const coldTopic = await once(api('feed.xml?topic=retrieval'));
+    let coldTopic = 0;
+    let coldRequests = 0;
+    for (let partial = true; partial && coldRequests < 10; coldRequests += 1) {
+      const at = performance.now();
+      const response = await fetch(api('feed.xml?topic=retrieval'));
+      await response.arrayBuffer();
+      coldTopic += performance.now() - at;
+      partial = response.headers.get('cache-control') === CACHE_POLICY.partial;
+    }
+    global.gc?.();
     const heapAfter = process.memoryUsage().heapUsed;
     const warmTopic = await once(api('feed.xml?topic=protein%20folding'));
     const topicLoad = await load(api('feed.xml?topic=speech'));
@@ -259,10 +271,10 @@ export async function benchFeeds(): Promise<BenchResult[]> {
         true,
       ),
       result(
-        `GET /feed.xml?topic=… , a new topic once the editions are indexed: one request`,
+        `GET /feed.xml?topic=… , a new topic once the 10 editions are indexed: one request`,
         warmTopic,
         'ms',
-        `the first topic on a cold function (10 editions read and indexed, heap +${Math.round((heapAfter - heapBefore) / 1024 ** 2)} MB)`,
+        `the first topic on a cold function: ${coldRequests} requests (4 s budget each) to read and index 10 editions (heap +${Math.round((heapAfter - heapBefore) / 1024 ** 2)} MB)`,
         coldTopic,
         false,
       ),
