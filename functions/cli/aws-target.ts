@@ -19,15 +19,16 @@ import { documentClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
 import { secretsClient } from '../shared/aws/secrets.ts';
 import { EnvironmentError } from './exit-codes.ts';
-import { BODY_PREVIEW_CHARS, DEAD_LETTER_ROLES } from './local-queues.ts';
-import type {
-  DeadLetterMessage,
-  DeadLetterQueueView,
-  QueueAdmin,
-  QueueDepth,
-  RedriveResult,
-  Targets,
-} from './targets.ts';
+import {
+  BODY_PREVIEW_CHARS,
+  DEAD_LETTER_ROLES,
+  type DeadLetterMessage,
+  type DeadLetterQueueView,
+  type QueueAdmin,
+  type QueueDepth,
+  type RedriveResult,
+  type Targets,
+} from './target-types.ts';
 
 /** The stacks of a stage, named as infra/app.ts names them. */
 export function stackNames(stage: string): { data: string; app: string } {

@@ -2,7 +2,7 @@ import type { Command, Option } from 'commander';
 import { Option as CommanderOption } from 'commander';
 import { CliError, dataDirOption, jsonOption, out, wholeNumber } from './common.ts';
 import { EXIT } from './exit-codes.ts';
-import { DEAD_LETTER_ROLES } from './local-queues.ts';
+import { DEAD_LETTER_ROLES } from './target-types.ts';
 import { awsOptions, type TargetOptions, withTargets } from './targets.ts';
 import { jsonForTerminal } from './terminal.ts';
 

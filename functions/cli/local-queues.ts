@@ -2,7 +2,14 @@ import type { SendJob } from '../core/ports.ts';
 import type { SignupMessage } from '../core/signup.ts';
 import { readDeadLetters, type StoredDeadLetter, takeDeadLetters } from '../local/dead-letter-file.ts';
 import type { Connection } from './connect.ts';
-import type { DeadLetterQueueView, QueueAdmin, QueueDepth, RedriveResult } from './targets.ts';
+import {
+  BODY_PREVIEW_CHARS,
+  DEAD_LETTER_ROLES,
+  type DeadLetterQueueView,
+  type QueueAdmin,
+  type QueueDepth,
+  type RedriveResult,
+} from './target-types.ts';
 
 /** The local stack's sources of dead letters, by the role their queue has on AWS. */
 const ROLE_OF_SOURCE: Record<string, string> = {
@@ -12,9 +19,6 @@ const ROLE_OF_SOURCE: Record<string, string> = {
   schedule: 'rank',
   'ses-events': 'feedback',
 };
-export const DEAD_LETTER_ROLES = ['send', 'signup', 'ingest', 'rank', 'feedback'] as const;
-/** How much of a message body a listing shows. */
-export const BODY_PREVIEW_CHARS = 500;
 
 const roleOf = (letter: StoredDeadLetter) => ROLE_OF_SOURCE[letter.source] ?? letter.source;
 
