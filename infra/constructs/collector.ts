@@ -6,7 +6,7 @@ import { ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-schedul
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { COLLECTOR_KEY_PREFIXES } from '../../functions/adapters/dynamo-keys.ts';
-import { COLLECTED_PREFIX } from '../../functions/core/collect/collect.ts';
+import { COLLECTED_PREFIX } from '../../functions/core/collect/config.ts';
 import { ENV } from '../../functions/shared/env-names.ts';
 import { collectorConfigOf, type StageConfig } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';

@@ -110,6 +110,8 @@ describe('dependency rules (STYLE.md)', () => {
     const allowed = new Set([
       'functions/adapters/dynamo-keys.ts',
       'functions/adapters/mjml-compiler.ts',
+      // The collector's settings schema (validated at synth time) and its prefix.
+      'functions/core/collect/config.ts',
       'functions/core/errors.ts',
       'functions/core/ingest-file.ts',
       'functions/core/rate-limits.ts',

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Format } from '../formats/records.ts';
-import { INGEST_PREFIX } from '../ingest-file.ts';
 import type {
   Clock,
   CollectedFiles,
@@ -15,11 +14,10 @@ import type {
 } from '../ports.ts';
 import { stripControl } from '../text.ts';
 import { inspectBody } from './bodies.ts';
-import { type CollectorConfig, SOURCES, type SourceName } from './config.ts';
+import { COLLECTED_PREFIX, type CollectorConfig, SOURCES, type SourceName } from './config.ts';
 import { PoliteHttp } from './polite-http.ts';
 
-/** Collected files go under this prefix, inside the ingest prefix: the bucket notification covers them. */
-export const COLLECTED_PREFIX = `${INGEST_PREFIX}collected/`;
+export { COLLECTED_PREFIX } from './config.ts';
 
 /** How many error messages a source's run keeps (the count is always whole). */
 const MAX_ERROR_MESSAGES = 10;

@@ -1,5 +1,11 @@
 import * as z from 'zod';
 
+/**
+ * Collected files go under this prefix, inside the ingest prefix (`incoming/`, whose bucket
+ * notification drives the ingestion): the collector's role may write only here.
+ */
+export const COLLECTED_PREFIX = 'incoming/collected/';
+
 /** The sources the collector knows, by the name that appears in keys, metrics and the CLI. */
 export const SOURCES = ['hf', 'arxiv-rss', 'arxiv-api'] as const;
 export type SourceName = (typeof SOURCES)[number];
