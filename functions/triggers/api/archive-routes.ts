@@ -105,7 +105,8 @@ async function feedRoute(ctx: Ctx, format: Format): Promise<Response> {
   // Written once and kept: every request in between costs a lookup, not 600 cards of XML.
   const rendered = topic
     ? await deps.topicFeeds.get(
-        `${format}\n${topic.toLowerCase()}`,
+        // By the topic as asked: the feed's own link carries it as asked.
+        `${format}\n${topic}`,
         async () => {
           const feed = await topicFeed(topic, self.toString(), {
             pages: deps.editionPages,

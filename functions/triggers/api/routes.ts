@@ -184,7 +184,10 @@ async function confirmNow({ req, deps }: RouteContext): Promise<Response> {
     return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
   }
   const page = deps.pages.confirmed({
-    message: 'Your first digest arrives with the next edition.',
+    message:
+      subscriber.frequency === 'none'
+        ? 'You chose no email: your papers arrive in your personal feed with each edition. Its link is on your preferences page.'
+        : 'Your first digest arrives with the next edition.',
     preferencesUrl: await deps.links.preferences(subscriber.id, subscriber.signupId, deps.clock.now()),
   });
   return htmlResponse(200, page, deps.pages.contentSecurityPolicy);

@@ -558,6 +558,10 @@ describe('personal feeds', () => {
       event('POST', '/subscriptions', json({ email: 'dan@example.org', frequency: 'none' })),
     );
     expect(signup.statusCode).toBe(202);
+    const confirmed = await api.handler(event('POST', '/confirm', { query: { token: tokenIn('confirm') } }));
+    expect(confirmed.body).toContain('You chose no email: your papers arrive in your personal feed');
+    const form = await api.handler(event('GET', '/'));
+    expect(form.body).toContain('<option value="none">No email: my personal feed only</option>');
     const refused = await api.handler(
       event('POST', '/subscriptions', json({ email: 'eve@example.org', frequency: 'hourly' })),
     );
