@@ -528,6 +528,53 @@ describe('personal feeds', () => {
     expect(erased.body).toContain('This feed no longer exists');
   });
 
+  it('refuses an over-long token and a token of another purpose; its own token opens nothing else', async () => {
+    const prefs = await activeReader('ana@example.org', []);
+    const link = new URL(await feedLink(prefs));
+    const long = await get(`${base}personal/feed.xml?token=${'a'.repeat(513)}`);
+    expect(long.statusCode).toBe(400);
+    expect(long.body).toContain('query.token');
+    const feedToken = link.searchParams.get('token') as string;
+    for (const path of ['/preferences', '/unsubscribe', '/privacy/export']) {
+      expect((await api.handler(event('GET', path, { query: { token: feedToken } }))).statusCode, path).toBe(
+        400,
+      );
+    }
+  });
+
+  it('changes nothing when every archive and feed address is fetched, with any token', async () => {
+    const prefs = await activeReader('ana@example.org', ['retrieval']);
+    const link = new URL(await feedLink(prefs));
+    await api.editions.create(editionOf('2026-11-20', corpus('2026-11-20', 5)));
+    const snapshot = () =>
+      JSON.stringify([
+        [...api.subscribers.items],
+        [...api.ledger.items],
+        [...api.archive.editionPages.pages.keys()],
+      ]);
+    const before = snapshot();
+    for (const path of [
+      '/editions',
+      '/editions/2026-11-20',
+      '/editions/2026-11-26',
+      '/feed.xml',
+      '/feed.json',
+      '/personal/feed.xml',
+      '/personal/feed.json',
+    ]) {
+      for (const query of [
+        {},
+        { topic: 'retrieval' },
+        { token: link.searchParams.get('token') as string },
+        { token: prefs },
+        { before: '2026-11-26' },
+      ]) {
+        for (const method of ['GET', 'HEAD']) await api.handler(event(method, path, { query }));
+      }
+    }
+    expect(snapshot()).toBe(before);
+  });
+
   it('gives a reader with email frequency "none" a feed and never an email', async () => {
     const prefs = await activeReader('cleo@example.org', ['retrieval']);
     const saved = await api.handler(
