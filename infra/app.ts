@@ -34,6 +34,7 @@ export async function buildApp(app: App = new App()): Promise<PaperboyApp> {
     description: 'Paperboy data',
     ingestBucketName: bucketName,
     sending: { domain: config.sendingDomain, mailFromSubdomain: config.mailFromSubdomain },
+    tableName: config.tableName,
   });
   const stateless = new StatelessStack(app, `Paperboy-${config.stage}-App`, {
     env,

@@ -82,6 +82,14 @@ export const StageConfigSchema = z
       .refine((v) => !/[\u0000-\u001f]/u.test(v), 'must be one line'),
     /** Optional: emails per second all send workers together may send, below the SES account's rate. */
     sendRateCap: z.number().positive().max(10_000).optional(),
+    /**
+     * Optional: an existing table to use instead of the Data stack's (a point-in-time restore);
+     * the original stays, retained. docs/operations.md, "Restoring the table".
+     */
+    tableName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/u, 'must be a DynamoDB table name (3-255 letters, digits, _ . -)')
+      .optional(),
     /** Where alarms are emailed (the SNS subscription must be confirmed from that mailbox once). */
     alarmEmail: z.email('must be the email address alarms go to, e.g. ops@example.org'),
     /**
@@ -141,6 +149,7 @@ export const CONTEXT_KEYS = {
   alarmEmail: 'paperboy:alarmEmail',
   postalAddress: 'paperboy:postalAddress',
   sendRateCap: 'paperboy:sendRateCap',
+  tableName: 'paperboy:tableName',
   collector: 'paperboy:collector',
   collectSchedule: 'paperboy:collectSchedule',
 } as const;

@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
@@ -20,7 +21,10 @@ export function ingestBucketName(stage: string): string {
  * from the functions so a bad code deploy can never replace data.
  */
 export class StatefulStack extends Stack {
-  readonly table: DataTable['table'];
+  /** The table the functions use: the Data stack's own, or the restored one `tableName` names. */
+  readonly table: ITableV2;
+  /** The table this stack made (kept, retained, when a restored one is used instead). */
+  readonly ownTable: DataTable['table'];
   readonly ingestBucket: Bucket;
   readonly tokenSecret: Secret;
   readonly configurationSet: ConfigurationSet;
@@ -30,10 +34,18 @@ export class StatefulStack extends Stack {
   constructor(
     scope: Construct,
     id: string,
-    props: StackProps & { ingestBucketName: string; sending: { domain: string; mailFromSubdomain: string } },
+    props: StackProps & {
+      ingestBucketName: string;
+      sending: { domain: string; mailFromSubdomain: string };
+      /** A restored table to use instead of this stack's own. */
+      tableName?: string | undefined;
+    },
   ) {
     super(scope, id, props);
-    this.table = new DataTable(this, 'Data').table;
+    this.ownTable = new DataTable(this, 'Data').table;
+    this.table = props.tableName
+      ? TableV2.fromTableName(this, 'RestoredTable', props.tableName)
+      : this.ownTable;
 
     const accessLogs = new Bucket(this, 'AccessLogs', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -87,7 +99,10 @@ export class StatefulStack extends Stack {
       configurationSet: this.configurationSet,
     });
 
-    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single table' });
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: props.tableName ? 'The table in use: restored (paperboy:tableName)' : 'The single table',
+    });
     new CfnOutput(this, 'TokenSecretArn', {
       value: this.tokenSecret.secretArn,
       description: 'The token key ring (the CLI derives subscriber ids with it: paperboy subscribers …)',

@@ -51,6 +51,7 @@ const cases: { key: keyof typeof CONTEXT_KEYS; wrong: unknown; expected: RegExp;
     required: false,
   },
   { key: 'collectSchedule', wrong: 'daily', expected: /EventBridge Scheduler expression/u, required: false },
+  { key: 'tableName', wrong: 'a/b', expected: /DynamoDB table name/u, required: false },
 ];
 
 describe('deployment settings, key by key', () => {

@@ -338,3 +338,29 @@ describe('the collector alarm', () => {
     ]);
   });
 });
+
+describe('a restored table', () => {
+  it("is used by every function in place of the Data stack's own, which stays", async () => {
+    const built = await buildApp(newApp({ 'paperboy:tableName': 'paperboy-prod-restored-20261127' }));
+    const restoredData = Template.fromStack(built.stateful);
+    const restoredApp = Template.fromStack(built.stateless);
+    // The original table is still there, retained, with its deletion protection.
+    restoredData.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    expect(JSON.stringify(restoredData.toJSON().Outputs.TableName.Value)).toBe(
+      '"paperboy-prod-restored-20261127"',
+    );
+    const fns = Object.values(
+      restoredApp.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }),
+    ) as Resource[];
+    const withTable = fns.filter((fn) => JSON.stringify(fn.Properties.Environment).includes('TABLE_NAME'));
+    expect(withTable.length).toBeGreaterThanOrEqual(6);
+    for (const fn of withTable) {
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.TABLE_NAME).toBe(
+        'paperboy-prod-restored-20261127',
+      );
+    }
+    const policies = JSON.stringify(restoredApp.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(':table/paperboy-prod-restored-20261127');
+    expect(policies).toContain(':table/paperboy-prod-restored-20261127/index/GSI1');
+  });
+});
