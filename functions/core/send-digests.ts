@@ -194,13 +194,17 @@ async function deliver(
   // `sent` at once, and nothing goes to the email provider.
   if (subscriber.frequency === 'none') {
     if (run.dryRun) return { kind: 'feedOnly' };
-    const recorded = await deps.ledger.claim(subscriberId, edition.date, paperIds, { reasons, channel: 'feed' });
+    const recorded = await deps.ledger.claim(subscriberId, edition.date, paperIds, {
+      reasons,
+      channel: 'feed',
+    });
     return { kind: recorded ? 'feedOnly' : 'skipped' };
   }
   // What a send would do, claiming nothing.
   if (run.dryRun) return { kind: 'sent' };
   // Lost the claim to another worker between the read and now.
-  if (!(await deps.ledger.claim(subscriberId, edition.date, paperIds, { reasons }))) return { kind: 'sending' };
+  if (!(await deps.ledger.claim(subscriberId, edition.date, paperIds, { reasons })))
+    return { kind: 'sending' };
   const email = await composeDigest(subscriber, edition, chosen, deps);
   let messageId: string;
   try {

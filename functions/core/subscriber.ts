@@ -121,7 +121,9 @@ const preference = {
   topics: list(field(1, 80, 'a topic'), 20, 'topics'),
   authors: list(field(2, 120, 'an author name'), 50, 'followed authors'),
   exclude: list(field(2, 60, 'an excluded word'), 50, 'excluded words'),
-  frequency: z.enum(FREQUENCIES, { message: 'frequency must be daily, weekly or none (no email: feed only)' }),
+  frequency: z.enum(FREQUENCIES, {
+    message: 'frequency must be daily, weekly or none (no email: feed only)',
+  }),
   digestSize,
 };
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ExpiredTokenError } from '../../core/errors.ts';
 import { summarizeLearned, VoteSchema } from '../../core/learning.ts';
 import { PaperIdSchema } from '../../core/paper.ts';
+import { personalFeedUrls, resetFeedLink } from '../../core/personal-feed-token.ts';
 import type {
   EditionRepository,
   LearnedProfiles,
@@ -33,7 +34,6 @@ import {
   updatePreferences,
 } from '../../core/subscriptions.ts';
 import { recordVote, resetLearned, voteTarget } from '../../core/votes.ts';
-import { personalFeedUrls, resetFeedLink } from '../../core/personal-feed-token.ts';
 import { htmlResponse, jsonResponse } from '../../shared/http.ts';
 import {
   type ArchiveDeps,

@@ -1,4 +1,3 @@
-import { memoryArchiveDeps } from '../../support/memory-archive.ts';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +21,12 @@ import { defaultRateLimits } from '../../../functions/core/rate-limits.ts';
 import { signToken, subscriberIdFor } from '../../../functions/core/tokens.ts';
 import { createApiHandler } from '../../../functions/triggers/api/api.ts';
 import { apiEvent } from '../../support/api-events.ts';
+import { memoryArchiveDeps } from '../../support/memory-archive.ts';
 import {
   FixedClock,
   MemoryEditions,
-  MemoryLedger,
   MemoryLearnedProfiles,
+  MemoryLedger,
   MemoryPapers,
   MemoryPersonalData,
   MemoryRateLimiter,
@@ -150,7 +150,13 @@ describe('key rotation while a function is warm', () => {
       papers: new MemoryPapers(),
       limits: defaultRateLimits,
       postalAddress: '',
-      ...memoryArchiveDeps(templates.pages, new MemoryEditions(), new MemoryLedger(), new MemoryPapers(), clock),
+      ...memoryArchiveDeps(
+        templates.pages,
+        new MemoryEditions(),
+        new MemoryLedger(),
+        new MemoryPapers(),
+        clock,
+      ),
     });
     const unsubscribe = (token: string) => handler(apiEvent('GET', '/unsubscribe', { query: { token } }));
     const signed = (json: string) =>
