@@ -20,6 +20,8 @@
  * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
  * - status: `paperboy status` on a local table of 100,000 subscribers (its reads, and the whole
  *   command in its own process) vs counting the subscribers by state with a full Scan.
+ * - collect: a collector run over HTTP against local fakes of its sources (all changed) vs plain
+ *   fetch of the same URLs; a run whose sources did not change (304s) vs one where all changed.
  * - feeds: /editions/{date}, /editions and /feed.xml (and a topic's feed) on the local stack,
  *   20 clients: requests per second and p99 vs the old edition page (its parts read per request)
  *   and vs GET /.
@@ -68,6 +70,7 @@ const SECTIONS = [
   'bundles',
   'status',
   'feeds',
+  'collect',
 ] as const;
 const only = (() => {
   const at = process.argv.indexOf('--only');
@@ -413,6 +416,12 @@ if (only.has('status')) {
 if (only.has('feeds')) {
   const { benchFeeds } = await import('./feeds.ts');
   results.push(...(await benchFeeds()));
+}
+
+// The collector: its checks over plain fetching, and what conditional requests save.
+if (only.has('collect')) {
+  const { benchCollect } = await import('./collect.ts');
+  results.push(...(await benchCollect()));
 }
 
 await report(results);
