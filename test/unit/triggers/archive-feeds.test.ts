@@ -568,7 +568,7 @@ describe('personal feeds', () => {
         { token: link.searchParams.get('token') as string },
         { token: prefs },
         { before: '2026-11-26' },
-      ]) {
+      ] as Record<string, string>[]) {
         for (const method of ['GET', 'HEAD']) await api.handler(event(method, path, { query }));
       }
     }
