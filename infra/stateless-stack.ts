@@ -97,6 +97,13 @@ export class StatelessStack extends Stack {
     this.alarms.watchReputation(configurationSet);
     this.alarms.watchEditionSent(config.sendAt, config.timeZone);
     this.alarms.watchQuarantines();
+    const sources = {
+      hf: config.collector.hf,
+      'arxiv-rss': config.collector.arxivRss,
+      'arxiv-api': config.collector.arxivApi,
+    };
+    const collected = Object.entries(sources).flatMap(([name, source]) => (source.enabled ? [name] : []));
+    this.alarms.watchCollectorSources(collected);
     this.dashboard = new PipelineDashboard(this, 'Dashboard', {
       stage: config.stage,
       functions: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.fn])),
@@ -107,7 +114,9 @@ export class StatelessStack extends Stack {
         send: this.delivery.deadLetters.queue,
         signup: this.api.signupDeadLetters.queue,
         feedback: this.feedback.deadLetters.queue,
+        collect: this.collector.deadLetters.queue,
       },
+      collectorSources: collected,
       configurationSet,
       ...(config.sendRateCap ? { sendRateCap: config.sendRateCap } : {}),
       sendAt: config.sendAt,

@@ -13,7 +13,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
+import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../functions/shared/metrics.ts';
+import { COLLECTOR_METRIC_DIMENSION, COLLECTOR_METRICS } from '../../functions/triggers/collect.ts';
 import { REPUTATION_THRESHOLDS } from './alarms.ts';
 import { paperboyMetric } from './metrics.ts';
 
@@ -25,6 +26,8 @@ export interface PipelineDashboardProps {
   queues: Record<string, IQueue>;
   deadLetterQueues: Record<string, IQueue>;
   configurationSet: IConfigurationSet;
+  /** The collector's enabled sources (its metrics carry a `Source` dimension). */
+  collectorSources?: readonly string[];
   /** Emails per second all workers may send (paperboy:sendRateCap), when set. */
   sendRateCap?: number;
   sendAt: string;
@@ -186,6 +189,38 @@ export class PipelineDashboard extends Construct {
         ),
       ],
     ];
+
+    const sources = props.collectorSources ?? [];
+    if (sources.length > 0) {
+      const perSource = (name: string, statistic: string) =>
+        sources.map(
+          (source) =>
+            new Metric({
+              namespace: METRICS_NAMESPACE,
+              metricName: name,
+              dimensionsMap: {
+                service: SERVICES.collect,
+                stage: props.stage,
+                [COLLECTOR_METRIC_DIMENSION]: source,
+              },
+              statistic,
+              period: Duration.hours(1),
+              label: `${source}`,
+            }),
+        );
+      rows.push([
+        graph('Collected papers per source (per hour)', perSource(COLLECTOR_METRICS.papers, 'Sum'), {
+          width: 12,
+        }),
+        graph(
+          'Collector source failed (1 = a run got nothing)',
+          perSource(COLLECTOR_METRICS.sourceFailed, 'Maximum'),
+          {
+            width: 12,
+          },
+        ),
+      ]);
+    }
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `Paperboy-${props.stage}`,

@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
+import { COLLECTOR_METRIC_DIMENSION, COLLECTOR_METRICS } from '../../functions/triggers/collect.ts';
 import { buildApp } from '../../infra/app.ts';
 import { EDITION_LATE_HOURS } from '../../infra/constructs/alarms.ts';
 
@@ -153,12 +154,15 @@ describe('alarms', () => {
 
   it('read Paperboy metrics with exactly the dimensions the functions write (service and stage)', () => {
     const services = new Set<string>(Object.values(SERVICES));
-    const names = new Set<string>(Object.values(METRIC));
+    const names = new Set<string>([...Object.values(METRIC), ...Object.values(COLLECTOR_METRICS)]);
     const own = alarms.flatMap(metricsOf).filter((m) => m.Namespace === 'Paperboy');
     expect(own.length).toBeGreaterThanOrEqual(7);
     for (const metric of own) {
       const d = dims(metric as never);
-      expect(Object.keys(d).sort(), metric.MetricName).toEqual(['service', 'stage']);
+      // The collector's metrics carry their source too, as the collector writes them.
+      const expected =
+        d.service === 'collect' ? [COLLECTOR_METRIC_DIMENSION, 'service', 'stage'] : ['service', 'stage'];
+      expect(Object.keys(d).sort(), metric.MetricName).toEqual(expected);
       expect(d.stage).toBe('dev');
       expect(services.has(String(d.service))).toBe(true);
       expect(names.has(metric.MetricName), metric.MetricName).toBe(true);
@@ -305,6 +309,27 @@ describe('what outlives a deployment', () => {
 });
 
 describe('the collector alarm', () => {
+  it('watches every enabled source of the deployed collector', () => {
+    const found = byName('CollectorSourceFailed');
+    expect(found.map((a) => dims(a.Properties as never).Source).sort()).toEqual([
+      'arxiv-api',
+      'arxiv-rss',
+      'hf',
+    ]);
+    const body = JSON.stringify(app.findResources('AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('Collected papers per source');
+    expect(body).toContain('Collector source failed');
+  });
+
+  it('leaves out a source the config disables', async () => {
+    const built = await buildApp(newApp({ 'paperboy:collector': { arxivApi: { enabled: false } } }));
+    const names = Object.values(Template.fromStack(built.stateless).findResources('AWS::CloudWatch::Alarm'))
+      .filter((a) => (a as Resource).Properties.MetricName === 'CollectorSourceFailed')
+      .map((a) => dims((a as Resource).Properties as never).Source)
+      .sort();
+    expect(names).toEqual(['arxiv-rss', 'hf']);
+  });
+
   it('goes off for a source whose every run of a day failed, per source', async () => {
     const { Stack } = await import('aws-cdk-lib');
     const { Alarms } = await import('../../infra/constructs/alarms.ts');
