@@ -64,7 +64,12 @@ export async function benchCollect(): Promise<BenchResult[]> {
       clock: { now: () => new Date() },
       sleeper: { sleep: async () => {} },
       random: Math.random,
-      ids: { next: () => String((id += 1)) },
+      ids: {
+        next: () => {
+          id += 1;
+          return String(id);
+        },
+      },
     });
     const changed = deps(new MapState(true));
     const remembered = new MapState();
