@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
 import { type BenchResult, result } from './harness.ts';
 
@@ -15,6 +15,28 @@ const ROOT = new URL('../', import.meta.url).pathname;
 /** The last commit with the shared Runtime (functions/handlers/wiring.ts). */
 export const BEFORE_COMMIT = '145507f';
 const HANDLERS = ['ingest-object', 'rank-papers', 'send-digest', 'api'] as const;
+/** Every function, for the cost of X-Ray tracing (Powertools Tracer) measured against none. */
+const ALL_HANDLERS = [...HANDLERS, 'process-signup', 'feedback'] as const;
+
+/**
+ * Bundles functions/shared/tracer.ts as a tracer that is never enabled and captures nothing:
+ * the same function without Powertools Tracer and the X-Ray SDK, the baseline of its cost.
+ */
+const withoutTracer: Plugin = {
+  name: 'without-tracer',
+  setup(b) {
+    b.onResolve({ filter: /\/tracer\.ts$/ /* esbuild filters are Go regexps: no flags */ }, (args) =>
+      args.importer.includes('/functions/shared/')
+        ? { path: 'no-tracer', namespace: 'no-tracer' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-tracer' }, () => ({
+      contents:
+        'export const tracer = { isTracingEnabled: () => false }; export function traced(client) { return client; }',
+      loader: 'js',
+    }));
+  },
+};
 
 /** What the functions' roots read; stand-ins, since nothing is called at import. */
 const ENVIRONMENT = {
@@ -22,6 +44,10 @@ const ENVIRONMENT = {
   BUCKET_NAME: 'paperboy-bench-ingest',
   SEND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/send',
   SIGNUP_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/signup',
+  // As in Lambda, so that the Tracer starts enabled (it switches itself off elsewhere).
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'paperboy-bench',
+  _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
   SENDER_ADDRESS: 'papers@example.org',
   SES_CONFIGURATION_SET: 'paperboy',
   PUBLIC_BASE_URL: 'https://papers.example.org',
@@ -35,7 +61,7 @@ const ENVIRONMENT = {
 };
 
 /** The NodejsFunction bundling options of infra/constructs/node-function.ts. */
-async function bundle(entry: string, outdir: string): Promise<number> {
+async function bundle(entry: string, outdir: string, plugins: Plugin[] = []): Promise<number> {
   await mkdir(outdir, { recursive: true });
   const outfile = join(outdir, 'index.mjs');
   await build({
@@ -53,23 +79,53 @@ async function bundle(entry: string, outdir: string): Promise<number> {
     },
     nodePaths: [join(ROOT, 'node_modules')],
     logLevel: 'silent',
+    plugins,
   });
   return (await stat(outfile)).size;
 }
 
+/**
+ * Milliseconds to import the bundle once, in a fresh Node process: the wall time, or the CPU
+ * time (user + system) the import took, which other work on a busy machine disturbs far less.
+ */
+function importOnceMs(dir: string, clock: 'wall' | 'cpu' = 'wall'): number {
+  const script =
+    `const t = performance.now(); const c = process.cpuUsage(); await import(${JSON.stringify(join(dir, 'index.mjs'))}); ` +
+    `const u = process.cpuUsage(c); console.log(JSON.stringify({ wall: performance.now() - t, cpu: (u.user + u.system) / 1000 }));`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...ENVIRONMENT },
+  });
+  if (child.status !== 0) throw new Error(`importing ${dir} failed: ${child.stderr}`);
+  const times = JSON.parse(child.stdout.trim()) as { wall: number; cpu: number };
+  return times[clock];
+}
+
 /** Milliseconds to import the bundle in a fresh process: the fastest of five. */
 function coldImportMs(dir: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(join(dir, 'index.mjs'))}); console.log(performance.now() - t);`;
   let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i += 1) {
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, ...ENVIRONMENT },
-    });
-    if (child.status !== 0) throw new Error(`importing ${dir} failed: ${child.stderr}`);
-    best = Math.min(best, Number(child.stdout.trim()));
-  }
+  for (let i = 0; i < 5; i += 1) best = Math.min(best, importOnceMs(dir));
   return best;
+}
+
+/**
+ * The CPU time of cold imports of two bundles, alternated (a, b, a, b…) so that a busy machine
+ * disturbs both alike: the median of `runs` each (wall times swung either way by 2× on a
+ * machine shared with other work).
+ */
+function coldImportPairMs(a: string, b: string, runs = 21): [number, number] {
+  const timesA: number[] = [];
+  const timesB: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    timesA.push(importOnceMs(a, 'cpu'));
+    timesB.push(importOnceMs(b, 'cpu'));
+  }
+  return [median(timesA), median(timesB)];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 export async function benchBundles(): Promise<BenchResult[]> {
@@ -113,6 +169,33 @@ export async function benchBundles(): Promise<BenchResult[]> {
           'ms',
           `the same function at ${BEFORE_COMMIT}`,
           coldImportMs(then),
+          false,
+        ),
+      );
+    }
+    for (const name of ALL_HANDLERS) {
+      const traced = join(work, 'traced', name);
+      const plain = join(work, 'plain', name);
+      const size = await bundle(join(ROOT, 'functions/handlers', `${name}.ts`), traced);
+      const sizePlain = await bundle(join(ROOT, 'functions/handlers', `${name}.ts`), plain, [withoutTracer]);
+      await writeFile(join(traced, 'templates.json'), templates);
+      await writeFile(join(plain, 'templates.json'), templates);
+      const [importTraced, importPlain] = coldImportPairMs(traced, plain);
+      results.push(
+        result(
+          `${name} bundle with Tracer`,
+          size / 1024,
+          'KB',
+          'the same function without Tracer',
+          sizePlain / 1024,
+          false,
+        ),
+        result(
+          `${name} cold import CPU time with Tracer (median of 21, alternated)`,
+          importTraced,
+          'ms',
+          'the same function without Tracer',
+          importPlain,
           false,
         ),
       );
