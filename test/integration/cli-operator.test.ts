@@ -191,12 +191,12 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
     expect(
       await repository.replace({ ...fay, status: 'unsubscribed', version: fay.version + 1 }, fay.version),
     ).toBe(true);
-    expect(
-      await json('subscribers', 'suppress', 'gus@example.org', '--reason', 'asked by phone'),
-    ).toMatchObject({
-      outcome: 'suppressed',
-    });
-    expect(await json('subscribers', 'erase', 'hal@example.org')).toMatchObject({ outcome: 'erased' });
+    const [suppressed, erased] = await Promise.all([
+      json('subscribers', 'suppress', 'gus@example.org', '--reason', 'asked by phone'),
+      json('subscribers', 'erase', 'hal@example.org'),
+    ]);
+    expect(suppressed).toMatchObject({ outcome: 'suppressed' });
+    expect(erased).toMatchObject({ outcome: 'erased' });
     expect(await repository.get(await idOf('gus@example.org'))).toMatchObject({
       status: 'bounced',
       bounceReason: 'suppressed by the operator: asked by phone',
@@ -233,7 +233,9 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
     expect(mail.filter((m) => m.destination.to.includes('ivy@example.org')).map((m) => m.subject)).toEqual([
       'Confirm your Paperboy subscription',
     ]);
-    expect(await json('subscribers', 'find', 'ivy@example.org')).toMatchObject({ status: 'pending' });
+    expect(await stack.local.operator.subscribers.get(await idOf('ivy@example.org'))).toMatchObject({
+      status: 'pending',
+    });
     // Re-run: the sign-up waits for its confirmation; nothing is sent again.
     expect(await json('subscribers', 'import', file)).toMatchObject({ added: 0, unchanged: 1 });
   });
@@ -260,16 +262,24 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
     ).toBe(true);
     const run = await paperboy(['edition', 'run', '--date', DAY]);
     expect(run.code, run.stderr).toBe(0);
-    // `sent` counts SES's send events, which the stack publishes every second.
+    // `sent` counts SES's send events, which the stack publishes every second: wait until they settle.
     let sending = await stack.local.operator.stats.get(DAY);
-    for (let i = 0; i < 40 && sending.sent === 0; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      sending = await stack.local.operator.stats.get(DAY);
+    for (let i = 0; i < 20; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await stack.idle();
+      const now = await stack.local.operator.stats.get(DAY);
+      const settled = now.sent > 0 && JSON.stringify(now) === JSON.stringify(sending);
+      sending = now;
+      if (settled) break;
     }
-    await stack.idle();
-    sending = await stack.local.operator.stats.get(DAY);
     expect(sending.sent).toBeGreaterThan(0);
-    const status = await json('status');
+    const [status, text, list, shown, missing] = await Promise.all([
+      json('status'),
+      paperboy(['status']),
+      json('editions', 'list'),
+      json('editions', 'show', DAY),
+      paperboy(['editions', 'show', '2020-01-01']),
+    ]);
     const kept = await new DynamoCounters(documentClient(), stack.options.tableName).read(new Date());
     expect(status.subscribers).toMatchObject(kept.subscribers);
     expect(status.papers.stored).toBeGreaterThan(0);
@@ -278,14 +288,10 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
     expect(status.queues.filter((q: { kind: string }) => q.kind === 'dead-letter')).toHaveLength(5);
     expect(status.hangingClaims.count).toBe(0);
     expect(status.errors).toEqual([]);
-    const text = await paperboy(['status']);
     expect(text.stdout).toContain(`last edition ${DAY}`);
-
-    const list = await json('editions', 'list');
     expect(list[0]).toMatchObject({ date: DAY, ...sending });
-    const shown = await json('editions', 'show', DAY);
     expect(shown).toMatchObject({ date: DAY, stats: sending });
-    expect((await paperboy(['editions', 'show', '2020-01-01'])).code).toBe(1);
+    expect(missing.code).toBe(1);
   });
 
   it('lists dead letters without taking them, and redrives them: what fails again goes back', async () => {
@@ -415,21 +421,18 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
     const commands = [
       ['status'],
       ['subscribers', 'import'],
-      ['subscribers', 'export'],
-      ['subscribers', 'find'],
-      ['subscribers', 'suppress'],
-      ['subscribers', 'erase'],
-      ['editions', 'list'],
       ['editions', 'show'],
-      ['dlq', 'list'],
       ['dlq', 'redrive'],
+      ['stats'],
     ];
-    const helps = await Promise.all(commands.map((command) => paperboy([...command, '--help'])));
+    const [bad, ...helps] = await Promise.all([
+      paperboy(['subscribers', 'find', 'nobody']),
+      ...commands.map((command) => paperboy([...command, '--help'])),
+    ]);
     for (const [i, help] of helps.entries()) {
       expect(help.code, commands[i]?.join(' ')).toBe(0);
       expect(help.stdout).toContain('--aws');
     }
-    const bad = await paperboy(['subscribers', 'find', 'nobody']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('email must be a valid email address');
   });
