@@ -65,7 +65,7 @@ export async function fullMjmlRender(
 }
 
 /** A reader's links, as long as the link builder makes them. */
-const READER_CONTEXT: DigestContext = {
+export const READER_CONTEXT: DigestContext = {
   webViewUrl: 'https://papers.example.org/editions/2026-11-26',
   footerLinks: [
     {

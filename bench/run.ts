@@ -38,6 +38,7 @@ import { keys } from '../functions/adapters/dynamo-keys.ts';
 import { buildPutPaper, snapshotItem } from '../functions/adapters/dynamo-paper-repository.ts';
 import { HtmlDigestRenderer } from '../functions/adapters/html-digest-renderer.ts';
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
+import { buildDigestView } from '../functions/core/digest.ts';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
 import { FORMATS, type Format } from '../functions/core/formats/records.ts';
 import { LinkBuilder } from '../functions/core/links.ts';
@@ -46,7 +47,7 @@ import type { KeyRing } from '../functions/core/tokens.ts';
 import { SAMPLE_FILE } from '../functions/local/demo.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
 import { documentClient } from '../functions/shared/aws/dynamodb.ts';
-import { benchDigestView, fullMjmlRender } from './full-render.ts';
+import { benchDigestView, fullMjmlRender, READER_CONTEXT } from './full-render.ts';
 import { writeSynthetic } from './generate.ts';
 import { type BenchResult, report, result, timePerCall } from './harness.ts';
 
@@ -103,6 +104,9 @@ if (only.has('render')) {
   const ids = rankTrending(sample.papers, new Date('2026-11-26T06:00:00Z'))
     .slice(0, 10)
     .map((e) => e.paper.id);
+  // Ranked once (the edition is): per recipient, the view, the HTML and, with votes, the tokens.
+  const ranked = rankTrending(sample.papers, new Date('2026-11-26T06:00:00Z')).slice(0, 10);
+  const edition = { date: '2026-11-26', mode: 'daily' as const };
   const withVotes = async () => {
     const votes = await links.feedback(
       'abcdefghijklmnopqrstuvwxyz012345',
@@ -110,9 +114,21 @@ if (only.has('render')) {
       ids,
       new Date(),
     );
-    return renderer.renderDigest(benchDigestView(sample.papers, 10, votes));
+    const items = ranked.map((entry) => ({
+      entry,
+      reasons: entry.reasons,
+      feedback: votes.get(entry.paper.id),
+    }));
+    return renderer.renderDigest(buildDigestView(edition, items, READER_CONTEXT));
   };
-  const withoutVotes = () => renderer.renderDigest(benchDigestView(sample.papers, 10));
+  const withoutVotes = () =>
+    renderer.renderDigest(
+      buildDigestView(
+        edition,
+        ranked.map((entry) => ({ entry, reasons: entry.reasons })),
+        READER_CONTEXT,
+      ),
+    );
   const votesMs = await timePerCall(withVotes);
   const plainViewMs = await timePerCall(withoutVotes);
   console.log(

@@ -42,7 +42,7 @@ export const selectionConfig = {
   /** Learning from clicks (docs/ranking.md, "Learning from one click"). */
   learned: {
     /** Terms of each vector applied per reader: the best by weight × the edition's idf. */
-    terms: 24,
+    terms: 16,
     /** Terms with a lower idf (in about half the edition's papers or more) are left out. */
     minIdf: 0.7,
     /** A learned match is relative to the reader's best match, never above what this share of a full match scores. */
@@ -56,7 +56,7 @@ export const selectionConfig = {
     /** A candidate is "similar to a paper you liked" from this cosine on. */
     similarFrom: 0.2,
     /** The most recent liked papers a reason compares a candidate with. */
-    similarOf: 20,
+    similarOf: 12,
   },
 };
 export type SelectionConfig = typeof selectionConfig;
