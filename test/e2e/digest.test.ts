@@ -92,7 +92,15 @@ describe.skipIf(!hasChromium)('the digest email in Chromium', () => {
     const digest = (entries: typeof ranked) =>
       buildDigestView(
         { date: '2026-11-26', mode: 'daily' },
-        entries.map((entry) => ({ entry, reasons: entry.reasons })),
+        // Every paper with a reader's vote links (their colours are checked with the rest).
+        entries.map((entry) => ({
+          entry,
+          reasons: entry.reasons,
+          feedback: {
+            more: `https://papers.example.org/feedback?token=t&paper=${entry.paper.id}&vote=more`,
+            fewer: `https://papers.example.org/feedback?token=t&paper=${entry.paper.id}&vote=fewer`,
+          },
+        })),
         {
           webViewUrl: 'https://papers.example.org/editions/2026-11-26',
           footerLinks: [
