@@ -99,12 +99,15 @@ export class DynamoCounters {
     if (input) await this.client.send(new UpdateCommand(input));
   }
 
-  /** The counts (one consistent read of one item). */
-  async read(now: Date): Promise<CountsSnapshot> {
+  /**
+   * The counts (one consistent read of one item); `kept` is false when the table has no counts
+   * item at all (a table from before the counts were kept: `paperboy status --recount` makes it).
+   */
+  async read(now: Date): Promise<CountsSnapshot & { kept: boolean }> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.counters(), ConsistentRead: true }),
     );
-    return snapshotOf(Item ?? {}, now);
+    return { ...snapshotOf(Item ?? {}, now), kept: Item !== undefined };
   }
 
   /** Replaces every count (a recount's result). */

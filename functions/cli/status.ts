@@ -18,6 +18,8 @@ const HANGING_SHOWN = 10;
 export interface StatusReport {
   target: string;
   papers: { stored: number; nearDuplicates: number };
+  /** False when the table has no counts item yet (a table from before they were kept). */
+  countsKept: boolean;
   subscribers: Record<string, number> & { expiredPending: number };
   lastEdition?: {
     date: string;
@@ -64,6 +66,7 @@ export async function readStatus(targets: Targets): Promise<StatusReport> {
   return {
     target: targets.label,
     papers: { stored: counts?.papers ?? 0, nearDuplicates: counts?.nearDuplicates ?? 0 },
+    countsKept: counts?.kept ?? false,
     subscribers: { ...(counts?.subscribers ?? {}), expiredPending: counts?.expiredPending ?? 0 },
     ...(lastEdition ? { lastEdition } : {}),
     queues: queues ?? [],
@@ -154,6 +157,11 @@ export function registerStatusCommand(program: Command): void {
 function printStatus(report: StatusReport): void {
   const n = (value: number) => value.toLocaleString('en-US');
   out(report.target);
+  if (!report.countsKept) {
+    out(
+      '(no counts kept in this table yet: the figures below start from zero; run paperboy status --recount once)',
+    );
+  }
   out(
     `papers       ${n(report.papers.stored)} (and ${n(report.papers.nearDuplicates)} near-duplicates linked to them)`,
   );
