@@ -1,59 +1,17 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import type { Counters } from '../core/ports.ts';
-import { SUBSCRIBER_COUNTS } from '../core/subscriptions.ts';
 import { envFields } from './config.ts';
 import { ENV } from './env-names.ts';
+import { METRICS_NAMESPACE, type ServiceName } from './metric-names.ts';
 
-/** The one CloudWatch namespace of every Paperboy metric. */
-export const METRICS_NAMESPACE = 'Paperboy';
-
-/** Each function's `service` dimension (and its logger's service name). */
-export const SERVICES = {
-  ingest: 'ingest',
-  rank: 'rank',
-  send: 'send',
-  api: 'api',
-  signup: 'signup',
-  feedback: 'feedback',
-  collect: 'collect',
-} as const;
-export type ServiceName = (typeof SERVICES)[keyof typeof SERVICES];
-
-/**
- * Every metric a function emits, by name: the functions count with these and the alarms and the
- * dashboard (infra/) read them from here, so the two sides cannot drift apart. Dimensions are
- * `service` (the function) and `stage`, nothing else: one CloudWatch metric per name and function.
- */
-export const METRIC = {
-  // ingest
-  filesIngested: 'FilesIngested',
-  papersIngested: 'PapersIngested',
-  papersRejected: 'PapersRejected',
-  filesQuarantined: 'FilesQuarantined',
-  // rank
-  candidates: 'Candidates',
-  editionsBuilt: 'EditionsBuilt',
-  editionSize: 'EditionSize',
-  editionsSkipped: 'EditionsSkipped',
-  readersDue: 'ReadersDue',
-  // send
-  emailsSent: 'EmailsSent',
-  emailsFailed: 'EmailsFailed',
-  emailsThrottled: 'EmailsThrottled',
-  recipientsRejected: 'RecipientsRejected',
-  sendingStopped: 'SendingStopped',
-  // feedback (SES events)
-  emailsBounced: 'EmailsBounced',
-  emailsComplained: 'EmailsComplained',
-  hangingClaims: 'HangingClaims',
-  duplicateDeliveries: 'DuplicateDeliveries',
-  // sign-ups and the API
-  subscribersSubscribed: SUBSCRIBER_COUNTS.subscribed,
-  subscribersConfirmed: SUBSCRIBER_COUNTS.confirmed,
-  subscribersLeft: SUBSCRIBER_COUNTS.left,
-} as const;
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export {
+  METRIC,
+  METRICS_NAMESPACE,
+  type MetricName,
+  SERVICES,
+  type ServiceName,
+} from './metric-names.ts';
 
 /** What every function reads to label its metrics. */
 export const MetricsEnv = z.object({ [ENV.stage]: envFields.stage });

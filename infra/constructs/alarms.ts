@@ -13,8 +13,12 @@ import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../functions/shared/metrics.ts';
-import { COLLECTOR_METRIC_DIMENSION, COLLECTOR_METRICS } from '../../functions/triggers/collect.ts';
+import {
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICES,
+  SOURCE_DIMENSION,
+} from '../../functions/shared/metric-names.ts';
 import { paperboyMetric } from './metrics.ts';
 
 /**
@@ -146,11 +150,11 @@ export class Alarms extends Construct {
           '(docs/operations.md, "Alarms").',
         metric: new Metric({
           namespace: METRICS_NAMESPACE,
-          metricName: COLLECTOR_METRICS.sourceFailed,
+          metricName: METRIC.collectorSourceFailed,
           dimensionsMap: {
             service: SERVICES.collect,
             stage: this.stage,
-            [COLLECTOR_METRIC_DIMENSION]: source,
+            [SOURCE_DIMENSION]: source,
           },
           statistic: 'Minimum',
           period: Duration.days(1),

@@ -13,8 +13,12 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../functions/shared/metrics.ts';
-import { COLLECTOR_METRIC_DIMENSION, COLLECTOR_METRICS } from '../../functions/triggers/collect.ts';
+import {
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICES,
+  SOURCE_DIMENSION,
+} from '../../functions/shared/metric-names.ts';
 import { REPUTATION_THRESHOLDS } from './alarms.ts';
 import { paperboyMetric } from './metrics.ts';
 
@@ -201,7 +205,7 @@ export class PipelineDashboard extends Construct {
               dimensionsMap: {
                 service: SERVICES.collect,
                 stage: props.stage,
-                [COLLECTOR_METRIC_DIMENSION]: source,
+                [SOURCE_DIMENSION]: source,
               },
               statistic,
               period: Duration.hours(1),
@@ -209,12 +213,12 @@ export class PipelineDashboard extends Construct {
             }),
         );
       rows.push([
-        graph('Collected papers per source (per hour)', perSource(COLLECTOR_METRICS.papers, 'Sum'), {
+        graph('Collected papers per source (per hour)', perSource(METRIC.collectorPapers, 'Sum'), {
           width: 12,
         }),
         graph(
           'Collector source failed (1 = a run got nothing)',
-          perSource(COLLECTOR_METRICS.sourceFailed, 'Maximum'),
+          perSource(METRIC.collectorSourceFailed, 'Maximum'),
           {
             width: 12,
           },

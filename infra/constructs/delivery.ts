@@ -9,7 +9,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/env-names.ts';
-import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
+import { METRIC, SERVICES } from '../../functions/shared/metric-names.ts';
 import { type StageConfig, senderOf } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { paperboyMetric } from './metrics.ts';

@@ -15,7 +15,7 @@ import {
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
+import { METRIC, SERVICES } from '../../functions/shared/metric-names.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { paperboyMetric } from './metrics.ts';
 import { NodeFunction } from './node-function.ts';

@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS_NAMESPACE, type MetricName, type ServiceName } from '../../functions/shared/metrics.ts';
+import { METRICS_NAMESPACE, type MetricName, type ServiceName } from '../../functions/shared/metric-names.ts';
 
 /**
- * One of Paperboy's own metrics as the functions emit it (functions/shared/metrics.ts): the
+ * One of Paperboy's own metrics as the functions emit it (functions/shared/metric-names.ts): the
  * namespace, and exactly the dimensions they put on it (`service`, `stage`). An alarm whose
  * dimensions differ by one key would watch a metric nobody writes, and never go off.
  */

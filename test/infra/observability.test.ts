@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC, SERVICES } from '../../functions/shared/metrics.ts';
-import { COLLECTOR_METRIC_DIMENSION, COLLECTOR_METRICS } from '../../functions/triggers/collect.ts';
+import { METRIC, SERVICES, SOURCE_DIMENSION } from '../../functions/shared/metric-names.ts';
 import { buildApp } from '../../infra/app.ts';
 import { EDITION_LATE_HOURS } from '../../infra/constructs/alarms.ts';
 
@@ -154,14 +153,14 @@ describe('alarms', () => {
 
   it('read Paperboy metrics with exactly the dimensions the functions write (service and stage)', () => {
     const services = new Set<string>(Object.values(SERVICES));
-    const names = new Set<string>([...Object.values(METRIC), ...Object.values(COLLECTOR_METRICS)]);
+    const names = new Set<string>(Object.values(METRIC));
     const own = alarms.flatMap(metricsOf).filter((m) => m.Namespace === 'Paperboy');
     expect(own.length).toBeGreaterThanOrEqual(7);
     for (const metric of own) {
       const d = dims(metric as never);
       // The collector's metrics carry their source too, as the collector writes them.
       const expected =
-        d.service === 'collect' ? [COLLECTOR_METRIC_DIMENSION, 'service', 'stage'] : ['service', 'stage'];
+        d.service === 'collect' ? [SOURCE_DIMENSION, 'service', 'stage'] : ['service', 'stage'];
       expect(Object.keys(d).sort(), metric.MetricName).toEqual(expected);
       expect(d.stage).toBe('dev');
       expect(services.has(String(d.service))).toBe(true);

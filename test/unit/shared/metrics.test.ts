@@ -258,3 +258,23 @@ describe('the sender name', () => {
     }
   });
 });
+
+describe('metric names', () => {
+  it('are the ones the use cases and the collector emit, so alarms never watch a silent name', async () => {
+    const { SUBSCRIBER_COUNTS } = await import('../../../functions/core/subscriptions.ts');
+    const { COLLECTOR_METRICS, COLLECTOR_METRIC_DIMENSION } = await import(
+      '../../../functions/triggers/collect.ts'
+    );
+    const { METRIC: NAMES, SOURCE_DIMENSION } = await import('../../../functions/shared/metric-names.ts');
+    expect([NAMES.subscribersSubscribed, NAMES.subscribersConfirmed, NAMES.subscribersLeft]).toEqual([
+      SUBSCRIBER_COUNTS.subscribed,
+      SUBSCRIBER_COUNTS.confirmed,
+      SUBSCRIBER_COUNTS.left,
+    ]);
+    expect([NAMES.collectorPapers, NAMES.collectorSourceFailed]).toEqual([
+      COLLECTOR_METRICS.papers,
+      COLLECTOR_METRICS.sourceFailed,
+    ]);
+    expect(SOURCE_DIMENSION).toBe(COLLECTOR_METRIC_DIMENSION);
+  });
+});
