@@ -227,6 +227,7 @@ export class EditionSelector {
     // The most recent liked papers are the ones a reason counts (a digest explains ~10 papers).
     const likedVotes = profile.votes.filter((v) => v.vote === 'more').slice(-settings.similarOf);
     let likedVectors: ReturnType<RelevanceIndex['termVector']>[] | undefined;
+    let likedTerms: { id: number; s: string }[] | undefined;
     return {
       kind: 'learned',
       scores: liked,
@@ -237,9 +238,10 @@ export class EditionSelector {
         for (const vector of likedVectors)
           if (this.index.similarityToVector(doc, vector) >= settings.similarFrom) similar += 1;
         if (similar > 0) return `similar to ${similar} ${similar === 1 ? 'paper' : 'papers'} you liked`;
-        const words = profile.liked
-          .slice(0, 12)
-          .filter((t) => this.index.containing(t.s)[doc])
+        // Else the liked words that are among the paper's own top terms.
+        likedTerms ??= profile.liked.slice(0, 12).map((t) => ({ id: this.index.termIdOf(t.t), s: t.s }));
+        const words = likedTerms
+          .filter((t) => this.index.hasTopTerm(doc, t.id))
           .slice(0, 2)
           .map((t) => `“${t.s}”`);
         return words.length > 0 ? `${words.join(' and ')}, like papers you liked` : undefined;

@@ -367,6 +367,27 @@ export class RelevanceIndex {
 
   private readonly termVectors = new Map<string, { ids: Int32Array; weights: Float32Array }>();
 
+  /** A term's id in this edition, or -1 when no paper has it (for {@link hasTopTerm}). */
+  termIdOf(term: string): number {
+    return this.termIds.get(term) ?? -1;
+  }
+
+  /** Whether a term (by id) is among a document's top terms (its similarity vector). */
+  hasTopTerm(doc: number, id: number): boolean {
+    const ids = this.vectors[doc]?.ids;
+    if (!ids || id < 0) return false;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = ids[mid] as number;
+      if (at === id) return true;
+      if (at < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+
   /**
    * Cosine similarity of a document's term vector (its top tf-idf terms) and a {@link termVector}:
    * how alike a candidate and a paper the reader voted on are, whether or not that paper is in
