@@ -75,8 +75,17 @@ export class SubscriptionApi extends Construct {
     })
       // Reads and conditional writes of subscribers, rate-limit counters (UpdateItem), the
       // reader's partition for export and erasure (Query, BatchWriteItem), the latest edition;
-      // the archive's index lines and a personal feed's papers (BatchGetItem).
-      .useTable(props.table, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem', 'BatchGetItem'])
+      // the archive's index lines and a personal feed's papers (BatchGetItem); a voted paper's
+      // words and the reader's learned profile (GetItem, PutItem), forgotten on reset (DeleteItem).
+      .useTable(props.table, [
+        'GetItem',
+        'PutItem',
+        'UpdateItem',
+        'Query',
+        'BatchWriteItem',
+        'BatchGetItem',
+        'DeleteItem',
+      ])
       .useTokenSecret(props.tokenSecret)
       .useSender(senderOf(config), props.configurationSet)
       .useSignupQueue(this.signupQueue)
