@@ -5,10 +5,11 @@
  * by state with a full Scan of the same table in the same run (what a status without counters
  * would have to do).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { batchPut } from '../functions/adapters/dynamo-batch.ts';
 import { keys } from '../functions/adapters/dynamo-keys.ts';
@@ -121,7 +122,14 @@ export async function benchStatus(): Promise<BenchResult[]> {
       }
     }
     const statusMs = await timePerCall(() => readStatus(targets), { minMs: 300, rounds: 5 });
-    const scanMs = await timePerCall(() => countByScan(targets), { minMs: 0, rounds: 3 });
+    // A full Scan takes seconds: the faster of two runs (the first one above warmed it up).
+    const scans: number[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const t = performance.now();
+      await countByScan(targets);
+      scans.push(performance.now() - t);
+    }
+    const scanMs = Math.min(...scans);
 
     // The whole command, in its own process, attached to this stack as to `npm start`.
     await writeStackInfo({
@@ -140,12 +148,16 @@ export async function benchStatus(): Promise<BenchResult[]> {
     const runs: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       const t = performance.now();
-      const child = spawnSync(process.execPath, [bin, 'status', '--json', '--data-dir', dataDir], {
-        encoding: 'utf8',
-        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
-      });
+      // Asynchronously: the stack it attaches to answers from this process's event loop.
+      const child = await promisify(execFile)(
+        process.execPath,
+        [bin, 'status', '--json', '--data-dir', dataDir],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        },
+      );
       runs.push(performance.now() - t);
-      if (child.status !== 0) throw new Error(`paperboy status failed: ${child.stderr}`);
       const report = JSON.parse(child.stdout) as { subscribers: Record<string, number> };
       if (report.subscribers.active !== scanned.active) throw new Error('paperboy status counted otherwise');
     }
