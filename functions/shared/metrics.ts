@@ -1,8 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
 import type { Counters } from '../core/ports.ts';
-import { envFields } from './config.ts';
-import { ENV } from './env-names.ts';
 import { METRICS_NAMESPACE, type ServiceName } from './metric-names.ts';
 
 export {
@@ -12,9 +9,6 @@ export {
   SERVICES,
   type ServiceName,
 } from './metric-names.ts';
-
-/** What every function reads to label its metrics. */
-export const MetricsEnv = z.object({ [ENV.stage]: envFields.stage });
 
 /**
  * A function's metrics: namespace Paperboy, dimensions `service` and `stage`. Emitted as EMF
