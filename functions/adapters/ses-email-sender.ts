@@ -21,7 +21,6 @@ export function formatFrom(name: string, address: string): string {
   if (/[\r\n]/u.test(name)) throw new ValidationError('the sender name contains a line break');
   const trimmed = name.trim();
   if (!trimmed) return address;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: printable ASCII only
   const display = /^[\u0020-\u007e]*$/u.test(trimmed)
     ? `"${trimmed.replace(/["\\]/gu, (c) => `\\${c}`)}"`
     : `=?UTF-8?B?${Buffer.from(trimmed, 'utf8').toString('base64')}?=`;
