@@ -176,6 +176,8 @@ export async function awsTargets(options: AwsTargetOptions): Promise<Targets> {
       `--stage ${options.stage}: ${stage.error.issues[0]?.message ?? 'not a stage name'}`,
     );
   }
+  // Lambda runs Node.js 22; the SDK's notice about this machine's Node 20 is known (README).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (options.profile) process.env.AWS_PROFILE = options.profile;
   if (options.region) process.env.AWS_REGION = options.region;
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
