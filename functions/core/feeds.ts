@@ -344,17 +344,33 @@ export function selectorsByDate(
 }
 
 /**
- * Answers kept for `ttlMs` by key (at most `maxKeys`, the oldest dropped first): a topic's feed
- * is computed once per warm function every few minutes, whoever asks. A failure is not kept.
+ * Answers kept for `ttlMs` by key (at most `maxKeys` and `maxBytes` as `sizeOf` counts them, the
+ * oldest dropped first): a topic's feed is computed once per warm function every few minutes,
+ * whoever asks. A failure is not kept.
  */
 export class FeedMemo<T> {
-  private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
+  private readonly entries = new Map<string, { at: number; value: Promise<T>; bytes: number }>();
+  private bytes = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly ttlMs: number,
     private readonly maxKeys = 200,
+    private readonly maxBytes = 16 * 2 ** 20,
+    private readonly sizeOf: (value: T) => number = () => 0,
   ) {}
+
+  /** Entries and bytes kept (bytes of the answers settled so far). */
+  get size(): { keys: number; bytes: number } {
+    return { keys: this.entries.size, bytes: this.bytes };
+  }
+
+  private delete(key: string): void {
+    const found = this.entries.get(key);
+    if (!found) return;
+    this.bytes -= found.bytes;
+    this.entries.delete(key);
+  }
 
   /** The kept value, or a fresh one from `load`, kept unless `keep` says not to. */
   get(key: string, load: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
@@ -362,16 +378,22 @@ export class FeedMemo<T> {
     const found = this.entries.get(key);
     if (found && now - found.at < this.ttlMs) return found.value;
     const value = load();
-    this.entries.delete(key);
-    const entry = { at: now, value };
+    this.delete(key);
+    const entry = { at: now, value, bytes: 0 };
     this.entries.set(key, entry);
     const drop = () => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+      if (this.entries.get(key) === entry) this.delete(key);
     };
     value.then((v) => {
-      if (!keep(v)) drop();
+      if (!keep(v)) return drop();
+      if (this.entries.get(key) !== entry) return;
+      entry.bytes = this.sizeOf(v);
+      this.bytes += entry.bytes;
+      // Oldest first; the answer just kept goes last (a single answer over the bound is dropped).
+      while (this.bytes > this.maxBytes && this.entries.size > 0)
+        this.delete(this.entries.keys().next().value as string);
     }, drop);
-    while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value as string);
+    while (this.entries.size > this.maxKeys) this.delete(this.entries.keys().next().value as string);
     return value;
   }
 }

@@ -49,6 +49,12 @@ export const relevanceConfig = {
   vectorTerms: 24,
   /** Up to this many documents, every pair's similarity is tabled on first use (2,000² bytes = 4 MB). */
   similarityTableMax: 2000,
+  /**
+   * Bounds of what the index memoizes per topic (scores, explanations) and per word (document
+   * masks): topics come from anonymous feed URLs too, so past either bound every memo is dropped
+   * and refilled. Far above the distinct topics of a real edition's readers.
+   */
+  memo: { topics: 20_000, bytes: 64 * 2 ** 20 },
 };
 export type RelevanceConfig = typeof relevanceConfig;
 
@@ -116,6 +122,8 @@ export class RelevanceIndex {
   private readonly topics = new Map<string, TopicMatch & { query: TopicQuery }>();
   private readonly explanations = new Map<string, Map<number, MatchExplanation | null>>();
   private readonly wordDocs = new Map<string, Uint8Array>();
+  /** Bytes held by `topics`, `explanations` and `wordDocs` (estimated), against `config.memo`. */
+  private memoBytes = 0;
   /** The fields of the papers explained so far, as written (a digest explains few papers). */
   private readonly tokenized = new Map<
     number,
@@ -225,7 +233,8 @@ export class RelevanceIndex {
     if (value === undefined) {
       const n = this.df.get(term) ?? 0;
       value = Math.log(1 + (this.size - n + 0.5) / (n + 0.5));
-      if (this.idfs.size < 1_000_000) this.idfs.set(term, value);
+      // Only the corpus's own terms: a topic's unknown words would grow it without bound.
+      if (n > 0 && this.idfs.size < 1_000_000) this.idfs.set(term, value);
     }
     return value;
   }
@@ -237,9 +246,27 @@ export class RelevanceIndex {
     if (!match) {
       const query = this.parse(topic);
       match = { topic: topic.trim(), query, ...this.scoreTopic(query) };
+      this.remember(match.scores.byteLength + 2 * key.length + 256);
       this.topics.set(key, match);
     }
     return match;
+  }
+
+  /** Counts `bytes` about to be memoized; past a bound, drops every per-topic and per-word memo first. */
+  private remember(bytes: number): void {
+    const { topics, bytes: max } = this.config.memo;
+    if (this.memoBytes + bytes > max || this.topics.size >= topics) {
+      this.topics.clear();
+      this.explanations.clear();
+      this.wordDocs.clear();
+      this.memoBytes = 0;
+    }
+    this.memoBytes += bytes;
+  }
+
+  /** How many topics are memoized (for tests of the bound). */
+  get memoizedTopics(): number {
+    return this.topics.size;
   }
 
   /**
@@ -256,6 +283,7 @@ export class RelevanceIndex {
     let found = cache.get(doc);
     if (found === undefined) {
       found = this.computeExplanation(match, doc);
+      this.remember(256);
       cache.set(doc, found);
     }
     return found;
@@ -416,6 +444,7 @@ export class RelevanceIndex {
     if (!mask) {
       mask = new Uint8Array(this.size);
       for (const d of this.postings.get(term)?.docs ?? []) mask[d] = 1;
+      this.remember(mask.byteLength + 2 * term.length);
       this.wordDocs.set(term, mask);
     }
     return mask;
@@ -586,6 +615,7 @@ export class RelevanceIndex {
       mask = new Uint8Array(this.size);
       const docs = kind === 'light' ? this.lightDocs.get(key) : this.postings.get(key)?.docs;
       for (const d of docs ?? []) mask[d] = 1;
+      this.remember(mask.byteLength + 2 * cacheKey.length);
       this.wordDocs.set(cacheKey, mask);
     }
     return mask;
