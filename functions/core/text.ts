@@ -9,21 +9,32 @@ import { decodeHTML } from 'entities';
  */
 // All in the Basic Multilingual Plane, so no `u` flag: without it the scan is about twice as fast,
 // and it runs on every string of every paper.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
-const CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uD800-\uDFFF\uFDD0-\uFDEF\uFFFE\uFFFF]/;
+const CONTROLS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
+  /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFDD0-\uFDEF\uFFFE\uFFFF]/g;
+/**
+ * What is not a Unicode scalar value or is a noncharacter outside the Basic Multilingual Plane:
+ * a lone surrogate (strict JSON and XML decoders reject it) and U+1FFFE, U+1FFFF … U+10FFFF
+ * (each plane's last high surrogate before a low U+DFFE or U+DFFF).
+ */
+const NOT_TEXT =
+  /[\uD83F\uD87F\uD8BF\uD8FF\uD93F\uD97F\uD9BF\uD9FF\uDA3F\uDA7F\uDABF\uDAFF\uDB3F\uDB7F\uDBBF\uDBFF][\uDFFE\uDFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Removes the control characters from text that comes from outside (see {@link cleanText} for
- * paper text): C0 and C1 controls, DEL and the bidi embedding, override and isolate characters.
+ * paper text): C0 and C1 controls, DEL and the bidi embedding, override and isolate characters,
+ * and what is not text at all: lone surrogates and the noncharacters (U+FDD0–U+FDEF and every
+ * plane's U+xFFFE and U+xFFFF), so that what is kept is well-formed for JSON, XML and email.
  * ASCII white space (tab, line feed, vertical tab, form feed, carriage return) is kept for the
- * caller to collapse or keep; nothing else is changed. With ESC and BEL gone, what remains of an
- * escape sequence (`]0;title`, `[8m`) is inert printable text.
+ * caller to collapse or keep; nothing else is changed (a surrogate pair, an emoji, stays). With
+ * ESC and BEL gone, what remains of an escape sequence (`]0;title`, `[8m`) is inert printable text.
  */
 export function stripControl(text: string): string {
-  // Most text holds none: look before copying.
-  return CONTROL.test(text) ? text.replace(CONTROLS, '') : text;
+  // Most text holds none: look before copying (any surrogate, even a valid pair, looks further).
+  return CONTROL.test(text) ? text.replace(NOT_TEXT, '').replace(CONTROLS, '') : text;
 }
 
 /**

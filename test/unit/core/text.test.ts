@@ -58,6 +58,63 @@ describe('stripControl', () => {
   });
 });
 
+describe('stripControl: lone surrogates and noncharacters (issue 14, F2)', () => {
+  // Noncharacters: U+FDD0–U+FDEF and every plane's U+xFFFE, U+xFFFF.
+  const NONCHARACTER = /[\uFDD0-\uFDEF]|\p{Noncharacter_Code_Point}/u;
+  const wellFormed = (s: string) =>
+    !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+  it('drops a lone surrogate, high or low, and keeps pairs', () => {
+    expect(stripControl('Lone surrogate \ud800 retrieval')).toBe('Lone surrogate  retrieval');
+    expect(stripControl('a\udc00b\ud800')).toBe('ab');
+    expect(stripControl('\ud800\ud83d\ude00\udc00')).toBe('\ud83d\ude00');
+    expect(cleanText('Lone surrogate \ud800 retrieval')).toBe('Lone surrogate retrieval');
+    expect(JSON.stringify(cleanText('x\udfff'))).toBe('"x"');
+  });
+
+  it('drops noncharacters of every plane', () => {
+    expect(stripControl('Ctrl \ufffe\uffff end\ufdd0\ufdef')).toBe('Ctrl  end');
+    expect(stripControl('a\u{1fffe}b\u{10ffff}c\u{efffe}')).toBe('abc');
+    // Their neighbours are text: U+FDCF, U+FDF0, U+FFFD, U+1FFFD.
+    expect(stripControl('\ufdcf\ufdf0\ufffd\u{1fffd}')).toBe('\ufdcf\ufdf0\ufffd\u{1fffd}');
+  });
+
+  it('leaves every string well-formed, with no noncharacter, idempotently', () => {
+    const units = fc
+      .array(
+        fc.oneof(
+          fc.integer({ min: 0, max: 0xffff }),
+          fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0xfffe, 0xffff, 0xfdd0),
+        ),
+        { maxLength: 40 },
+      )
+      .map((codes) => String.fromCharCode(...codes));
+    fc.assert(
+      fc.property(fc.oneof(units, fc.string({ unit: 'binary' })), (text) => {
+        const out = stripControl(text);
+        return (
+          wellFormed(out) && !NONCHARACTER.test(out) && stripControl(out) === out && out.length <= text.length
+        );
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps well-formed text that has no control character unchanged', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        const clean = text.replace(
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+          /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef]|\p{Noncharacter_Code_Point}/gu,
+          '',
+        );
+        return stripControl(clean) === clean;
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('parseArxivId', () => {
   it.each([
     ['2401.01234v2', { id: '2401.01234', version: 2 }],
