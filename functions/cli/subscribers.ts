@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Command } from 'commander';
-import { keys } from '../adapters/dynamo-keys.ts';
+import { isExpired, keys } from '../adapters/dynamo-keys.ts';
 import { DynamoPersonalData } from '../adapters/dynamo-personal-data.ts';
 import { DynamoSubscriberRepository, recordFromItem } from '../adapters/dynamo-subscriber-repository.ts';
 import { describeIssues, formatIssues } from '../core/errors.ts';
@@ -253,6 +253,8 @@ export function registerSubscriberCommands(program: Command): void {
       let count = 0;
       for await (const page of pages) {
         for (const item of page.Items ?? []) {
+          // A sign-up whose confirmation expired is absent, as in every read (TTL deletes it later).
+          if (isExpired(item, systemClock.now())) continue;
           const row = exportRow(recordFromItem(item));
           await write(
             options.json ? jsonForTerminal(row) : EXPORT_FIELDS.map((f) => csvField(row[f])).join(','),
