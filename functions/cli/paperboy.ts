@@ -2,7 +2,8 @@
  * `npx paperboy <command>`: the operator CLI. Exit codes: 0 done (a day the weekday policy
  * skips included), 1 the operation failed (an edition with no papers to make it from included),
  * 2 bad input (usage, a missing file or a directory given as one, a file that could not be read
- * as papers).
+ * as papers), 3 the environment (a deployed stage's stack or output missing, credentials or region
+ * missing): see exit-codes.ts and docs/operations.md, "The operator CLI".
  */
 import '../local/log-level.ts';
 import { createReadStream } from 'node:fs';
