@@ -16,7 +16,7 @@ import { FeedbackEnv, feedbackDeps } from '../roots/feedback.ts';
 import { parseEnv } from '../shared/config.ts';
 import { systemClock } from '../shared/system-clock.ts';
 import { createFeedbackHandler } from '../triggers/feedback.ts';
-import { type AwsTargetOptions, awsTargets, type SqsQueueAdmin, stackNames } from './aws-target.ts';
+import { type AwsTargetOptions, awsTargets, type SqsQueueAdmin } from './aws-target.ts';
 import type { Connection } from './connect.ts';
 import { EnvironmentError } from './exit-codes.ts';
 
@@ -84,7 +84,6 @@ export async function awsConnection(options: AwsTargetOptions): Promise<Connecti
       signups: targets.signups,
     },
   } as unknown as LocalRuntime;
-  const names = stackNames(options.stage);
   return {
     local,
     urls: {
@@ -96,8 +95,6 @@ export async function awsConnection(options: AwsTargetOptions): Promise<Connecti
     dataDir: '',
     started: false,
     remote: { label: targets.label, stage: options.stage },
-    // An ingest that runs past --timeout goes on in the ingest function.
-    attachedTo: { pid: 0, command: `${names.app} ingest function`, dataDir: '' },
     settle: async () => {},
     sesEvents: async () => {},
     stopWork: async () => undefined,

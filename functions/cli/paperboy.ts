@@ -203,6 +203,14 @@ async function afterTimeout(
       message: `${late}: the upload was stopped before it finished and nothing of it was stored; ${again}`,
     };
   }
+  if (connection.remote) {
+    return {
+      message:
+        `${late}: the ingest function of ${connection.remote.label} is still ingesting ${file.key}; it will ` +
+        'finish it, or quarantine it with a report, on its own (its CloudWatch log says which). Running this ' +
+        'command again later is safe: ingestion is idempotent',
+    };
+  }
   const stack = connection.attachedTo;
   if (stack) {
     return {
