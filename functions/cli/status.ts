@@ -159,7 +159,7 @@ function printStatus(report: StatusReport): void {
   out(report.target);
   if (!report.countsKept) {
     out(
-      '(no counts kept in this table yet: the figures below start from zero; run paperboy status --recount once)',
+      '(no counts item in this table yet: a new table, where zero is right, or one from before the counts were kept: then run paperboy status --recount once)',
     );
   }
   out(
