@@ -17,7 +17,12 @@ describe('ingest metrics', () => {
     const metrics = new Metrics({ namespace: 'Paperboy', serviceName: 'ingest' });
     recordIngestMetrics(metrics, result('quarantined', 12, 3));
     const emf = metrics.serializeMetrics() as unknown as Record<string, unknown>;
-    expect(emf).toMatchObject({ FilesIngested: 1, PapersIngested: 12, PapersRejected: 3, FilesQuarantined: 1 });
+    expect(emf).toMatchObject({
+      FilesIngested: 1,
+      PapersIngested: 12,
+      PapersRejected: 3,
+      FilesQuarantined: 1,
+    });
     const ok = new Metrics({ namespace: 'Paperboy', serviceName: 'ingest' });
     recordIngestMetrics(ok, result('ingested', 5, 0));
     expect(ok.serializeMetrics()).toMatchObject({ FilesQuarantined: 0 });
