@@ -4,7 +4,7 @@ import { type DigestPaper, isOwnLink } from '../core/digest.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { Feed } from '../core/feeds.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
-import { escapeHtml, type Slotted, slotted } from './slots.ts';
+import { escapeHtml, type Slotted, slotted, withFeedAlternates } from './slots.ts';
 
 const CONTENT = '<!-- paperboy:content -->';
 
@@ -106,11 +106,13 @@ export class HtmlArchiveRenderer implements ArchiveRenderer {
             .join('')}</ol>`;
     const links = [
       view.newestUrl ? `<a href="${escapeHtml(view.newestUrl)}">Newest editions</a>` : '<span></span>',
+      view.newerUrl ? `<a href="${escapeHtml(view.newerUrl)}" rel="prev">Newer editions</a>` : '',
       view.olderUrl ? `<a href="${escapeHtml(view.olderUrl)}" rel="next">Older editions</a>` : '',
     ].join('');
     const pager =
       view.newestUrl || view.olderUrl ? `<nav class="pager" aria-label="Pages">${links}</nav>` : '';
     return this.page(
+      { atom: view.atomUrl, json: view.jsonUrl },
       'Every edition',
       this.archivePage({
         homeUrl: view.homeUrl,
@@ -129,6 +131,7 @@ export class HtmlArchiveRenderer implements ArchiveRenderer {
         ? '<p>This edition has no papers.</p>'
         : `<ol class="cards">${page.papers.map((p) => `<li><article>${cardHtml(p)}</article></li>`).join('')}</ol>`;
     return this.page(
+      { atom: view.atomUrl, json: view.jsonUrl },
       `${page.heading}, ${page.dateLabel}`,
       this.editionPage({
         archiveUrl: view.archiveUrl,
@@ -193,7 +196,7 @@ ${entries}
     )}\n`;
   }
 
-  private page(title: string, body: string): string {
-    return this.head({ title }) + body + this.after({});
+  private page(feeds: { atom: string; json: string }, title: string, body: string): string {
+    return withFeedAlternates(this.head({ title }), feeds) + body + this.after({});
   }
 }

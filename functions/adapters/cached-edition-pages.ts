@@ -33,12 +33,12 @@ export class CachedEditionPages implements EditionPages {
     return page;
   }
 
-  list(limit: number, before?: string): Promise<ArchivePage> {
-    const key = `${limit}/${before ?? ''}`;
+  list(limit: number, before?: string, after?: string): Promise<ArchivePage> {
+    const key = `${limit}/${before ?? ''}/${after ?? ''}`;
     const now = this.clock.now().getTime();
     const kept = this.lists.get(key);
     if (kept && now - kept.at < this.listTtlMs) return kept.value;
-    const value = this.inner.list(limit, before);
+    const value = this.inner.list(limit, before, after);
     this.lists.set(key, { at: now, value });
     value.catch(() => this.lists.delete(key));
     // Only a few distinct pages of the index are asked for often; keep the map small.

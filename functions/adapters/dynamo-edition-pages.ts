@@ -75,11 +75,13 @@ export class DynamoEditionPages implements EditionPages {
     return { ...page, papers: page.papers as DigestPaper[] };
   }
 
-  async list(limit: number, before?: string): Promise<ArchivePage> {
+  async list(limit: number, before?: string, after?: string): Promise<ArchivePage> {
     const { Items, LastEvaluatedKey } = await this.client.send(
-      new QueryCommand(buildArchiveQuery(this.tableName, limit, before)),
+      new QueryCommand(buildArchiveQuery(this.tableName, limit, before, after)),
     );
     const headers = (Items ?? []).map((item) => HeaderItem.parse(stripKeys(item)));
+    // Read oldest first after `after`: listed newest first as every page.
+    if (after) headers.reverse();
     const found = await batchGet(
       this.client,
       this.tableName,
@@ -92,13 +94,33 @@ export class DynamoEditionPages implements EditionPages {
       return { date: header.date, mode: header.mode, entryCount: header.entryCount ?? 0, topTitles: [] };
     });
     const last = listings.at(-1);
+    if (after) {
+      return {
+        listings,
+        ...(last ? { next: last.date } : {}),
+        ...(LastEvaluatedKey && listings[0] ? { newer: listings[0].date } : {}),
+      };
+    }
     return { listings, ...(LastEvaluatedKey && last ? { next: last.date } : {}) };
   }
 }
 
-/** The edition headers, newest first, before `before` (a date) if given. */
-export function buildArchiveQuery(tableName: string, limit: number, before?: string) {
+/**
+ * The edition headers, newest first, before `before` (a date) if given; with `after`, oldest
+ * first from just after that date (the caller turns them round).
+ */
+export function buildArchiveQuery(tableName: string, limit: number, before?: string, after?: string) {
   const all = keys.editionByDate('');
+  if (after) {
+    return {
+      TableName: tableName,
+      IndexName: GSI1,
+      KeyConditionExpression: 'GSI1PK = :editions AND GSI1SK > :after',
+      ExpressionAttributeValues: { ':editions': all.GSI1PK, ':after': keys.editionByDate(after).GSI1SK },
+      ScanIndexForward: true,
+      Limit: limit,
+    };
+  }
   return {
     TableName: tableName,
     IndexName: GSI1,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.ts';
-import type { PageRenderer, PreferencesPageView } from '../core/ports.ts';
+import type { FeedAlternates, PageRenderer, PreferencesPageView } from '../core/ports.ts';
 import type { CompiledTemplates } from './compiled-templates.ts';
-import { escapeHtml, type Slotted, slotted } from './slots.ts';
+import { escapeHtml, type Slotted, slotted, withFeedAlternates } from './slots.ts';
 
 const CONTENT = '<!-- paperboy:content -->';
 
@@ -69,7 +69,7 @@ export class HtmlPageRenderer implements PageRenderer {
     ].join('; ');
   }
 
-  subscribe(view: { action: string; suggestions: readonly string[] }): string {
+  subscribe(view: { action: string; suggestions: readonly string[]; feeds?: FeedAlternates }): string {
     const suggestions = view.suggestions.length
       ? `<fieldset><legend class="hint">Or pick from this week's topics</legend><div class="choices">${view.suggestions
           .map(
@@ -78,7 +78,10 @@ export class HtmlPageRenderer implements PageRenderer {
           )
           .join('')}</div></fieldset>`
       : '';
-    return this.page('Subscribe', this.body.subscribe({ action: view.action, suggestions }));
+    return withFeedAlternates(
+      this.page('Subscribe', this.body.subscribe({ action: view.action, suggestions })),
+      view.feeds,
+    );
   }
 
   message(heading: string, message: string): string {

@@ -72,6 +72,19 @@ export function escapeHtml(value: string): string {
   return SPECIAL.test(value) ? value.replace(/[&<>"']/gu, (c) => ESCAPES[c] as string) : value;
 }
 
+/**
+ * A page's feed links for its `<head>` (feed autodiscovery), put just before `</head>`: a link
+ * with `rel="alternate"` fetches nothing, so the pages' policy needs no change.
+ */
+export function withFeedAlternates(html: string, feeds: { atom: string; json: string } | undefined): string {
+  if (!feeds) return html;
+  const links =
+    `<link rel="alternate" type="application/atom+xml" title="Paperboy (Atom)" href="${escapeHtml(feeds.atom)}">\n` +
+    `<link rel="alternate" type="application/feed+json" title="Paperboy (JSON Feed)" href="${escapeHtml(feeds.json)}">\n`;
+  const at = html.indexOf('</head>');
+  return at < 0 ? html : html.slice(0, at) + links + html.slice(at);
+}
+
 /** Bytes each escaped character takes beyond its own one, in the HTML. */
 const EXTRA_BYTES: Record<string, number> = { '&': 4, '<': 3, '>': 3, '"': 5, "'": 4 };
 

@@ -8,6 +8,8 @@ export interface ArchiveView {
   olderUrl?: string;
   /** The newest editions, when this page is not the first. */
   newestUrl?: string;
+  /** The page of editions just newer than this one, when that is not the first page. */
+  newerUrl?: string;
   homeUrl: string;
   atomUrl: string;
   jsonUrl: string;
@@ -19,6 +21,7 @@ export interface EditionPageView {
   archiveUrl: string;
   homeUrl: string;
   atomUrl: string;
+  jsonUrl: string;
 }
 
 /**

@@ -72,10 +72,14 @@ export function listingOf(page: EditionPage): EditionListing {
   };
 }
 
-/** A page of the archive's index, newest first; `next` is the `before` of the following page. */
+/**
+ * A page of the archive's index, newest first; `next` is the `before` of the page of older
+ * editions, `newer` the `after` of the page of newer ones (when the page was asked by `after`).
+ */
 export interface ArchivePage {
   listings: EditionListing[];
   next?: string;
+  newer?: string;
 }
 
 /** Where edition pages live (docs/data-model.md: the edition's `PAGE` and `LISTING` items). */
@@ -85,15 +89,19 @@ export interface EditionPages {
   get(date: string): Promise<EditionPage | undefined>;
   /**
    * Editions newest first, made before `before` (a date) if given: every edition, made before
-   * pages were stored or after (those before show no titles).
+   * pages were stored or after (those before show no titles). With `after` instead: the `limit`
+   * editions just newer than that date (still listed newest first), the page before an older one.
    */
-  list(limit: number, before?: string): Promise<ArchivePage>;
+  list(limit: number, before?: string, after?: string): Promise<ArchivePage>;
 }
 
-/** The archive's `?before=` cursor: a date. */
-export const ArchiveQuery = z.object({
-  before: z.iso.date({ message: 'before must be a date, YYYY-MM-DD' }).optional(),
-});
+/** The archive's cursors: `?before=` (older editions) or `?after=` (newer ones), a date. */
+export const ArchiveQuery = z
+  .object({
+    before: z.iso.date({ message: 'before must be a date, YYYY-MM-DD' }).optional(),
+    after: z.iso.date({ message: 'after must be a date, YYYY-MM-DD' }).optional(),
+  })
+  .refine((q) => !(q.before && q.after), { message: 'give before or after, not both', path: ['after'] });
 
 /**
  * The page of one edition.
@@ -119,22 +127,25 @@ export function editionTitle(listing: Pick<EditionListing, 'date' | 'mode'>): st
   return `${listing.mode === 'week' ? "The week's best papers" : 'Trending papers'}, ${dateLabel(listing.date)}`;
 }
 
+/** What {@link TopicSchema} accepts, as its error and docs/operations.md say it. */
+export const TOPIC_RULE =
+  "topic must start with a letter or digit, and hold only letters (accents included), digits, spaces and - + . , ' / & #";
+
 /**
- * A topic as a feed takes it: a person's words, one line, 2–80 characters of letters, digits,
- * spaces and `- + . ' / & #` (no markup, no control characters).
+ * A topic as a feed takes it: a person's words, one line (control characters removed, white
+ * space collapsed), in Unicode NFC (so "café" typed as e + a combining accent is "café"), then
+ * 2–80 characters: a letter or digit first, then letters with their marks, digits, spaces and
+ * `- + . , ' / & #` (no markup).
  */
 export const TopicSchema = z
   .string({ message: 'topic is required' })
   .max(200, 'topic must be at most 80 characters')
-  .transform(singleLine)
+  .transform((text) => singleLine(text).normalize('NFC'))
   .pipe(
     z
       .string()
       .min(2, 'topic must be at least 2 characters')
       .max(80, 'topic must be at most 80 characters')
-      .regex(
-        /^[\p{L}\p{N}][\p{L}\p{N} .,'+#&/-]*$/u,
-        "topic may hold letters, digits, spaces and - + . ' / & # only",
-      ),
+      .regex(/^[\p{L}\p{N}][\p{L}\p{M}\p{N} .,'+#&/-]*$/u, TOPIC_RULE),
   );
 export const TopicQuery = z.object({ topic: TopicSchema.optional() });

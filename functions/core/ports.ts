@@ -358,7 +358,8 @@ export interface PageRenderer {
   /** The Content-Security-Policy every page is served with. */
   readonly contentSecurityPolicy: string;
   /** The sign-up form, posting to `action`, with topics suggested from recent editions. */
-  subscribe(view: { action: string; suggestions: readonly string[] }): string;
+  /** The sign-up page; `feeds` (absolute URLs) are linked in its head for feed readers. */
+  subscribe(view: { action: string; suggestions: readonly string[]; feeds?: FeedAlternates }): string;
   /** A page that says one thing: a heading and a sentence. */
   message(heading: string, message: string): string;
   /** Confirms by a script-driven POST to `action` as it loads, with the button for no script. */
@@ -491,4 +492,10 @@ export interface CollectRun {
 
 export interface CollectRunLog {
   record(run: CollectRun): Promise<void>;
+}
+
+/** A page's feeds, as its `<head>` links them (`rel="alternate"`) for feed readers: absolute URLs. */
+export interface FeedAlternates {
+  atom: string;
+  json: string;
 }

@@ -19,10 +19,12 @@ export class MemoryEditionPages implements EditionPages {
   async get(date: string): Promise<EditionPage | undefined> {
     return this.pages.get(date);
   }
-  async list(limit: number, before?: string): Promise<ArchivePage> {
-    const dates = [...this.editions.items.keys()]
-      .filter((d) => !before || d < before)
-      .sort((a, b) => b.localeCompare(a));
+  async list(limit: number, before?: string, after?: string): Promise<ArchivePage> {
+    const all = [...this.editions.items.keys()];
+    const newer = after ? all.filter((d) => d > after).sort() : [];
+    const dates = after
+      ? newer.slice(0, limit).reverse()
+      : all.filter((d) => !before || d < before).sort((a, b) => b.localeCompare(a));
     const listings: EditionListing[] = dates.slice(0, limit).map((date) => {
       const page = this.pages.get(date);
       const edition = this.editions.items.get(date);
@@ -30,6 +32,13 @@ export class MemoryEditionPages implements EditionPages {
         ? listingOf(page)
         : { date, mode: edition?.mode ?? 'daily', entryCount: edition?.entries.length ?? 0, topTitles: [] };
     });
+    if (after) {
+      return {
+        listings,
+        ...(listings.length ? { next: listings.at(-1)?.date as string } : {}),
+        ...(newer.length > limit ? { newer: listings[0]?.date as string } : {}),
+      };
+    }
     return { listings, ...(dates.length > limit ? { next: listings.at(-1)?.date as string } : {}) };
   }
 }

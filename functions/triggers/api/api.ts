@@ -90,6 +90,8 @@ export function createApiHandler(
     logger,
     async (event, context) => {
       const method = event.requestContext.http.method.toUpperCase();
+      const canonical = canonicalRedirect(event, method, deps.links.home());
+      if (canonical) return method === 'HEAD' ? { ...canonical, body: '' } : canonical;
       // A method the router does not know (PROPFIND, FOO) would get its bare 405, logged as an
       // error: it is answered here, as any other method no route has.
       const result = isHttpMethod(method)
@@ -103,6 +105,39 @@ export function createApiHandler(
     },
     deps.metrics ? { metrics: deps.metrics } : {},
   );
+}
+
+/**
+ * One address per page: the router matches `/feed.xml/` as `/feed.xml`, and API Gateway (one
+ * `$default` route) and the local gateway pass the slash on, so each variant would be a second
+ * CDN cache key for the same body. A known address asked with trailing slashes is redirected to
+ * itself without them, query kept: 301 for GET and HEAD; 308 for any other method, which keeps
+ * the method and body (a redirect changes nothing: the POST is made again at the real address).
+ * The Location is absolute, under the public base URL. Unknown addresses get their 404 as before,
+ * and a method the address does not answer its 405.
+ */
+function canonicalRedirect(
+  event: APIGatewayProxyEventV2,
+  method: string,
+  home: string,
+): APIGatewayProxyStructuredResultV2 | undefined {
+  const path = event.rawPath;
+  if (path === '/' || !path.endsWith('/')) return undefined;
+  const bare = path.replace(/\/+$/u, '');
+  if (bare === '' || bare.startsWith('//') || !decodes(bare)) return undefined;
+  // Only to an address that answers this method: any other gets its 405 (or 404) here.
+  if (!routesAt(bare).some((route) => (methodsOf(route) as string[]).includes(method))) return undefined;
+  const location = new URL(bare.slice(1), home);
+  location.search = event.rawQueryString ?? '';
+  return {
+    statusCode: method === 'GET' || method === 'HEAD' ? 301 : 308,
+    headers: {
+      location: location.toString(),
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'public, max-age=86400',
+    },
+    body: `This address is ${location.toString()}\n`,
+  };
 }
 
 /** What the error answer reads of a request the router never saw. */

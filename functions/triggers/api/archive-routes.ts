@@ -50,7 +50,14 @@ interface Ctx {
 }
 
 const EditionPath = z.object({ date: z.iso.date({ message: 'must be a date, YYYY-MM-DD' }) });
-const FeedToken = z.object({ token: z.string().min(1, 'token is required').max(512) });
+const INCOMPLETE =
+  'this feed link is incomplete: it has no token. Copy the whole link from your preferences page.';
+const FeedToken = z.object({
+  token: z
+    .string({ message: INCOMPLETE })
+    .min(1, INCOMPLETE)
+    .max(512, 'this feed link is not one of ours: its token is too long'),
+});
 const ATOM = 'application/atom+xml; charset=utf-8';
 const JSON_FEED = 'application/feed+json; charset=utf-8';
 
@@ -58,14 +65,20 @@ const url = (deps: ArchiveDeps, path: string) => new URL(path, deps.links.home()
 
 /** The archive's index: editions newest first, 20 a page, older ones by `?before=DATE`. */
 export async function archiveIndex({ req, deps }: Ctx): Promise<Response> {
-  const { before } = parsePart(ArchiveQuery, readQuery(req), 'query');
-  const page = await deps.editionPages.list(ARCHIVE_PAGE_SIZE, before);
+  const { before, after } = parsePart(ArchiveQuery, readQuery(req), 'query');
+  const page = await deps.editionPages.list(ARCHIVE_PAGE_SIZE, before, after);
   const older = page.next ? new URL(url(deps, 'editions')) : undefined;
   older?.searchParams.set('before', page.next as string);
+  // One page back: from an older page (by `before`), the editions just newer than its first; by
+  // `after`, the page says whether there are more. None newer than the newest page.
+  const newerCursor = after ? page.newer : before ? page.listings[0]?.date : undefined;
+  const newer = newerCursor ? new URL(url(deps, 'editions')) : undefined;
+  newer?.searchParams.set('after', newerCursor as string);
   const html = deps.archive.archive({
     listings: page.listings.map((l) => ({ ...l, url: deps.links.edition(l.date), title: editionTitle(l) })),
     ...(older ? { olderUrl: older.toString() } : {}),
-    ...(before ? { newestUrl: url(deps, 'editions') } : {}),
+    ...(before || after ? { newestUrl: url(deps, 'editions') } : {}),
+    ...(newer ? { newerUrl: newer.toString() } : {}),
     homeUrl: deps.links.home(),
     atomUrl: url(deps, 'feed.xml'),
     jsonUrl: url(deps, 'feed.json'),
@@ -86,6 +99,7 @@ export async function editionPageRoute({ req, params, deps }: Ctx): Promise<Resp
     archiveUrl: url(deps, 'editions'),
     homeUrl: deps.links.home(),
     atomUrl: url(deps, 'feed.xml'),
+    jsonUrl: url(deps, 'feed.json'),
   });
   return cacheableResponse(req, html, {
     contentType: 'text/html; charset=utf-8',

@@ -107,11 +107,13 @@ export const routes: readonly ApiRoute[] = [
   { method: 'GET', path: '/privacy/erase', kind: 'page', limited: false, handle: erasePage },
   { method: 'POST', path: '/privacy/erase', kind: 'page', limited: true, handle: eraseNow },
   { method: 'POST', path: '/preferences/feed', kind: 'page', limited: true, handle: resetFeedLinkNow },
-  // The archive and the feeds (archive-routes.ts): cacheable, with an ETag and 304.
+  // The archive and the feeds (archive-routes.ts): cacheable, with an ETag and 304. A feed's
+  // address is pasted into a browser as often as into a reader: every feed, public or personal,
+  // Atom or JSON, answers its errors as the site's HTML error page (the status says the rest).
   { method: 'GET', path: '/editions', kind: 'page', limited: false, handle: archiveIndex },
   { method: 'GET', path: '/editions/:date', kind: 'page', limited: false, handle: editionPageRoute },
-  { method: 'GET', path: '/feed.xml', kind: 'api', limited: false, handle: atomFeed },
-  { method: 'GET', path: '/feed.json', kind: 'api', limited: false, handle: jsonFeed },
+  { method: 'GET', path: '/feed.xml', kind: 'page', limited: false, handle: atomFeed },
+  { method: 'GET', path: '/feed.json', kind: 'page', limited: false, handle: jsonFeed },
   { method: 'GET', path: '/personal/feed.xml', kind: 'page', limited: false, handle: personalAtomFeed },
   { method: 'GET', path: '/personal/feed.json', kind: 'page', limited: false, handle: personalJsonFeed },
 ];
@@ -148,6 +150,10 @@ async function home({ deps, suggestions }: RouteContext): Promise<Response> {
   const page = deps.pages.subscribe({
     action: deps.links.action('subscriptions'),
     suggestions: await suggestions(),
+    feeds: {
+      atom: new URL('feed.xml', deps.links.home()).toString(),
+      json: new URL('feed.json', deps.links.home()).toString(),
+    },
   });
   return htmlResponse(200, page, deps.pages.contentSecurityPolicy);
 }
@@ -358,6 +364,15 @@ async function withExpiredVoteOffer(
   }
 }
 
+/** Why a reader who is not active has no personal feed. */
+const FEED_OFF: Record<Exclude<Subscriber['status'], 'active'>, string> = {
+  pending: 'you have no personal feed until you confirm your subscription.',
+  unsubscribed:
+    'your personal feed is off because you unsubscribed, and its old links no longer work. Subscribe again from the sign-up page to get a new feed link.',
+  bounced: 'your personal feed is off because we stopped sending to this address.',
+  complained: 'your personal feed is off because we stopped sending to this address.',
+};
+
 function statusLine(subscriber: Subscriber, paused: boolean): string {
   const how =
     subscriber.frequency === 'none'
@@ -451,11 +466,27 @@ async function eraseNow(ctx: RouteContext): Promise<Response> {
   });
 }
 
-/** "Reset this link": a new personal feed link; the old one stops working at once. */
+/**
+ * "Reset this link": a new personal feed link; the old one stops working at once. A reader who
+ * is not active has no feed (its links stopped when they left): nothing is reset, and the page
+ * says so (409), with their preferences and the way back.
+ */
 async function resetFeedLinkNow(ctx: RouteContext): Promise<Response> {
   const value = token(ctx.req);
   return withFreshLinkOffer(ctx, value, async () => {
     const subscriber = await resetFeedLink(value, ctx.deps);
+    if (subscriber.status !== 'active') {
+      return htmlResponse(
+        409,
+        await renderPreferences(
+          subscriber,
+          value,
+          ctx.deps,
+          `Nothing was reset: ${FEED_OFF[subscriber.status]} `,
+        ),
+        ctx.deps.pages.contentSecurityPolicy,
+      );
+    }
     return htmlResponse(
       200,
       await renderPreferences(

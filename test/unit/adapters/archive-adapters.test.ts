@@ -58,6 +58,14 @@ describe('archive adapters on the local DynamoDB', () => {
     expect(second.listings.map((l) => l.date)).toEqual(['2026-11-21', '2026-11-20']);
     expect(second.listings[1]).toEqual({ date: '2026-11-20', mode: 'daily', entryCount: 5, topTitles: [] });
     expect((await pages.list(2, '2026-11-20')).listings).toEqual([]);
+    // One page back (issue 14, F10): the editions just newer than a date, newest first.
+    const back = await pages.list(2, undefined, '2026-11-21');
+    expect(back.listings.map((l) => l.date)).toEqual(['2026-11-23', '2026-11-22']);
+    expect(back.next).toBe('2026-11-22');
+    const middle = await pages.list(2, undefined, '2026-11-20');
+    expect(middle.listings.map((l) => l.date)).toEqual(['2026-11-22', '2026-11-21']);
+    expect(middle.newer).toBe('2026-11-22');
+    expect((await pages.list(2, undefined, '2026-11-23')).listings).toEqual([]);
     expect(buildArchiveQuery('t', 20, '2026-11-22')).toMatchObject({
       IndexName: 'GSI1',
       KeyConditionExpression: 'GSI1PK = :editions AND GSI1SK < :before',
