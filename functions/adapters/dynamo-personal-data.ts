@@ -32,8 +32,10 @@ export class DynamoPersonalData implements PersonalData {
         result.deliveries.push({
           editionDate: sk.slice(keys.deliveryPrefix.length),
           status: String(item.status),
+          channel: item.channel === 'feed' ? 'feed' : 'email',
           ...(at ? { at } : {}),
           ...(item.messageId ? { messageId: String(item.messageId) } : {}),
+          ...exportedPapers(item.paperIds, item.reasons),
         });
         // The papers a sent delivery carried are the papers received.
         if (item.status === 'sent' && Array.isArray(item.paperIds)) {
@@ -79,4 +81,19 @@ export class DynamoPersonalData implements PersonalData {
     for await (const page of pages) items.push(...(page.Items ?? []));
     return items;
   }
+}
+
+/** A delivery's papers with why each was chosen, as stored (an older one has no reasons). */
+function exportedPapers(
+  paperIds: unknown,
+  reasons: unknown,
+): { papers?: { paperId: string; reasons: string[] }[] } {
+  if (!Array.isArray(paperIds) || paperIds.length === 0) return {};
+  const why = Array.isArray(reasons) ? reasons : [];
+  return {
+    papers: paperIds.map((id, i) => ({
+      paperId: String(id),
+      reasons: Array.isArray(why[i]) ? (why[i] as unknown[]).map(String) : [],
+    })),
+  };
 }

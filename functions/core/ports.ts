@@ -115,7 +115,18 @@ export interface SubscriberRepository {
 /** Everything Paperboy stores about one reader, as their data export shows it. */
 export interface PersonalDataExport {
   subscriber: SubscriberRecord | undefined;
-  deliveries: { editionDate: string; status: string; at?: string; messageId?: string }[];
+  /**
+   * Each digest: `channel` `email` (sent by email) or `feed` (frequency "none": recorded for the
+   * personal feed, never emailed), and the papers it carried with why each was chosen.
+   */
+  deliveries: {
+    editionDate: string;
+    status: string;
+    channel: 'email' | 'feed';
+    at?: string;
+    messageId?: string;
+    papers?: { paperId: string; reasons: string[] }[];
+  }[];
   papersReceived: { paperId: string; sentAt: string }[];
   /** What their "more / fewer like this" clicks taught, when they clicked. */
   learned?: LearnedProfile;
@@ -289,6 +300,8 @@ export const EDITION_STAT_NAMES = [
   'complained',
   'rejected',
   'delayed',
+  /** Digests recorded for readers with no email (frequency "none"): their feed's, never emailed. */
+  'feedOnly',
 ] as const;
 export type EditionStatName = (typeof EDITION_STAT_NAMES)[number];
 export type EditionStatCounts = Partial<Record<EditionStatName, number>>;

@@ -136,6 +136,8 @@ export async function sendDigests(
         result[outcome.kind] += 1;
         // `sent` is counted from the provider's send events (the feedback loop), exactly once each.
         if (outcome.kind === 'rejected') count(stats, 'rejected');
+        // A feed-only digest has no send event: counted here, apart from `sent` (emails).
+        if (outcome.kind === 'feedOnly') count(stats, 'feedOnly');
       }
     });
   } finally {

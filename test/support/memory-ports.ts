@@ -191,8 +191,12 @@ export class MemoryPersonalData implements PersonalData {
       deliveries: deliveries.map((d) => ({
         editionDate: d.editionDate,
         status: d.status,
+        channel: d.channel ?? 'email',
         at: d.sentAt ?? d.claimedAt,
         ...(d.messageId ? { messageId: d.messageId } : {}),
+        ...(d.paperIds.length
+          ? { papers: d.paperIds.map((paperId, i) => ({ paperId, reasons: d.reasons?.[i] ?? [] })) }
+          : {}),
       })),
       papersReceived: deliveries
         .filter((d) => d.status === 'sent')

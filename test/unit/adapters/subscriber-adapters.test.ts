@@ -67,6 +67,11 @@ describe('on the emulator', () => {
     await subscribers.create(activeSubscriber('ben'));
     await ledger.claim('ana', '2026-11-26', ['2611.00001', '2611.00002']);
     await ledger.complete('ana', '2026-11-26', 'msg-1');
+    // A digest recorded for the personal feed only (frequency "none"): never emailed.
+    await ledger.claim('ana', '2026-11-25', ['2611.00003'], {
+      reasons: [['matches "retrieval"']],
+      channel: 'feed',
+    });
     await ledger.claim('ben', '2026-11-26', ['2611.00001']);
     await ledger.complete('ben', '2026-11-26', 'msg-2');
     // A record an older version wrote, one item per paper.
@@ -80,11 +85,29 @@ describe('on the emulator', () => {
     const data = await personal.exportOf('ana');
     expect(data.subscriber).toMatchObject({ email: 'ana@example.org', status: 'active' });
     expect(data.deliveries).toEqual([
-      { editionDate: '2026-11-26', status: 'sent', at: NOW.toISOString(), messageId: 'msg-1' },
+      {
+        editionDate: '2026-11-25',
+        status: 'sent',
+        channel: 'feed',
+        at: NOW.toISOString(),
+        papers: [{ paperId: '2611.00003', reasons: ['matches "retrieval"'] }],
+      },
+      {
+        editionDate: '2026-11-26',
+        status: 'sent',
+        channel: 'email',
+        at: NOW.toISOString(),
+        messageId: 'msg-1',
+        papers: [
+          { paperId: '2611.00001', reasons: [] },
+          { paperId: '2611.00002', reasons: [] },
+        ],
+      },
     ]);
     expect(data.papersReceived.map((p) => p.paperId).sort()).toEqual([
       '2611.00001',
       '2611.00002',
+      '2611.00003',
       '2611.00009',
     ]);
 
