@@ -1,10 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { HtmlDigestRenderer } from '../../../functions/adapters/html-digest-renderer.ts';
+import { compileTemplates } from '../../../functions/adapters/mjml-compiler.ts';
 import { buildEditionPage, TOPIC_RULE } from '../../../functions/core/archive.ts';
 import type { Edition } from '../../../functions/core/edition.ts';
 import type { Paper } from '../../../functions/core/paper.ts';
 import { rankTrending } from '../../../functions/core/ranking.ts';
+import { defaultSchedulePolicy } from '../../../functions/core/schedule-policy.ts';
+import { createSelectorCache } from '../../../functions/core/selection.ts';
+import { sendDigests } from '../../../functions/core/send-digests.ts';
 import { apiEvent as event } from '../../support/api-events.ts';
 import { memoryApi } from '../../support/memory-api.ts';
+import { MemoryEditionStats, MemoryReaders, NoPace } from '../../support/memory-ports.ts';
 import { paper } from '../../support/papers.ts';
 
 // Regressions for the attack on issue 14 (archive and feeds): each test failed before its fix.
@@ -205,5 +211,47 @@ describe('archive paging (F10)', () => {
       (await api.handler(event('GET', '/editions', { query: { before: '2026-11-01', after: '2026-10-01' } })))
         .statusCode,
     ).toBe(400);
+  });
+});
+
+describe('feed-only digests outside the feed (F9)', () => {
+  it('are counted apart from emails, and the export says each digest went to the feed, with its reasons', async () => {
+    await makeEdition('2026-11-26');
+    const prefs = await activeReader('cleo@example.org');
+    await api.handler(
+      event('POST', '/preferences', { query: { token: prefs }, ...json({ frequency: 'none' }) }),
+    );
+    const cleo = [...api.subscribers.items.values()].find(
+      (s) => 'email' in s && s.email === 'cleo@example.org',
+    ) as { id: string };
+    const stats = new MemoryEditionStats();
+    const result = await sendDigests(
+      { editionDate: '2026-11-26', subscriberIds: [cleo.id] },
+      {
+        editions: api.editions,
+        subscribers: api.subscribers,
+        ledger: api.ledger,
+        readers: new MemoryReaders(api.subscribers, api.ledger),
+        selectorFor: createSelectorCache(),
+        policy: defaultSchedulePolicy,
+        sender: api.sender,
+        renderer: new HtmlDigestRenderer(await compileTemplates()),
+        links: api.links,
+        clock: api.clock,
+        pace: new NoPace(),
+        stats,
+        postalAddress: 'Paperboy, 1 Example Street',
+        listId: 'daily.papers.example.org',
+      },
+    );
+    expect(result).toMatchObject({ sent: 0, feedOnly: 1 });
+    expect(stats.counts.get('2026-11-26')).toEqual({ feedOnly: 1 });
+    const exported = JSON.parse(
+      (await api.handler(event('GET', '/privacy/export', { query: { token: prefs } }))).body as string,
+    );
+    const delivery = exported.deliveries.find((d: { editionDate: string }) => d.editionDate === '2026-11-26');
+    expect(delivery).toMatchObject({ status: 'sent', channel: 'feed' });
+    expect(delivery.papers.length).toBeGreaterThan(0);
+    expect(delivery.papers[0].reasons[0]).toMatch(/retrieval/iu);
   });
 });
