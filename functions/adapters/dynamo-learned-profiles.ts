@@ -6,37 +6,53 @@ import {
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type LearnedProfile, LearnedProfileSchema } from '../core/learning.ts';
-import type { LearnedProfiles } from '../core/ports.ts';
+import type { LearnedProfiles, StoredLearned } from '../core/ports.ts';
 import { isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
 
 /**
  * A stored learned profile, checked with zod; undefined when the item is not one (changed by
  * hand, or by a version that wrote another shape): a send must not fail on it, and the next vote
- * starts afresh.
+ * starts afresh (see {@link storedLearned}).
  */
 export function learnedFromItem(item: Record<string, unknown>): LearnedProfile | undefined {
   const parsed = LearnedProfileSchema.safeParse(stripKeys(item));
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Writes a profile only if the stored one is still at the version read (0: none stored yet). */
+/** An item as a change reads it: an unreadable one keeps its version (if numeric) to be written over. */
+export function storedLearned(item: Record<string, unknown> | undefined): StoredLearned {
+  if (!item) return { profile: undefined, version: 0, unreadable: false };
+  const profile = learnedFromItem(item);
+  if (profile) return { profile, version: profile.version, unreadable: false };
+  const version = typeof item.version === 'number' && Number.isFinite(item.version) ? item.version : null;
+  return { profile: undefined, version, unreadable: true };
+}
+
+/**
+ * Writes a profile only if the stored item is still at the version read: 0, none stored; null,
+ * an item without a numeric version (unreadable, replaced by this write).
+ */
 export function buildPutLearned(
   tableName: string,
   subscriberId: string,
   profile: LearnedProfile,
-  expectedVersion: number,
+  expectedVersion: number | null,
 ): PutCommandInput {
+  const base = { TableName: tableName, Item: { ...keys.learned(subscriberId), ...profile } };
+  if (expectedVersion === 0) return { ...base, ConditionExpression: 'attribute_not_exists(PK)' };
+  if (expectedVersion === null)
+    return {
+      ...base,
+      ConditionExpression:
+        'attribute_exists(PK) AND (attribute_not_exists(#version) OR NOT attribute_type(#version, :number))',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':number': 'N' },
+    };
   return {
-    TableName: tableName,
-    Item: { ...keys.learned(subscriberId), ...profile },
-    ConditionExpression:
-      expectedVersion === 0 ? 'attribute_not_exists(PK)' : 'attribute_exists(PK) AND #version = :expected',
-    ...(expectedVersion === 0
-      ? {}
-      : {
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
-        }),
+    ...base,
+    ConditionExpression: 'attribute_exists(PK) AND #version = :expected',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':expected': expectedVersion },
   };
 }
 
@@ -52,13 +68,17 @@ export class DynamoLearnedProfiles implements LearnedProfiles {
   ) {}
 
   async get(subscriberId: string): Promise<LearnedProfile | undefined> {
+    return (await this.load(subscriberId)).profile;
+  }
+
+  async load(subscriberId: string): Promise<StoredLearned> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.learned(subscriberId), ConsistentRead: true }),
     );
-    return Item ? learnedFromItem(Item) : undefined;
+    return storedLearned(Item);
   }
 
-  async put(subscriberId: string, profile: LearnedProfile, expectedVersion: number): Promise<boolean> {
+  async put(subscriberId: string, profile: LearnedProfile, expectedVersion: number | null): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand(buildPutLearned(this.tableName, subscriberId, profile, expectedVersion)),

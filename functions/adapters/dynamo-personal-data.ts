@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { PersonalData, PersonalDataExport } from '../core/ports.ts';
 import type { ErasedSubscriber } from '../core/subscriber.ts';
 import { batchDelete } from './dynamo-batch.ts';
@@ -62,6 +62,9 @@ export class DynamoPersonalData implements PersonalData {
     const { Attributes: before } = await this.client.send(
       new PutCommand({ TableName: this.tableName, Item: item, ReturnValues: 'ALL_OLD' }),
     );
+    // A vote in flight may have written the learned profile after the query above: deleted once
+    // more after the marker (the vote, reading the reader after its write, deletes it if it came later).
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.learned(marker.id) }));
     await new DynamoCounters(this.client, this.tableName).add(
       transition(countedStateOf(before), countedStateOf(item)),
     );

@@ -14,8 +14,9 @@ function inlineBlocks(html: string, tag: 'script' | 'style'): string[] {
 /** The learned section of the preference centre: counts in a sentence, the words as lists. */
 function learnedSlots(learned: PreferencesPageView['learned']): Record<string, string> {
   const plural = (n: number) => (n === 1 ? 'paper' : 'papers');
-  const summary =
-    learned.liked + learned.disliked === 0
+  const summary = learned.unreadable
+    ? 'Something was stored from your clicks but could not be read, so digests ignore it. Your next “More like this” or “Fewer like this” click starts afresh and replaces it, as does “Reset what Paperboy learned”.'
+    : learned.liked + learned.disliked === 0
       ? 'Nothing yet. Each paper in a digest has “More like this” and “Fewer like this” links: one click, and the next digests follow it.'
       : `You asked for more like ${learned.liked} ${plural(learned.liked)} and fewer like ${learned.disliked} ${plural(learned.disliked)}.`;
   const list = (label: string, words: readonly string[]) =>

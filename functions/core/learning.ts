@@ -184,15 +184,23 @@ export interface LearnedSummary {
   disliked: number;
   likedWords: string[];
   dislikedWords: string[];
+  /** Something is stored that cannot be read (the next vote or a reset replaces it). */
+  unreadable?: boolean;
 }
 
-export function summarizeLearned(profile: LearnedProfile | undefined, words = 8): LearnedSummary {
+export function summarizeLearned(
+  stored: LearnedProfile | { profile: LearnedProfile | undefined; unreadable: boolean } | undefined,
+  words = 8,
+): LearnedSummary {
+  const profile = stored && 'votes' in stored ? stored : stored?.profile;
+  const unreadable = stored !== undefined && 'unreadable' in stored && stored.unreadable;
   const count = (side: Vote) => profile?.votes.filter((v) => v.vote === side).length ?? 0;
   return {
     liked: count('more'),
     disliked: count('fewer'),
     likedWords: (profile?.liked ?? []).slice(0, words).map((t) => t.s),
     dislikedWords: (profile?.disliked ?? []).slice(0, words).map((t) => t.s),
+    ...(unreadable ? { unreadable: true } : {}),
   };
 }
 

@@ -134,14 +134,27 @@ export interface PersonalDataExport {
 
 /** A reader's learned profile (functions/core/learning.ts), one item in their partition. */
 export interface LearnedProfiles {
+  /** The stored profile; undefined when none is stored or the stored item is unreadable. */
   get(subscriberId: string): Promise<LearnedProfile | undefined>;
+  /** The stored profile as a change reads it: what it holds and the version to write on. */
+  load(subscriberId: string): Promise<StoredLearned>;
   /**
-   * Writes the profile if the stored one is still at `expectedVersion` (0: none stored); false
-   * when another vote changed it first (the caller re-reads and applies its vote again).
+   * Writes the profile if the stored item is still at `expectedVersion` (as `load` gave it);
+   * false when another change came first (the caller re-reads and applies its change again).
    */
-  put(subscriberId: string, profile: LearnedProfile, expectedVersion: number): Promise<boolean>;
-  /** Forgets what was learned ("Reset what Paperboy learned"). */
+  put(subscriberId: string, profile: LearnedProfile, expectedVersion: number | null): Promise<boolean>;
+  /** Deletes the item (a vote that raced an erasure takes back what it wrote). */
   delete(subscriberId: string): Promise<void>;
+}
+
+/** A stored learned profile as a change reads it. */
+export interface StoredLearned {
+  /** undefined: nothing stored, or an item that fails the schema (`unreadable`). */
+  profile: LearnedProfile | undefined;
+  /** What a write must find: 0 no item; the item's version; null an item without a numeric version. */
+  version: number | null;
+  /** An item is stored but fails the schema (changed by hand, or by another version): a change replaces it. */
+  unreadable: boolean;
 }
 
 /** One paper by id, as stored (the vote path reads the voted paper's words). */
@@ -357,7 +370,14 @@ export interface PreferencesPageView {
   eraseUrl: string;
   unsubscribeAction: string;
   /** What Paperboy learned from their clicks, and where its reset posts. */
-  learned: { liked: number; disliked: number; likedWords: string[]; dislikedWords: string[] };
+  learned: {
+    liked: number;
+    disliked: number;
+    likedWords: string[];
+    dislikedWords: string[];
+    /** Something is stored that cannot be read: the page says so (the next vote or a reset replaces it). */
+    unreadable?: boolean;
+  };
   resetLearnedAction: string;
   /** An active reader's personal feed links, and where "reset this link" posts. */
   feed?: { atom: string; json: string; resetAction: string };

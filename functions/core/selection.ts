@@ -20,13 +20,16 @@ import {
  * - diversity: maximal marginal relevance picks the set from the best candidates, a paper's
  *   redundancy being its similarity above `redundantFrom` to one already picked; the set is
  *   shown in score order;
- * - learned (a reader's "more / fewer like this" clicks, `learned`): for a reader with topics, a
- *   paper like the ones they liked enters on that match, scaled to at most `cap` (below
- *   `onTopic`: it never passes a paper clearly on one of their topics), and a clearly on-topic
- *   paper gains up to `boost` from it (ordering the on-topic ones, as trending does); for a
- *   reader without topics, papers like the ones they liked come first (in the topic rule's
- *   order), then the trending order. A paper like the ones they disliked loses up to `dislike`
- *   (below the floor it is out); a paper they voted on is never chosen again.
+ * - learned (a reader's "more / fewer like this" clicks, `learned`): for a reader with topics,
+ *   two tiers. First every paper on one of their topics (relevance at least `relevanceFloor`, or
+ *   by an author they follow), ordered by the rule above, each gaining up to `boost` from its
+ *   likeness to what they liked (a weakly matching paper never past `onTopic` by it: the clicks
+ *   order papers within their band, as trending does); then, in the places left, papers that
+ *   only resemble what they liked, scored at most `cap`. Nothing a click does moves a paper
+ *   from one tier to the other. For a reader without topics, papers like the ones they liked
+ *   come first (in the topic rule's order), then the trending order. A paper like the ones they
+ *   disliked loses up to `dislike` (it moves down within its tier); a paper they voted on is
+ *   never chosen again.
  */
 export const selectionConfig = {
   relevanceFloor: 0.15,
@@ -47,11 +50,11 @@ export const selectionConfig = {
     minIdf: 0.7,
     /** A learned match is relative to the reader's best match, never above what this share of a full match scores. */
     goodMatchShare: 0.2,
-    /** Topic readers: the most a paper matched only by what they liked scores (below `onTopic`). */
+    /** Topic readers: the most a paper matched only by what they liked scores, within the second tier. */
     cap: 0.45,
-    /** Topic readers: what a clearly on-topic paper gains from matching what they liked, at most. */
+    /** Topic readers: what an on-topic paper gains from matching what they liked, at most (a weak match stays below `onTopic`). */
     boost: 0.1,
-    /** What matching what the reader disliked takes off a paper's score, at most. */
+    /** What matching what the reader disliked takes off a paper's score, at most (within its tier). */
     dislike: 0.5,
     /** A candidate is "similar to a paper you liked" from this cosine on. */
     similarFrom: 0.2,
@@ -122,7 +125,8 @@ export class EditionSelector {
   private readonly ids: readonly string[];
   /** Per-candidate working arrays of `choose`, reused from reader to reader. */
   private readonly scratch: {
-    scores: Float32Array;
+    /** Float64: the first tier's offset keeps every bit of a score (see ON_TOPIC_TIER). */
+    scores: Float64Array;
     bestInterest: Int16Array;
     relevance: Float32Array;
     author: Int16Array;
@@ -153,7 +157,7 @@ export class EditionSelector {
     this.ids = entries.map((e) => e.paper.id);
     const n = entries.length;
     this.scratch = {
-      scores: new Float32Array(n),
+      scores: new Float64Array(n),
       bestInterest: new Int16Array(n),
       relevance: new Float32Array(n),
       author: new Int16Array(n),
@@ -307,22 +311,30 @@ export class EditionSelector {
       const signal = this.signal[d] as number;
       const liked = pos ? (pos[d] as number) : 0;
       let score = this.trend[d] as number;
+      let tier = 0;
       if (hasTopics) {
         const rel = relevance[d] as number;
-        score = topicReaderScore(rel, signal, config);
-        // What they liked orders the clearly on-topic papers, and lets in papers like the liked
-        // ones below them (never above: `cap` < `onTopic`).
-        if (rel >= config.onTopic) score += settings.boost * liked;
-        const fromLearned = liked >= config.relevanceFloor ? settings.cap * liked : Number.NaN;
-        if (fromLearned > score || (Number.isNaN(score) && !Number.isNaN(fromLearned))) {
+        const fromLearned = liked >= config.relevanceFloor ? settings.cap * liked : 0;
+        if (rel >= config.relevanceFloor) {
+          // First tier, on topic: the topic rule; what they liked orders papers within their
+          // band (a weak match never past `onTopic` by it).
+          tier = ON_TOPIC_TIER;
+          score = topicReaderScore(rel, signal, config) + settings.boost * liked;
+          if (rel < config.onTopic) score = Math.min(score, WEAK_CEILING * config.onTopic);
+        } else if (followed) {
+          // An author they follow lets a paper into the first tier below the floor.
+          tier = ON_TOPIC_TIER;
+          score = fromLearned;
+          bestInterest[d] = fromLearned > 0 ? learnedAt : -1;
+          if (fromLearned > 0) relevance[d] = liked;
+        } else if (fromLearned > 0) {
+          // Second tier: only like what they liked, after every on-topic paper.
           score = fromLearned;
           relevance[d] = liked;
           bestInterest[d] = learnedAt;
-        }
-        if (Number.isNaN(score)) {
+        } else {
           bestInterest[d] = -1;
-          if (!followed) continue;
-          score = 0;
+          continue;
         }
       } else if (likes && liked >= config.relevanceFloor) {
         // No topics: papers like the liked ones first, by the topic rule, then the trending order.
@@ -331,7 +343,9 @@ export class EditionSelector {
         bestInterest[d] = learnedAt;
       }
       if (neg) score -= settings.dislike * (neg[d] as number);
-      scores[d] = followed ? score + config.authorBonus : score;
+      // Rounded to single precision as ever (the order of readers without clicks is unchanged),
+      // then placed in its tier: the sum is exact in double precision.
+      scores[d] = tier + Math.fround(followed ? score + config.authorBonus : score);
     }
 
     const chosen = this.diversify(scores, profile.digestSize);
@@ -351,6 +365,9 @@ export class EditionSelector {
       const reasons: string[] = [];
       const about = t >= 0 ? interests[t]?.reason(d) : undefined;
       if (about) reasons.push(about);
+      // Every paper says why: one that came by the clicks alone and resembles no liked paper
+      // closely enough to name, still came because of them.
+      else if (t >= 0 && t === learnedAt) reasons.push(LIKED_FALLBACK);
       // Liked-alike papers say so even when a topic brought them in.
       if (learned && t !== learnedAt && pos && (pos[d] as number) >= config.relevanceFloor) {
         const alike = learned.reason(d);
@@ -364,9 +381,13 @@ export class EditionSelector {
       if (byTrend || trending > 0) reasons.push(...entry.reasons);
       const a = author[d] as number;
       if (a >= 0) reasons.push(`by ${entry.paper.authors[a]}, whom you follow`);
+      const score = scores[d] as number;
       return {
         entry,
-        score: scores[d] as number,
+        // Within its tier (the first tier's offset taken off): what `paperboy rank` shows.
+        score: Math.fround(
+          hasTopics && score >= ON_TOPIC_TIER - settings.dislike ? score - ON_TOPIC_TIER : score,
+        ),
         trending,
         relevance: relevance[d] as number,
         reasons,
@@ -380,7 +401,7 @@ export class EditionSelector {
    * The pool is in score order and redundancy is never negative, so the scan stops once λ·score
    * cannot win; each candidate's redundancy is brought up to date only when it is looked at.
    */
-  private diversify(scores: Float32Array, size: number): number[] {
+  private diversify(scores: Float64Array, size: number): number[] {
     const { config } = this;
     const pool = bestIndexes(scores, size * config.poolFactor);
     const redundancy = new Float32Array(pool.length);
@@ -415,6 +436,17 @@ export class EditionSelector {
 }
 
 /**
+ * Topic readers' first tier (on topic, or by a followed author) is scored from here: above any
+ * second-tier score (at most `cap` < 1) even after the largest dislike (0.5) and MMR's largest
+ * redundancy penalty, so nothing a click does moves a paper across tiers.
+ */
+const ON_TOPIC_TIER = 2;
+/** A weak topic match gains from likes up to just below `onTopic` (a clear match stays ahead). */
+const WEAK_CEILING = 0.9999;
+/** The reason of a paper the clicks alone brought, when no liked paper or word is close enough to name. */
+export const LIKED_FALLBACK = 'like papers you liked';
+
+/**
  * The rule for one candidate of a reader with topics (docs/ranking.md): its relevance, plus,
  * once clearly on topic, a bounded share of its measured signals; NaN below the floor (it does
  * not enter). A learned profile would change the relevance it is given, not this rule.
@@ -447,7 +479,7 @@ export function describeMatch(topic: string, match: MatchExplanation | null): st
 }
 
 /** The `k` best scores' indexes (−∞ left out), best first. */
-function bestIndexes(scores: Float32Array, k: number): number[] {
+function bestIndexes(scores: Float64Array, k: number): number[] {
   const out: number[] = [];
   for (let d = 0; d < scores.length; d += 1) {
     const s = scores[d] as number;

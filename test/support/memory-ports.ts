@@ -28,6 +28,7 @@ import type {
   Readers,
   SendPace,
   SignupQueue,
+  StoredLearned,
   SubscriberPage,
   SubscriberRepository,
 } from '../../functions/core/ports.ts';
@@ -150,16 +151,31 @@ export class MemorySignupQueue implements SignupQueue {
 /** Learned profiles by subscriber id, written on the version read, as DynamoDB's conditional put. */
 export class MemoryLearnedProfiles implements LearnedProfiles {
   readonly items = new Map<string, LearnedProfile>();
+  /** Items stored but unreadable (failing the schema), by subscriber: their version, null if not numeric. */
+  readonly unreadable = new Map<string, number | null>();
   async get(subscriberId: string): Promise<LearnedProfile | undefined> {
-    const item = this.items.get(subscriberId);
-    return item && structuredClone(item);
+    return (await this.load(subscriberId)).profile;
   }
-  async put(subscriberId: string, profile: LearnedProfile, expectedVersion: number): Promise<boolean> {
-    if ((this.items.get(subscriberId)?.version ?? 0) !== expectedVersion) return false;
+  async load(subscriberId: string): Promise<StoredLearned> {
+    // A real store answers after a round trip: concurrent changes interleave as they would.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.unreadable.has(subscriberId))
+      return { profile: undefined, version: this.unreadable.get(subscriberId) ?? null, unreadable: true };
+    const item = this.items.get(subscriberId);
+    return { profile: item && structuredClone(item), version: item?.version ?? 0, unreadable: false };
+  }
+  async put(subscriberId: string, profile: LearnedProfile, expectedVersion: number | null): Promise<boolean> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const current = this.unreadable.has(subscriberId)
+      ? this.unreadable.get(subscriberId)
+      : (this.items.get(subscriberId)?.version ?? 0);
+    if (current !== expectedVersion) return false;
+    this.unreadable.delete(subscriberId);
     this.items.set(subscriberId, structuredClone(profile));
     return true;
   }
   async delete(subscriberId: string): Promise<void> {
+    this.unreadable.delete(subscriberId);
     this.items.delete(subscriberId);
   }
 }
@@ -204,7 +220,7 @@ export class MemoryPersonalData implements PersonalData {
     };
   }
   async erase(marker: ErasedSubscriber): Promise<void> {
-    this.learned.items.delete(marker.id);
+    await this.learned.delete(marker.id);
     for (const [key, delivery] of this.ledger.items)
       if (delivery.subscriberId === marker.id) this.ledger.items.delete(key);
     this.subscribers.items.set(marker.id, structuredClone(marker));

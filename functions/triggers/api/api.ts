@@ -7,7 +7,7 @@ import {
 } from '@aws-lambda-powertools/event-handler/http';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { MethodNotAllowedError, ValidationError } from '../../core/errors.ts';
+import { ConcurrentUpdateError, MethodNotAllowedError, ValidationError } from '../../core/errors.ts';
 import { enforceRate, rateKey } from '../../core/rate-limits.ts';
 import { errorView, htmlResponse, jsonResponse, titleFor } from '../../shared/http.ts';
 import { type LambdaHandler, withLambdaContext } from '../../shared/lambda.ts';
@@ -36,12 +36,17 @@ export function createApiHandler(
 ): LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
   const app = new Router({ logger });
   const byRoute = new Map<string, ApiRoute>();
+  // The routes' warnings (an unreadable stored profile a vote replaces) go to this log.
+  const logged: ApiDeps = {
+    log: { warn: (message, details) => logger.warn(message, { ...details }) },
+    ...deps,
+  };
   const suggestions = cached(SUGGESTIONS_TTL_MS, async () => (await deps.editions.latest())?.topics ?? []);
 
   for (const route of routes) {
     const methods = methodsOf(route);
     for (const method of methods) byRoute.set(`${method} ${route.path}`, route);
-    app.route(({ req, params }) => route.handle({ req, params, deps, suggestions }), {
+    app.route(({ req, params }) => route.handle({ req, params, deps: logged, suggestions }), {
       method: [...methods],
       path: route.path,
     });
@@ -64,7 +69,10 @@ export function createApiHandler(
     const error = routingError(thrown, req.method, path);
     const view = errorView(error, error instanceof RouteNotFoundError);
     const route = matched ?? `${req.method} (no route)`;
-    if (view.status >= 500) logger.error('request failed', { route, error });
+    // A write that lost every race is an expected conflict under load (a 503 asking to retry), not a fault.
+    if (error instanceof ConcurrentUpdateError)
+      logger.warn('request gave up on a conflict', { route, error });
+    else if (view.status >= 500) logger.error('request failed', { route, error });
     else logger.info('request refused', { route, status: view.status, reason: view.error });
     const kind = (matched && byRoute.get(matched)?.kind) ?? kindAt(path);
     const wantsHtml = kind === 'page' || isForm(req) || /text\/html/u.test(req.headers.get('accept') ?? '');

@@ -55,10 +55,21 @@ function formFields(params: URLSearchParams): Record<string, string | string[]> 
   return Object.fromEntries(fields);
 }
 
-/** The query string as a plain object (the first value of a repeated name). */
+/**
+ * The query string as a plain object. A name given twice (`vote=more&vote=fewer`) is refused
+ * with a 400 naming it, on every route: which value counts would otherwise be a guess.
+ */
 export function readQuery(req: Request): Record<string, string> {
   const query = new Map<string, string>();
-  for (const [name, value] of new URL(req.url).searchParams) if (!query.has(name)) query.set(name, value);
+  for (const [name, value] of new URL(req.url).searchParams) {
+    if (query.has(name)) {
+      const path = `query.${name.slice(0, 64)}`;
+      throw new ValidationError(`${path}: given more than once; send it once`, [
+        { path, message: 'given more than once; send it once' },
+      ]);
+    }
+    query.set(name, value);
+  }
   return Object.fromEntries(query);
 }
 

@@ -58,6 +58,8 @@ export interface ApiDeps extends SubscriptionDeps, ArchiveDeps {
   learned: LearnedProfiles;
   /** The voted paper's words. */
   papers: PaperLookup;
+  /** Warnings of the routes (an unreadable stored profile); the handler passes its logger. */
+  log?: { warn(message: string, details?: Record<string, unknown>): void };
 }
 
 /** `page` routes answer HTML, errors included; `api` routes answer JSON unless a form posted. */
@@ -263,7 +265,7 @@ async function renderPreferences(
     exportUrl: deps.links.action('privacy/export', value),
     eraseUrl: deps.links.action('privacy/erase', value),
     unsubscribeAction: await deps.links.unsubscribe(subscriber.id),
-    learned: summarizeLearned(await deps.learned.get(subscriber.id)),
+    learned: summarizeLearned(await deps.learned.load(subscriber.id)),
     resetLearnedAction: deps.links.action('preferences/learned', value),
     // Only an active reader has a feed; showing the link writes nothing.
     ...(subscriber.status === 'active'

@@ -100,4 +100,64 @@ describe('learned profiles in DynamoDB', () => {
     );
     expect(reader.learned).toBeUndefined();
   });
+
+  it('an unreadable item is loaded as such, with its version, and a change writes over it (numeric version or none)', async () => {
+    const client = documentClient();
+    const store = new DynamoLearnedProfiles(client, db.tableName);
+    const cases: [string, Record<string, unknown>, number | null][] = [
+      ['garbled', { votes: 'garbage', version: 1 }, 1],
+      ['noversion', { votes: 'garbage' }, null],
+      ['textversion', { votes: [], version: 'three' }, null],
+    ];
+    for (const [id, item, version] of cases) {
+      await client.send(new PutCommand({ TableName: db.tableName, Item: { ...keys.learned(id), ...item } }));
+      const stored = await store.load(id);
+      expect(stored).toEqual({ profile: undefined, version, unreadable: true });
+      // A writer that expected no item, or another version, loses; the one that read it wins.
+      expect(await store.put(id, { ...liked, version: 2 }, 0)).toBe(false);
+      expect(await store.put(id, { ...liked, version: 2 }, 5)).toBe(false);
+      expect(await store.put(id, { ...liked, version: 2 }, stored.version)).toBe(true);
+      expect(await store.load(id)).toEqual({
+        profile: { ...liked, version: 2 },
+        version: 2,
+        unreadable: false,
+      });
+      // Once readable, the null condition (no numeric version) no longer matches it.
+      expect(await store.put(id, { ...liked, version: 3 }, null)).toBe(false);
+    }
+  });
+
+  it('erasure deletes a profile a vote wrote after the erasure read the partition', async () => {
+    const client = documentClient();
+    const clock = new FixedClock(NOW);
+    const store = new DynamoLearnedProfiles(client, db.tableName);
+    await new DynamoSubscriberRepository(client, db.tableName, clock).create(activeSubscriber('late'));
+    const personal = new DynamoPersonalData(client, db.tableName);
+    // The vote's write lands between the erasure's query of the partition and its marker.
+    let writes = 0;
+    client.middlewareStack.add(
+      (nextHandler, context) => async (args) => {
+        const result = await nextHandler(args);
+        if (context.commandName === 'QueryCommand' && writes === 0) {
+          writes += 1;
+          await store.put('late', liked, 0);
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'late-vote' },
+    );
+    try {
+      await personal.erase({
+        id: 'late',
+        status: 'erased',
+        version: 2,
+        erasedAt: NOW.toISOString(),
+        updatedAt: NOW.toISOString(),
+      });
+    } finally {
+      client.middlewareStack.remove('late-vote');
+    }
+    expect(writes).toBe(1);
+    expect(await store.load('late')).toEqual({ profile: undefined, version: 0, unreadable: false });
+  });
 });

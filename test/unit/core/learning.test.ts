@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTokenError } from '../../../functions/core/errors.ts';
+import { ExpiredTokenError, InvalidTokenError, NotFoundError } from '../../../functions/core/errors.ts';
 import {
   applyVote,
   type LearnedProfile,
@@ -10,14 +10,16 @@ import {
 import { LinkBuilder } from '../../../functions/core/links.ts';
 import type { Paper } from '../../../functions/core/paper.ts';
 import { rankTrending } from '../../../functions/core/ranking.ts';
-import { EditionSelector, type ReaderProfile } from '../../../functions/core/selection.ts';
+import { EditionSelector, type ReaderProfile, selectionConfig } from '../../../functions/core/selection.ts';
 import type { Subscriber } from '../../../functions/core/subscriber.ts';
 import { feedbackBinding, signToken } from '../../../functions/core/tokens.ts';
-import { recordVote, voteTarget } from '../../../functions/core/votes.ts';
+import { recordVote, resetLearned, voteTarget } from '../../../functions/core/votes.ts';
 import {
   FixedClock,
   MemoryLearnedProfiles,
+  MemoryLedger,
   MemoryPapers,
+  MemoryPersonalData,
   MemorySubscribers,
   testKeys,
   testTokenKeys,
@@ -203,6 +205,133 @@ describe('a learned profile in selection', () => {
   });
 });
 
+describe('a reader with topics: on-topic papers first, then what they liked (two tiers)', () => {
+  // Strongly and weakly on topic ("retrieval" in the title, among many other words: relevance
+  // below `onTopic`), and robotics papers that trend and that the reader liked.
+  const robo = [
+    'robot grasping',
+    'legged locomotion',
+    'manipulation policy',
+    'robot navigation',
+    'dexterous hands',
+  ];
+  const corpus: Paper[] = [];
+  for (let i = 0; i < 10; i += 1) {
+    const a = robo[i % 5] as string;
+    const b = robo[(i + 2) % 5] as string;
+    corpus.push(
+      {
+        ...paper(`robotics-${i}`, 10, { upvotes: 300 }),
+        title: `${a} with ${b} for model ${i}`,
+        abstract: `We study ${a} and ${b}. Our model improves ${a}.`,
+        keywords: [a],
+      },
+      {
+        ...paper(`strong-${i}`, 10, { upvotes: 1 }),
+        title: `Dense retrieval ${i} for passage ranking`,
+        abstract: `Dense retrieval and retrieval augmented generation for passage ranking ${i}.`,
+        keywords: ['retrieval'],
+      },
+      {
+        ...paper(`weak-${i}`, 10, { upvotes: 1 }),
+        title: `Speech synthesis with voice conversion, acoustic models and a retrieval step ${i}`,
+        abstract: `We study speech synthesis and acoustic models; a retrieval step picks the voice ${i}.`,
+        keywords: ['speech synthesis'],
+      },
+    );
+  }
+  const selector = new EditionSelector(rankTrending(corpus, NOW));
+  const topic = selector.index.topic('retrieval');
+  const topicRelevance = (c: { entry: { paper: Paper } }) =>
+    topic.scores[selector.entries.findIndex((e) => e.paper.id === c.entry.paper.id)] as number;
+  const liked = profileOf(
+    corpus
+      .filter((p) => p.id.startsWith('robotics'))
+      .slice(0, 4)
+      .map((p) => [p, 'more'] as [Paper, 'more']),
+  );
+
+  it('every paper on their topic, weak matches included, comes before any paper the clicks alone bring', () => {
+    const chosen = selector.choose(
+      reader({ topics: ['retrieval'], learned: liked, digestSize: 30 }),
+      'daily',
+    );
+    const onTopic = chosen.map((c) => topicRelevance(c) >= selectionConfig.relevanceFloor);
+    // The weak matches are there (below onTopic), and so are the liked-alike robotics papers.
+    expect(
+      chosen.some((c) => c.entry.paper.id.startsWith('weak') && topicRelevance(c) < selectionConfig.onTopic),
+    ).toBe(true);
+    expect(chosen.some((c) => c.entry.paper.id.startsWith('robotics'))).toBe(true);
+    // No off-topic paper above an on-topic one.
+    const lastOnTopic = onTopic.lastIndexOf(true);
+    const firstOff = onTopic.indexOf(false);
+    expect(firstOff).toBeGreaterThan(lastOnTopic);
+    // The clicks take no on-topic paper's place: the same on-topic papers as without clicks.
+    const plain = selector.choose(reader({ topics: ['retrieval'], digestSize: 30 }), 'daily');
+    const ids = (list: typeof chosen) =>
+      list
+        .filter((c) => topicRelevance(c) >= selectionConfig.relevanceFloor)
+        .map((c) => c.entry.paper.id)
+        .sort();
+    expect(ids(chosen)).toEqual(ids(plain));
+  });
+
+  it('with fewer places than on-topic papers, the clicks bring nothing in', () => {
+    const chosen = selector.choose(
+      reader({ topics: ['retrieval'], learned: liked, digestSize: 12 }),
+      'daily',
+    );
+    expect(chosen.every((c) => topicRelevance(c) >= selectionConfig.relevanceFloor)).toBe(true);
+  });
+
+  it('“fewer like this” moves an on-topic paper down within the on-topic papers, never below the liked-alike ones', () => {
+    const strong = corpus.filter((p) => p.id.startsWith('strong'));
+    const both = profileOf([
+      ...corpus
+        .filter((p) => p.id.startsWith('robotics'))
+        .slice(0, 4)
+        .map((p) => [p, 'more'] as [Paper, 'more']),
+      [strong[0] as Paper, 'fewer'],
+      [strong[1] as Paper, 'fewer'],
+    ]);
+    const chosen = selector.choose(reader({ topics: ['retrieval'], learned: both, digestSize: 30 }), 'daily');
+    const onTopic = chosen.map((c) => topicRelevance(c) >= selectionConfig.relevanceFloor);
+    expect(onTopic.indexOf(false)).toBeGreaterThan(onTopic.lastIndexOf(true));
+    // The disliked side lowered the strong matches' scores (within the on-topic tier).
+    const likedOnly = selector.choose(
+      reader({ topics: ['retrieval'], learned: liked, digestSize: 30 }),
+      'daily',
+    );
+    const scoreOf = (list: typeof chosen, id: string) =>
+      list.find((c) => c.entry.paper.id === id)?.score ?? 0;
+    expect(scoreOf(chosen, 'strong-2')).toBeLessThan(scoreOf(likedOnly, 'strong-2') - 0.2);
+  });
+
+  it('a paper the clicks alone bring always has a reason, even when no liked paper or word is close enough to name', () => {
+    // A profile whose liked words the edition does not have, but one: "locomotion", low in the vector.
+    const locomotion = paperTerms({ title: 'legged locomotion', abstract: '', keywords: [] }).find(
+      (t) => t.s === 'locomotion',
+    ) as { t: string; w: number; s: string };
+    const madeUp = Array.from({ length: 12 }, (_, i) => ({
+      t: `zqx${'abcdefghijkl'[i]}word`,
+      w: 1,
+      s: `zqx${i}`,
+    }));
+    const odd: LearnedProfile = {
+      votes: [{ paperId: 'elsewhere-1', vote: 'more', at: NOW.toISOString(), terms: madeUp }],
+      liked: [...madeUp, { ...locomotion, w: 0.9 }],
+      disliked: [],
+      updatedAt: NOW.toISOString(),
+      version: 1,
+    };
+    const chosen = selector.choose(reader({ topics: ['retrieval'], learned: odd, digestSize: 30 }), 'daily');
+    const byClicks = chosen.filter((c) => topicRelevance(c) < selectionConfig.relevanceFloor);
+    expect(byClicks.length).toBeGreaterThan(0);
+    for (const c of byClicks) expect(c.reasons).toContain('like papers you liked');
+    for (const c of chosen) expect(c.reasons.join('').trim()).not.toBe('');
+  });
+});
+
 describe('the vote use case', () => {
   const clock = new FixedClock(NOW);
   const base = 'https://papers.example.org/';
@@ -290,6 +419,99 @@ describe('the vote use case', () => {
     );
     await expect(voteTarget(old, papers[0]?.id as string, deps)).rejects.toThrow(InvalidTokenError);
     expect(deps.learned.items.size).toBe(0);
+  });
+
+  /** Feedback tokens of the reader for papers, as a digest carries them. */
+  async function tokensFor(ids: readonly string[], at = NOW) {
+    const links = await new LinkBuilder(base, testTokenKeys).feedback('sub1', 'signup1', ids, at);
+    return new Map(
+      ids.map((id) => [id, new URL(links.get(id)?.more as string).searchParams.get('token') as string]),
+    );
+  }
+
+  it('votes fired at once by one reader all land (a lost race waits and tries again), none is lost', async () => {
+    const { deps } = await setup();
+    const ids = papers.slice(0, 16).map((p) => p.id);
+    const tokens = await tokensFor(ids);
+    const results = await Promise.allSettled([
+      ...ids.map((id) => recordVote(tokens.get(id) as string, id, 'more', deps)),
+      ...ids.slice(0, 4).map((id) => recordVote(tokens.get(id) as string, id, 'fewer', deps)),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const stored = await deps.learned.get('sub1');
+    expect(new Set(stored?.votes.map((v) => v.paperId))).toEqual(new Set(ids));
+    expect(stored?.votes).toHaveLength(16);
+  });
+
+  it('a stored item that fails the schema counts as none: the vote replaces it, with a WARN', async () => {
+    for (const version of [7, null]) {
+      const { deps, token } = await setup();
+      const warnings: string[] = [];
+      deps.learned.unreadable.set('sub1', version);
+      const logged = { ...deps, log: { warn: (message: string) => warnings.push(message) } };
+      expect(await recordVote(token, papers[0]?.id as string, 'more', logged)).toBe('recorded');
+      expect(warnings).toEqual([expect.stringMatching(/unreadable/u)]);
+      const stored = await deps.learned.load('sub1');
+      expect(stored.unreadable).toBe(false);
+      expect(stored.profile?.votes.map((v) => v.paperId)).toEqual([papers[0]?.id]);
+      // The version only grows, past the unreadable item's own.
+      expect(stored.version).toBe(version === null ? 1 : 8);
+    }
+  });
+
+  it('an expired link for another paper is invalid (no fresh-link offer), for the right paper expired', async () => {
+    const { deps } = await setup();
+    const tokens = await tokensFor([papers[0]?.id as string], new Date(NOW.getTime() - 61 * 86_400_000));
+    const expired = tokens.get(papers[0]?.id as string) as string;
+    const other = voteTarget(expired, papers[1]?.id as string, deps);
+    await expect(other).rejects.toThrow(InvalidTokenError);
+    await expect(other).rejects.not.toThrow(ExpiredTokenError);
+    await expect(voteTarget(expired, papers[0]?.id as string, deps)).rejects.toThrow(ExpiredTokenError);
+  });
+
+  it('a vote in flight while the reader is erased leaves no profile behind', async () => {
+    const { deps, token } = await setup();
+    const personal = new MemoryPersonalData(deps.subscribers, new MemoryLedger(), deps.learned);
+    const load = deps.learned.load.bind(deps.learned);
+    // The erasure runs between the vote's check of the reader and its write.
+    deps.learned.load = async (id: string) => {
+      const stored = await load(id);
+      await personal.erase({
+        id: 'sub1',
+        status: 'erased',
+        version: 2,
+        erasedAt: NOW.toISOString(),
+        updatedAt: NOW.toISOString(),
+      });
+      return stored;
+    };
+    await expect(recordVote(token, papers[0]?.id as string, 'more', deps)).rejects.toThrow(NotFoundError);
+    expect(deps.learned.items.size).toBe(0);
+  });
+
+  it('a vote that read the profile before a reset never writes over what came after it', async () => {
+    const { deps } = await setup();
+    const [x, y, z] = papers.slice(0, 3).map((p) => p.id) as [string, string, string];
+    const tokens = await tokensFor([x, y, z]);
+    const preferences = new URL(
+      await new LinkBuilder(base, testTokenKeys).preferences('sub1', 'signup1', NOW),
+    ).searchParams.get('token') as string;
+    expect(await recordVote(tokens.get(x) as string, x, 'more', deps)).toBe('recorded');
+    const load = deps.learned.load.bind(deps.learned);
+    let stale = true;
+    // The vote on z reads {x}; before it writes, the reader resets and votes on y.
+    deps.learned.load = async (id: string) => {
+      const stored = await load(id);
+      if (stale) {
+        stale = false;
+        await resetLearned(preferences, deps);
+        await recordVote(tokens.get(y) as string, y, 'more', deps);
+      }
+      return stored;
+    };
+    expect(await recordVote(tokens.get(z) as string, z, 'more', deps)).toBe('recorded');
+    // x was forgotten by the reset; y (after it) and z are kept.
+    expect((await deps.learned.get('sub1'))?.votes.map((v) => v.paperId)).toEqual([y, z]);
   });
 
   it('stores nothing for a reader who unsubscribed', async () => {

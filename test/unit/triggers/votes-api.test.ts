@@ -145,13 +145,76 @@ describe('“more / fewer like this” links', () => {
     expect(reset.statusCode).toBe(200);
     expect(reset.body).toContain('What Paperboy learned from your clicks is forgotten.');
     expect(reset.body).toContain('Nothing yet.');
-    expect(api.learned.items.size).toBe(0);
+    // Emptied at the next version, not deleted: a vote that read it before cannot write over it.
+    expect(api.learned.items.get(idOf('ana@example.org'))).toMatchObject({
+      votes: [],
+      liked: [],
+      version: 3,
+    });
 
     await api.handler(
       event('POST', '/feedback', { query: await voteQuery('ana@example.org', '2611.00001', 'more') }),
     );
-    expect(api.learned.items.size).toBe(1);
+    expect(api.learned.items.get(idOf('ana@example.org'))?.votes).toHaveLength(1);
     await api.handler(event('POST', '/privacy/erase', { query: { token: preferences } }));
     expect(api.learned.items.size).toBe(0);
+  });
+
+  it('a query parameter given twice is a 400 naming it, on every route, and stores nothing', async () => {
+    const preferences = await activeReader();
+    const query = await voteQuery('ana@example.org', '2611.00001', 'more');
+    const twice = (method: string, path: string, raw: string) => {
+      const request = event(method, path, { query: {} });
+      request.rawQueryString = raw;
+      return api.handler(request);
+    };
+    const base = new URLSearchParams(query);
+    for (const [name, extra] of [
+      ['vote', 'vote=fewer'],
+      ['paper', 'paper=2611.00002'],
+      ['token', `token=${encodeURIComponent(query.token as string)}`],
+    ] as const) {
+      for (const method of ['GET', 'POST']) {
+        const response = await twice(method, '/feedback', `${base.toString()}&${extra}`);
+        expect(response.statusCode).toBe(400);
+        expect(response.body).toContain(`query.${name}: given more than once`);
+      }
+    }
+    const page = await twice(
+      'GET',
+      '/preferences',
+      `token=${encodeURIComponent(preferences)}&token=${encodeURIComponent(preferences)}`,
+    );
+    expect(page.statusCode).toBe(400);
+    expect(page.body).toContain('query.token: given more than once');
+    expect(api.learned.items.size).toBe(0);
+  });
+
+  it('an unreadable stored profile: the page says so, and the next vote replaces it (no 503)', async () => {
+    const preferences = await activeReader();
+    api.learned.unreadable.set(idOf('ana@example.org'), 1);
+    const page = await api.handler(event('GET', '/preferences', { query: { token: preferences } }));
+    expect(page.body).toContain('Something was stored from your clicks but could not be read');
+    const vote = await api.handler(
+      event('POST', '/feedback', { query: await voteQuery('ana@example.org', '2611.00001', 'more') }),
+    );
+    expect(vote.statusCode).toBe(200);
+    expect(api.learned.items.get(idOf('ana@example.org'))?.votes).toHaveLength(1);
+    const after = await api.handler(event('GET', '/preferences', { query: { token: preferences } }));
+    expect(after.body).toContain('You asked for more like 1 paper and fewer like 0 papers.');
+  });
+
+  it('an expired link moved to another paper is invalid, not offered a fresh link that would then fail', async () => {
+    await activeReader();
+    const query = await voteQuery('ana@example.org', '2611.00001', 'more');
+    api.clock.advance(61 * 86_400_000);
+    for (const method of ['GET', 'POST']) {
+      const moved = await api.handler(
+        event(method, '/feedback', { query: { ...query, paper: '2611.00002' } }),
+      );
+      expect(moved.statusCode).toBe(400);
+      expect(moved.body).toContain('This link is invalid or has expired.');
+      expect(moved.body).not.toContain('preferences/link');
+    }
   });
 });
