@@ -1,6 +1,6 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import * as z from 'zod';
-import { SOURCES, type SourceName } from '../core/collect/config.ts';
+import { collectDayProblem, FIRST_COLLECT_DAY, SOURCES, type SourceName } from '../core/collect/config.ts';
 import { describeIssues, formatIssues } from '../core/errors.ts';
 import type { CollectRun, IngestRecord, SourceRun } from '../core/ports.ts';
 import {
@@ -54,12 +54,22 @@ const CollectRunSchema = z.object({
           papers: z.number().optional(),
           key: z.string().optional(),
           error: z.string().optional(),
+          redirectedTo: z.string().optional(),
         }),
       ),
       errorMessages: z.array(z.string()),
     }),
   ),
+  skipped: z.string().optional(),
 });
+
+/** `--date`: a real day, from FIRST_COLLECT_DAY to tomorrow (UTC). */
+function collectDate(value: string): string {
+  const day = isoDate(value);
+  const problem = collectDayProblem(day, new Date());
+  if (problem) throw new InvalidArgumentError(problem);
+  return day;
+}
 
 /**
  * `paperboy collect`: one collection now, against the local stack, with the collector's own code
@@ -76,8 +86,8 @@ export function registerCollectCommand(program: Command): void {
     .addOption(new Option('--source <source>', 'only this source').choices([...SOURCES]))
     .option(
       '--date <YYYY-MM-DD>',
-      "collect for this day: its HF daily papers (and the configured days before it), arXiv API submissions of that day; the RSS feeds list only today's",
-      isoDate,
+      `collect for this day (${FIRST_COLLECT_DAY} to tomorrow, UTC): its HF daily papers (and the configured days before it), arXiv API submissions of that day; the RSS feeds list only today's`,
+      collectDate,
     )
     .option(
       '--base-url <url>',
@@ -96,7 +106,8 @@ export function registerCollectCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nWith --aws, the deployed collector function runs (with its own configuration; no --base-url) and this command waits for the ingestion of what it wrote.\n' +
-        'Exit codes: 0 every source answered without an error; 1 a source or one of its URLs failed, a collected file was quarantined, or ingestion did not finish within --timeout; 2 bad input; 3 (--aws) the stage or its collector is not deployed, or not reachable.',
+        'One collection at a time: a run that finds another one going (the schedule, npm start, another collect) fetches nothing and exits 1 saying so.\n' +
+        'Exit codes: 0 every source answered without an error; 1 a source or one of its URLs failed, a collected file was quarantined, ingestion did not finish within --timeout, or another collection was running; 2 bad input; 3 (--aws) the stage or its collector is not deployed, or not reachable.',
     )
     .action(async (options: CollectOptions) => {
       if (options.aws || options.outputsFile) return collectOnAws(options);
@@ -121,14 +132,22 @@ export function registerCollectCommand(program: Command): void {
         const say = progress(Boolean(options.json));
         const sources = options.source ? [options.source] : SOURCES.filter((s) => enabledIn(config, s));
         say(`collecting from ${sources.join(', ')}…`);
+        const { COLLECT_LEASE_MS } = await import('../roots/collect.ts');
+        const { RUN_RECORD_MARGIN_MS } = await import('../triggers/collect.ts');
+        const started = Date.now();
         const run = await collect(
           {
             day: options.date ?? new Date().toISOString().slice(0, 10),
             dated: options.date !== undefined,
             sources,
           },
-          deps,
+          {
+            ...deps,
+            // As long as the function may run: the lease it takes (one collection at a time) lasts that long.
+            remainingMs: () => COLLECT_LEASE_MS - RUN_RECORD_MARGIN_MS - (Date.now() - started),
+          },
         );
+        if (run.skipped) throw new CliError(run.skipped, EXIT.failed);
         const keys = run.sources.flatMap((s) => s.objects);
         if (keys.length > 0) say(`waiting for the ingestion of ${keys.length} collected file(s)…`);
         const ingested = await waitForIngests(
@@ -229,6 +248,7 @@ async function collectOnAws(options: CollectOptions): Promise<void> {
     );
   }
   const run = parsed.data;
+  if (run.skipped) throw new CliError(run.skipped, EXIT.failed);
   const keys = run.sources.flatMap((s) => s.objects);
   if (keys.length > 0) say(`waiting for the ingestion of ${keys.length} collected file(s)…`);
   const { DynamoIngestLog } = await import('../adapters/dynamo-ingest-log.ts');
@@ -305,7 +325,9 @@ export function describeSource(source: SourceRun, ingested: Map<string, IngestRe
           ? `quarantined: ${record.error}`
           : `ingested: ${record.accepted} accepted, ${record.rejected} rejected (stored ${record.stored.new} new, ${record.stored.updated} updated)`
         : 'not ingested yet';
-      lines.push(`  written${status} ${fetched.url}`);
+      lines.push(
+        `  written${status} ${fetched.url}${fetched.redirectedTo ? ` (answered by ${fetched.redirectedTo})` : ''}`,
+      );
       lines.push(`    → ${fetched.key} (${fetched.papers} papers) ${ingest}`);
     } else {
       lines.push(`  ${fetched.outcome}${status} ${fetched.url}${fetched.error ? `: ${fetched.error}` : ''}`);

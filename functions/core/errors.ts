@@ -111,7 +111,8 @@ export function formatIssues(issues: readonly { path: string; message: string }[
 export class HttpRequestError extends PaperboyError {
   override name = 'HttpRequestError';
   constructor(
-    readonly kind: 'network' | 'timeout' | 'too-large',
+    /** `bad-body`: the body could not be decoded (a corrupt gzip); `cancelled`: the caller's signal stopped it. */
+    readonly kind: 'network' | 'timeout' | 'too-large' | 'bad-body' | 'cancelled',
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -437,7 +437,8 @@ export interface DigestRenderer {
 
 /** Waiting comes in from outside, like the time: a test runs the collector's pauses instantly. */
 export interface Sleeper {
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** One HTTP GET as it went on the wire (the collector's polite client builds on it). */
@@ -452,12 +453,19 @@ export interface HttpResponse {
 /**
  * Makes one GET and reads its body, within `timeoutMs` (headers and body together) and
  * `maxBytes` (decompressed). Throws HttpRequestError for a network failure, a timeout or a body
- * past `maxBytes`; any status is an answer, not an error.
+ * past `maxBytes`; any status is an answer, not an error. Redirects are not followed: a 3xx is
+ * returned as it came (its `location` header), for the caller to judge where it leads.
  */
 export interface HttpTransport {
   get(
     url: string,
-    request: { headers: Record<string, string>; timeoutMs: number; maxBytes: number },
+    request: {
+      headers: Record<string, string>;
+      timeoutMs: number;
+      maxBytes: number;
+      /** Stops the request at once (kind `cancelled`): Ctrl-C of `npm start`. */
+      signal?: AbortSignal;
+    },
   ): Promise<HttpResponse>;
 }
 
@@ -472,6 +480,12 @@ export interface FetchState {
   records?: number;
   /** When this URL was last answered (200 or 304), ISO 8601. */
   checkedAt: string;
+  /**
+   * The object the last new answer was written to. Until the ingestion has a record of it, the
+   * validators and the hash above are not trusted: the URL is fetched in full and written again
+   * (a run stopped between writing and ingesting loses nothing).
+   */
+  objectKey?: string;
 }
 
 export interface FetchStateStore {
@@ -493,6 +507,32 @@ export interface CollectedFiles {
   put(object: CollectedObject): Promise<void>;
 }
 
+/** Whether the ingestion has a record (stored or quarantined) of a collected object. */
+export interface CollectedIngests {
+  ingested(key: string): Promise<boolean>;
+}
+
+/** Who holds the collector's lease: one collection at a time per deployment. */
+export interface CollectLeaseHolder {
+  owner: string;
+  since: string;
+  until: string;
+}
+
+/**
+ * One collection at a time: a lease with an end (a run that crashed holds it only until then).
+ * `acquire` takes it when nobody holds it or the holder's lease has ended; else says who holds it.
+ */
+export interface CollectLease {
+  acquire(
+    owner: string,
+    now: Date,
+    until: Date,
+  ): Promise<{ acquired: true } | { acquired: false; holder: CollectLeaseHolder }>;
+  /** Gives it back, if `owner` still holds it. */
+  release(owner: string): Promise<void>;
+}
+
 /** What one source did in one run: the counts a run record and the metrics carry. */
 export interface SourceRun {
   source: string;
@@ -508,8 +548,16 @@ export interface SourceRun {
   failed: boolean;
   /** Keys of the objects written. */
   objects: string[];
-  /** Each URL fetched and what came of it. */
-  fetched: { url: string; status?: number; outcome: string; papers?: number; key?: string; error?: string }[];
+  /** Each URL fetched and what came of it (`redirectedTo`: the URL that answered, after redirects). */
+  fetched: {
+    url: string;
+    status?: number;
+    outcome: string;
+    papers?: number;
+    key?: string;
+    error?: string;
+    redirectedTo?: string;
+  }[];
   /** Why, for the errors (the first few). */
   errorMessages: string[];
 }
@@ -521,6 +569,8 @@ export interface CollectRun {
   /** The day the run collected for (`YYYY-MM-DD`). */
   day: string;
   sources: SourceRun[];
+  /** Set when the run did not collect because another collection holds the lease: why, in words. */
+  skipped?: string;
 }
 
 export interface CollectRunLog {

@@ -53,13 +53,8 @@ export function localCollectorConfig(
     );
   }
   if (!baseUrl) return parsed.data;
-  try {
-    return withBaseUrl(parsed.data, baseUrl);
-  } catch {
-    throw new ConfigError(
-      `--base-url ${baseUrl}: must be an absolute https URL (plain http only for 127.0.0.1 or localhost), with no query`,
-    );
-  }
+  // A ConfigError that says what is wrong with it (scheme, query, fragment, …).
+  return withBaseUrl(parsed.data, baseUrl);
 }
 
 /** `HH:MM` times of day, comma-separated: `05:00,11:00,17:00`. */

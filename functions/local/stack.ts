@@ -111,6 +111,13 @@ export interface LocalStack extends Pick<LocalRuntime, 'handlers' | 's3'> {
    * it whole (ingestion is idempotent). Used to stop within a bounded time.
    */
   cancelIngests(): void;
+  /**
+   * Stops the collections in flight (`npm start -- --collect`), and any that would start: their
+   * requests are cancelled, no other starts, each still writes its run record and gives its lease
+   * back. A collection holds nothing that matters (what it wrote stays, and is ingested; what it
+   * did not fetch is fetched next time), so stopping is never waited for.
+   */
+  cancelCollections(): void;
   /** Closes every server. Work still in flight fails from then on: wait for `idle()` first. */
   stop(): Promise<void>;
 }
@@ -121,6 +128,8 @@ export interface InFlight {
   ingests: string[];
   /** Scheduled edition runs being made (and dispatched). */
   editions: number;
+  /** Collections running (`npm start -- --collect`). */
+  collections: number;
   /** Nothing at all is running: no ingest, edition, send job, SES event or retry. */
   idle: boolean;
 }
@@ -233,6 +242,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     let editions = 0;
+    let collections = 0;
+    const collectionsStopped = new AbortController();
     const scheduler = new DailyScheduler(
       { at: options.sendAt, timeZone: options.timeZone, statePath: join(options.dataDir, 'scheduler.json') },
       (event) =>
@@ -253,21 +264,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let collect: (() => Promise<CollectRun>) | undefined;
     let collectScheduler: CollectScheduler | undefined;
     if (options.collector) {
-      const collector = createCollectHandler(
-        collectDeps(
+      const collector = createCollectHandler({
+        ...collectDeps(
           parseEnv(CollectEnv, {
             ...functionEnvironment(urls, options),
             COLLECTOR_CONFIG: JSON.stringify(options.collector.config),
           }),
         ),
-      );
-      const run = () => collector({}, localLambdaContext('collect', COLLECT_TIMEOUT_MS));
+        signal: collectionsStopped.signal,
+      });
+      const run = async () => {
+        collections += 1;
+        try {
+          return await collector({}, localLambdaContext('collect', COLLECT_TIMEOUT_MS));
+        } finally {
+          collections -= 1;
+        }
+      };
       collect = run;
       const scheduled = new CollectScheduler(
         { times: options.collector.times, timeZone: options.timeZone },
         () => {
           const work = run().then(
-            (result) => log(`collected: ${describeCollectRun(result)}`),
+            (result) =>
+              log(
+                `${collectionsStopped.signal.aborted ? 'collection stopped' : 'collected'}: ${describeCollectRun(result)}`,
+              ),
             (error: unknown) => log(`collection failed: ${(error as Error).message}`),
           );
           invoker.track(work);
@@ -295,11 +317,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       inFlight: async () => ({
         ingests: [...ingesting.values()].flat(),
         editions,
+        collections,
         idle: await isIdleNow(() => invoker.idle()),
       }),
       cancelIngests: () => {
         ingestsCancelled = true;
       },
+      cancelCollections: () => collectionsStopped.abort(),
       stop,
     };
   } catch (error) {
@@ -308,13 +332,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
-/** A collector run in one line: per source, files written, papers, not modified, errors. */
+/** A collector run in one line: per source, files written, papers, not modified, unchanged, errors, notes. */
 export function describeCollectRun(run: CollectRun): string {
+  if (run.skipped) return `skipped: ${run.skipped}`;
   return run.sources
-    .map(
-      (s) =>
-        `${s.source} ${s.objects.length} file(s), ${s.papers} papers, ${s.notModified} not modified, ${s.errors} error(s)${s.failed ? ' (FAILED)' : ''}`,
-    )
+    .map((s) => {
+      const notes = s.fetched.filter((f) => !f.url).map((f) => f.outcome);
+      const stopped = s.errorMessages.find((m) => /stopped|cancelled/u.test(m));
+      return (
+        `${s.source} ${s.objects.length} file(s), ${s.papers} papers, ${s.notModified} not modified, ${s.unchanged} unchanged, ${s.errors} error(s)` +
+        `${s.failed ? ' (FAILED)' : ''}${stopped ? ` [${stopped}]` : ''}${notes.length > 0 ? ` [${notes.join('; ')}]` : ''}`
+      );
+    })
     .join('; ');
 }
 

@@ -182,7 +182,8 @@ async function main(): Promise<void> {
     // Counted as work in flight, so that Ctrl-C waits for it as for an ingest.
     stack.local.invoker.track(first.then(() => {}));
     void first.then(
-      (run) => console.log(`collected: ${describeCollectRun(run)}`),
+      (run) =>
+        console.log(`${shutdown.started() ? 'collection stopped' : 'collected'}: ${describeCollectRun(run)}`),
       (error: unknown) => console.error(`paperboy: collection failed: ${(error as Error).message}`),
     );
     stack.collectScheduler.start();
@@ -217,6 +218,16 @@ function stopOnSignals(
     stopping ??= (async () => {
       stack.scheduler.stop();
       stack.sesEvents.stop();
+      stack.collectScheduler?.stop();
+      const before = await stack.inFlight();
+      if (before.collections > 0) {
+        say(
+          'stopping the collection in flight: its requests are cancelled; what it wrote stays and is ingested, ' +
+            'what it did not fetch is fetched by the next collection (npx paperboy collect)',
+        );
+      }
+      // Nothing a collection holds is worth waiting for: it stops now, and records its run.
+      stack.cancelCollections();
       await claim.update({ state: 'stopping' }).catch(() => {});
       const busy = await stack.inFlight();
       if (!busy.idle) {
@@ -276,9 +287,9 @@ function describeWork(work: InFlight): string {
   const parts: string[] = [];
   if (work.ingests.length > 0) parts.push(`the ingest of ${work.ingests.join(', ')}`);
   if (work.editions > 0) parts.push("the day's edition");
-  parts.push(
-    parts.length > 0 ? 'any digests being sent' : 'the work in flight (digests being sent, SES events)',
-  );
+  if (work.collections > 0) parts.push('the stopped collection to record its run');
+  if (work.ingests.length > 0 || work.editions > 0) parts.push('any digests being sent');
+  else if (parts.length === 0) parts.push('the work in flight (digests being sent, SES events)');
   return parts.join(' and ');
 }
 

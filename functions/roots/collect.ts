@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { DynamoCollectRunLog, DynamoFetchStateStore } from '../adapters/dynamo-collector-state.ts';
+import {
+  DynamoCollectedIngests,
+  DynamoCollectLease,
+  DynamoCollectRunLog,
+  DynamoFetchStateStore,
+} from '../adapters/dynamo-collector-state.ts';
 import { FetchHttpTransport } from '../adapters/fetch-http-transport.ts';
 import { S3CollectedFiles } from '../adapters/s3-collected-files.ts';
 import type { Clock, HttpTransport, Sleeper } from '../core/ports.ts';
@@ -21,9 +26,23 @@ export const CollectEnv = z.object({
 });
 export type CollectEnv = z.infer<typeof CollectEnv>;
 
+/** Waits `ms`, or less when `signal` aborts (Ctrl-C does not wait out a 60 s Retry-After). */
 export const realSleeper: Sleeper = {
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
+
+/** A run takes the collector's lease for as long as the function may run (infra/constructs/collector.ts COLLECT_TIMEOUT). */
+export const COLLECT_LEASE_MS = 10 * 60_000;
 
 /**
  * The collector's adapters: Node's fetch for the sources, DynamoDB for what it remembers per URL
@@ -41,6 +60,9 @@ export function collectDeps(
     state: new DynamoFetchStateStore(db, env.TABLE_NAME),
     files: new S3CollectedFiles(s3Client(), env.BUCKET_NAME),
     runs: new DynamoCollectRunLog(db, env.TABLE_NAME),
+    ingests: new DynamoCollectedIngests(db, env.TABLE_NAME),
+    lease: new DynamoCollectLease(db, env.TABLE_NAME),
+    leaseMs: COLLECT_LEASE_MS,
     clock: overrides.clock ?? systemClock,
     sleeper: overrides.sleeper ?? realSleeper,
     random: overrides.random ?? Math.random,

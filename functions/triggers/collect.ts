@@ -2,7 +2,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { type CollectDeps, collect } from '../core/collect/collect.ts';
-import { SOURCES } from '../core/collect/config.ts';
+import { collectDayProblem, SOURCES } from '../core/collect/config.ts';
 import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import type { CollectRun } from '../core/ports.ts';
 import { type LambdaHandler, withLambdaContext } from '../shared/lambda.ts';
@@ -83,6 +83,9 @@ export function parseCollectEvent(event: unknown): CollectEvent {
 export function createCollectHandler(deps: CollectHandlerDeps): LambdaHandler<unknown, CollectRun> {
   return withLambdaContext(logger, async (event, context) => {
     const request = parseCollectEvent(event);
+    const dayProblem =
+      request.date === undefined ? undefined : collectDayProblem(request.date, deps.clock.now());
+    if (dayProblem) throw new ValidationError(`date: ${dayProblem}`);
     const run = await collect(
       {
         day: request.date ?? deps.clock.now().toISOString().slice(0, 10),
@@ -94,6 +97,7 @@ export function createCollectHandler(deps: CollectHandlerDeps): LambdaHandler<un
         ...(context ? { remainingMs: () => context.getRemainingTimeInMillis() - RUN_RECORD_MARGIN_MS } : {}),
       },
     );
+    if (run.skipped) logger.warn('collection skipped', { skipped: run.skipped });
     for (const source of run.sources) {
       const { fetched: _fetched, ...counts } = source;
       if (source.failed) logger.error('source failed', { ...counts });

@@ -257,5 +257,46 @@ describe.skipIf(!hasSharedData)(
       expect(api.seen[before]?.headers['if-modified-since']).toBe('Thu, 26 Nov 2026 20:00:00 GMT');
       expect(a).toMatchObject({ notModified: 2, errors: 0, failed: false, objects: [] });
     });
+
+    it('runs one collection at a time: a second one at the same moment fetches nothing and says a collection is running', async () => {
+      offset += 3600_000;
+      const before = { hf: hf.seen.length, rss: rss.seen.length, api: api.seen.length };
+      const [one, two] = await Promise.all([runCollector(), runCollector()]);
+      const skipped = [one, two].filter((run) => run.skipped);
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]?.skipped).toMatch(
+        /^a collection is running \(run .+; its lease ends at the latest /u,
+      );
+      expect(skipped[0]?.sources).toEqual([]);
+      // Only the other run asked anything: once per URL, as one run does.
+      const ran = (one.skipped ? two : one) as CollectRun;
+      expect(hf.seen.length - before.hf).toBe(source(ran, 'hf').requests);
+      expect(api.seen.length - before.api).toBe(source(ran, 'arxiv-api').requests);
+      // The lease was given back: the next run collects.
+      offset += 60_000;
+      expect((await runCollector()).skipped).toBeUndefined();
+    });
+
+    it('fetches in full a URL whose last object the ingestion has no record of', async () => {
+      offset += 3600_000;
+      const url = `${rss.url}/rss/cs.CL`;
+      const db = documentClient();
+      const { DynamoFetchStateStore } = await import('../../functions/adapters/dynamo-collector-state.ts');
+      const states = new DynamoFetchStateStore(db, stack.options.tableName);
+      const state = await states.get(url);
+      expect(state?.objectKey).toMatch(/^incoming\/collected\/arxiv-rss\//u);
+      // As if the last run had been stopped between writing its object and the ingestion.
+      await states.put({
+        ...(state as NonNullable<typeof state>),
+        objectKey: 'incoming/collected/arxiv-rss/never/ingested.xml.gz',
+      });
+      const run = await runCollector();
+      const r = source(run, 'arxiv-rss');
+      expect(r.unchanged).toBe(1);
+      expect(r.objects).toEqual([expect.stringMatching(/\/cs\.CL\./u)]);
+      expect(r.fetched[0]?.outcome).toMatch(
+        /never\/ingested\.xml\.gz\) was never ingested: fetched again in full/u,
+      );
+    });
   },
 );

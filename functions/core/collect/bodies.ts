@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UnreadableFileError } from '../errors.ts';
 import { detectFormat, openPapers } from '../formats/open-papers.ts';
 import type { Format } from '../formats/records.ts';
@@ -10,6 +11,13 @@ export interface BodyContents {
   records: number;
   /** Records that are valid papers. */
   papers: number;
+  /**
+   * SHA-256 (hex) of what the body says, whatever its order: the sorted papers as parsed (ids,
+   * titles, upvotes, stars, every field ingestion stores; the fetch time left out) and the
+   * number of records. Two answers listing the same papers in another order have the same
+   * fingerprint; one changed upvote changes it.
+   */
+  fingerprint: string;
 }
 
 const FORMAT_NAMES: Record<Format, string> = {
@@ -50,10 +58,15 @@ export async function inspectBody(
     let count = 0;
     let papers = 0;
     let firstReject: string | undefined;
+    const canonical: string[] = [];
+    // The fetch time is in every paper (observedAt): left out, so that the same answer an hour later is the same.
+    const timeless = (_key: string, value: unknown) => (value === observedAt ? '@fetched' : value);
     for await (const record of records) {
       count += 1;
-      if ('paper' in record) papers += 1;
-      else if (firstReject === undefined) {
+      if ('paper' in record) {
+        papers += 1;
+        canonical.push(JSON.stringify(record.paper, timeless));
+      } else if (firstReject === undefined) {
         const [reason] = record.rejects;
         firstReject = reason ? `${reason.field}: ${reason.reason}` : 'not a valid record';
       }
@@ -61,11 +74,18 @@ export async function inspectBody(
     if (expected === 'hf-daily' && count > 0 && papers === 0) {
       return refuse(`none of its ${count} items has the daily papers shape (item 0: ${firstReject})`);
     }
-    return { ok: true, records: count, papers };
+    const hash = createHash('sha256').update(`${format(expected)}\n${count}\n`);
+    for (const line of canonical.sort()) hash.update(line).update('\n');
+    return { ok: true, records: count, papers, fingerprint: hash.digest('hex') };
   } catch (error) {
     if (error instanceof UnreadableFileError) return refuse(stripControl(error.message));
     throw error;
   }
+}
+
+/** Fingerprints of different formats never match (`v1`: a change of this recipe is a new prefix). */
+function format(expected: Format): string {
+  return `paperboy-fingerprint-v1 ${expected}`;
 }
 
 /** The first characters of a body, for a message: one line, control characters removed. */

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Format } from '../formats/records.ts';
 import type {
   Clock,
   CollectedFiles,
+  CollectedIngests,
+  CollectLease,
   CollectRun,
   CollectRunLog,
   FetchState,
@@ -44,8 +45,16 @@ export interface CollectDeps {
   sleeper: Sleeper;
   random: () => number;
   ids: IdGenerator;
+  /** Whether the ingestion recorded a collected object: a URL whose last object it did not is fetched in full again. */
+  ingests: CollectedIngests;
+  /** One collection at a time (per table): a second one finds it held and collects nothing. */
+  lease: CollectLease;
+  /** How long the lease is taken for: the longest a run may last (the function's timeout). */
+  leaseMs: number;
   /** Milliseconds left for the run (the function's remaining time, less a margin). */
   remainingMs?: () => number;
+  /** Stops the run: the request in flight is cancelled, no other starts, the run's record is still written. */
+  signal?: AbortSignal;
   /** Sent in every User-Agent beside the contact (`Paperboy/<version>`). */
   userAgentProduct?: string;
 }
@@ -80,10 +89,19 @@ interface Fetched {
  *    for that URL, not empty) is written as one gzip object under
  *    `incoming/collected/<source>/<day>/`, with its source, URL and fetch time as metadata; the
  *    ingestion takes it from there. Then the URL's state is kept.
- * 4. Pages follow while a page comes back full, up to the source's page cap.
- * 5. A source that fails does not stop the others (they run side by side, one request at a time
- *    per host). The run's record (per source: requests, not modified, unchanged, papers, bytes,
- *    errors, objects written) is stored, and returned.
+ *    "The same" is the body's fingerprint (see inspectBody): the same papers with the same
+ *    fields in another order write nothing; one changed upvote writes.
+ *    The URL's state names the object written; while the ingestion has no record of that
+ *    object (a run stopped between writing and ingesting), the state is not trusted: no
+ *    conditional request, no "unchanged", the answer is written again.
+ * 4. Pages follow while a page comes back full, up to the source's page cap; stopping at the
+ *    cap with a full last page is said in the run's record ("more left").
+ * 5. A source that fails does not stop the others. Sources run one after another, so that only
+ *    one answer (at most maxResponseBytes) is held at a time. The run's record (per source:
+ *    requests, not modified, unchanged, papers, bytes, errors, objects written) is stored, and
+ *    returned.
+ * 6. One run at a time: the run takes a lease (until `leaseMs` from its start) and gives it back
+ *    at the end; a run that finds it held collects nothing and says who holds it (`skipped`).
  */
 export async function collect(input: CollectInput, deps: CollectDeps): Promise<CollectRun> {
   const { config } = deps;
@@ -95,6 +113,7 @@ export async function collect(input: CollectInput, deps: CollectDeps): Promise<C
       maxBytes: config.maxResponseBytes,
       retries: config.retries,
       maxRetryAfterMs: config.maxRetryAfterMs,
+      redirectHosts: config.redirectHosts,
     },
     {
       transport: deps.transport,
@@ -102,32 +121,56 @@ export async function collect(input: CollectInput, deps: CollectDeps): Promise<C
       sleeper: deps.sleeper,
       random: deps.random,
       ...(deps.remainingMs ? { remainingMs: deps.remainingMs } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     },
   );
-  const chosen = (input.sources ?? SOURCES).filter((source) => enabled(config, source));
-  const sources = await Promise.all(
-    chosen.map(async (source) => {
+  const runId = deps.ids.next();
+  const now = deps.clock.now();
+  const lease = await deps.lease.acquire(runId, now, new Date(now.getTime() + deps.leaseMs));
+  if (!lease.acquired) {
+    const { holder } = lease;
+    return {
+      runId,
+      startedAt,
+      finishedAt: deps.clock.now().toISOString(),
+      day: input.day,
+      sources: [],
+      skipped: `a collection is running (run ${holder.owner}, started ${holder.since}; its lease ends at the latest ${holder.until}): nothing was fetched`,
+    };
+  }
+  try {
+    const chosen = (input.sources ?? SOURCES).filter((source) => enabled(config, source));
+    const sources: SourceRun[] = [];
+    // One source after another: one answer in memory at a time (see docs/operations.md).
+    for (const source of chosen) {
       const run = emptyRun(source);
+      sources.push(run);
       const fetcher = new SourceFetcher(source, run, http, deps);
+      if (deps.signal?.aborted) {
+        fetcher.error('not started: the collection was stopped');
+        run.failed = true;
+        continue;
+      }
       try {
         await SOURCE_RUNS[source](input, config, fetcher, deps.clock);
       } catch (error) {
-        // Whatever broke (a store that failed), this source ends here and the others go on.
+        // Whatever broke (a store that failed, a cancel), this source ends here and the others go on.
         fetcher.error(`stopped: ${stripControl((error as Error).message)}`);
       }
       run.failed = run.errors > 0 && !fetcher.answered;
-      return run;
-    }),
-  );
-  const record: CollectRun = {
-    runId: deps.ids.next(),
-    startedAt,
-    finishedAt: deps.clock.now().toISOString(),
-    day: input.day,
-    sources,
-  };
-  await deps.runs.record(record);
-  return record;
+    }
+    const record: CollectRun = {
+      runId,
+      startedAt,
+      finishedAt: deps.clock.now().toISOString(),
+      day: input.day,
+      sources,
+    };
+    await deps.runs.record(record);
+    return record;
+  } finally {
+    await deps.lease.release(runId);
+  }
 }
 
 function enabled(config: CollectorConfig, source: SourceName): boolean {
@@ -172,6 +215,7 @@ const SOURCE_RUNS: Record<SourceName, SourceRunner> = {
           spacingMs,
         );
         if (records === undefined || records < pageSize) break;
+        if (page === maxPages - 1) fetcher.note(moreLeft(maxPages, date));
       }
     }
   },
@@ -212,9 +256,15 @@ const SOURCE_RUNS: Record<SourceName, SourceRunner> = {
         spacingMs,
       );
       if (records === undefined || records < pageSize) break;
+      if (page === maxPages - 1) fetcher.note(moreLeft(maxPages));
     }
   },
 };
+
+/** The note of a source whose last page allowed came back full. */
+function moreLeft(maxPages: number, day?: string): string {
+  return `stopped after ${maxPages} page(s)${day ? ` of ${day}` : ''} (maxPages); the last was full, so more are left unread`;
+}
 
 /** Fetches one source's URLs and keeps its run's counts. */
 class SourceFetcher {
@@ -239,8 +289,17 @@ class SourceFetcher {
   }
 
   async fetch(target: Target, spacingMs: number): Promise<Fetched> {
+    if (this.deps.signal?.aborted) throw new CollectionStopped();
     const { url } = target;
-    const previous = await this.deps.state.get(url);
+    const stored = await this.deps.state.get(url);
+    // The last object written for this URL was never ingested (a run stopped in between): what
+    // is remembered of it is not trusted, the answer is fetched in full and written again.
+    const orphan = stored?.objectKey !== undefined && !(await this.deps.ingests.ingested(stored.objectKey));
+    if (orphan)
+      this.note(
+        `${url}: the last object written for it (${stored?.objectKey}) was never ingested: fetched again in full`,
+      );
+    const previous = orphan ? undefined : stored;
     const headers: Record<string, string> = {};
     if (previous?.etag) headers['if-none-match'] = previous.etag;
     if (previous?.lastModified) headers['if-modified-since'] = previous.lastModified;
@@ -250,12 +309,14 @@ class SourceFetcher {
       this.error(`${url}: ${result.error}`, {
         url,
         ...(result.status === undefined ? {} : { status: result.status }),
-        outcome: 'error',
+        outcome: result.kind === 'bad-body' ? 'invalid' : 'error',
         error: result.error,
       });
+      if (result.kind === 'cancelled') throw new CollectionStopped();
       return {};
     }
     const { response } = result;
+    const answeredBy = result.url;
     const fetchedAt = this.deps.clock.now().toISOString();
     const validators = {
       ...(response.headers.etag ? { etag: response.headers.etag } : {}),
@@ -269,14 +330,6 @@ class SourceFetcher {
       return { ...(previous?.records === undefined ? {} : { records: previous.records }) };
     }
     this.run.bytes += response.body.byteLength;
-    const contentHash = createHash('sha256').update(response.body).digest('hex');
-    if (previous?.contentHash === contentHash) {
-      this.answered = true;
-      this.run.unchanged += 1;
-      this.run.fetched.push({ url, status: 200, outcome: 'unchanged' });
-      await this.deps.state.put(stateOf(url, previous, validators, fetchedAt));
-      return { ...(previous.records === undefined ? {} : { records: previous.records }) };
-    }
     const format = SOURCE_FORMATS[this.source];
     const contents = await inspectBody(response.body, format, fetchedAt);
     if (!contents.ok) {
@@ -289,10 +342,16 @@ class SourceFetcher {
       return {};
     }
     this.answered = true;
+    if (previous?.contentHash === contents.fingerprint) {
+      this.run.unchanged += 1;
+      this.run.fetched.push({ url, status: 200, outcome: 'unchanged' });
+      await this.deps.state.put(stateOf(url, previous, validators, fetchedAt));
+      return { records: contents.records };
+    }
     const next: FetchState = {
       url,
       ...validators,
-      contentHash,
+      contentHash: contents.fingerprint,
       records: contents.records,
       checkedAt: fetchedAt,
     };
@@ -306,14 +365,36 @@ class SourceFetcher {
       key,
       body: response.body,
       contentType: format === 'hf-daily' ? 'application/json' : 'application/xml',
-      metadata: { source: this.source, url, 'fetched-at': fetchedAt, 'observed-at': fetchedAt },
+      metadata: {
+        source: this.source,
+        // The URL that answered (after redirects), and the one asked when it differs.
+        url: answeredBy,
+        ...(answeredBy === url ? {} : { 'requested-url': url }),
+        'fetched-at': fetchedAt,
+        'observed-at': fetchedAt,
+      },
     });
-    // Kept only once the object is written: a failed write is fetched again next run.
-    await this.deps.state.put(next);
+    // Kept only once the object is written (a failed write is fetched again next run), and
+    // naming it: until the ingestion records it, the next run does not trust this state.
+    await this.deps.state.put({ ...next, objectKey: key });
     this.run.papers += contents.papers;
     this.run.objects.push(key);
-    this.run.fetched.push({ url, status: 200, outcome: 'written', papers: contents.papers, key });
+    this.run.fetched.push({
+      url,
+      status: 200,
+      outcome: 'written',
+      papers: contents.papers,
+      key,
+      ...(answeredBy === url ? {} : { redirectedTo: answeredBy }),
+    });
     return { records: contents.records };
+  }
+}
+
+/** The run's signal aborted: this source stops where it is (the run's record is still written). */
+class CollectionStopped extends Error {
+  constructor() {
+    super('the collection was stopped (cancelled) before this source was done');
   }
 }
 

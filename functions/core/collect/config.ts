@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ConfigError } from '../errors.ts';
 
 /**
  * Collected files go under this prefix, inside the ingest prefix (`incoming/`, whose bucket
@@ -13,13 +14,53 @@ export type SourceName = (typeof SOURCES)[number];
 const KiB = 1024;
 const MiB = 1024 ** 2;
 
-/** A base URL: https, or plain http for a server on this machine (tests, the local stack). */
+/** A host on this machine: where plain http is allowed (tests, the local stack). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+/**
+ * A link-local address (169.254.0.0/16, fe80::/10, and IPv4-mapped forms): where cloud metadata
+ * services answer (169.254.169.254). Never a source, never a redirect's target.
+ */
+export function isLinkLocalHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/gu, '').toLowerCase();
+  return /^169\.254\./u.test(h) || /^fe[89ab][0-9a-f]?:/u.test(h) || /^::ffff:(169\.254\.|a9fe:)/u.test(h);
+}
+
+/**
+ * Why `url` cannot be a source's base URL, or undefined when it can: https (plain http only for
+ * 127.0.0.1, localhost or [::1]), no user or password, no query, no fragment, not link-local.
+ */
+export function baseUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not an absolute URL (it needs a scheme and a host, such as https://huggingface.co)';
+  }
+  if (parsed.protocol === 'http:') {
+    if (!isLoopbackHost(parsed.hostname))
+      return `uses plain http for ${parsed.hostname}: http is allowed only for 127.0.0.1, localhost or [::1]; use https`;
+  } else if (parsed.protocol !== 'https:') {
+    return `has the scheme ${parsed.protocol.replace(/:$/u, '')}: only https (or http on this machine) is fetched`;
+  }
+  if (parsed.username || parsed.password) return 'has a user or password in it: none is sent to a source';
+  if (parsed.search) return `has a query (${parsed.search}): the collector adds its own`;
+  if (parsed.hash) return `has a fragment (${parsed.hash}): a fragment is never sent to a server`;
+  if (isLinkLocalHost(parsed.hostname))
+    return `is a link-local address (${parsed.hostname}), where no source lives`;
+  return undefined;
+}
+
+/** A base URL: see baseUrlProblem. Kept without its trailing slashes. */
 const baseUrl = z
-  .url({ message: 'must be an absolute URL such as https://huggingface.co' })
-  .refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)[:/]/u.test(u), {
-    message: 'must be https (plain http only for 127.0.0.1 or localhost)',
+  .string({ message: 'must be an absolute URL such as https://huggingface.co' })
+  .superRefine((u, ctx) => {
+    const problem = baseUrlProblem(u);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: `must be https with no query or fragment: ${u} ${problem}` });
   })
-  .refine((u) => !new URL(u).search && !new URL(u).hash, { message: 'must have no query and no fragment' })
   .transform((u) => u.replace(/\/+$/u, ''));
 
 /** Milliseconds between two requests to one host. */
@@ -138,6 +179,25 @@ export const CollectorConfigSchema = z.strictObject(
       .default(20 * MiB),
     /** Retries of one request after a network error, a timeout, a 5xx or a 429 (so up to retries + 1 attempts). */
     retries: z.number().int().min(0, 'must be 0 or more').max(5, 'must be at most 5').default(2),
+    /**
+     * Hosts (`host` or `host:port`) a source's redirect may lead to besides its own base URL's host.
+     * Whatever the list, a redirect goes only to https (http only from and to this machine), never
+     * to a link-local address, and at most 5 hops.
+     */
+    redirectHosts: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9.-]+(:\d{1,5})?$/u,
+            'must be a host name such as cdn.example.org (lower case, optional :port)',
+          )
+          .refine((h) => !isLinkLocalHost(h.replace(/:\d+$/u, '')), {
+            message: 'must not be a link-local address',
+          }),
+      )
+      .max(10, 'must list at most 10 hosts')
+      .default([]),
     /** The longest `Retry-After` honoured; a source asking for more is an error for that URL this run. */
     maxRetryAfterMs: z.number().int().min(0).max(600_000, 'must be at most 600000 ms').default(60_000),
   },
@@ -152,6 +212,33 @@ export const CollectorConfigSchema = z.strictObject(
 export type CollectorConfig = z.infer<typeof CollectorConfigSchema>;
 export type CollectorConfigInput = z.input<typeof CollectorConfigSchema>;
 
+/**
+ * Memory (MB) a run needs: sources run one after another, so one answer is held at a time; at
+ * its largest it is there about 3 times (the bytes read, the decoded text, the parsed records)
+ * plus its gzip on the way to S3, on top of the runtime's own ~160 MB. Measured: a 19.5 MB
+ * answer raised the peak RSS by ~60 MB (docs/operations.md). The CDK app refuses a
+ * maxResponseBytes whose need passes the function's memory.
+ */
+export function collectorMemoryNeededMb(config: Pick<CollectorConfig, 'maxResponseBytes'>): number {
+  return Math.ceil(160 + (4 * config.maxResponseBytes) / MiB);
+}
+
+/** The first day a collection may ask for: Hugging Face's daily papers and arXiv's API have nothing useful before it for Paperboy. */
+export const FIRST_COLLECT_DAY = '2018-01-01';
+
+/**
+ * Why `day` (`YYYY-MM-DD`, a real day) cannot be collected for, or undefined when it can: from
+ * FIRST_COLLECT_DAY to tomorrow in UTC (a source a few hours ahead may already list tomorrow).
+ */
+export function collectDayProblem(day: string, now: Date): string | undefined {
+  const tomorrow = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
+  if (day < FIRST_COLLECT_DAY)
+    return `${day} is before ${FIRST_COLLECT_DAY}: the sources have nothing to collect that far back`;
+  if (day > tomorrow)
+    return `${day} is after tomorrow (${tomorrow}, UTC): nothing has been published for it yet`;
+  return undefined;
+}
+
 /** The configuration with only a contact: every source on, at its public address. */
 export function defaultCollectorConfig(contact: string): CollectorConfig {
   return CollectorConfigSchema.parse({ contact });
@@ -159,6 +246,8 @@ export function defaultCollectorConfig(contact: string): CollectorConfig {
 
 /** The same configuration with every enabled source's base URL replaced (a local fake, the CLI's --base-url). */
 export function withBaseUrl(config: CollectorConfig, url: string): CollectorConfig {
+  const problem = baseUrlProblem(url);
+  if (problem) throw new ConfigError(`--base-url ${url} ${problem}`);
   const base = baseUrl.parse(url);
   return {
     ...config,

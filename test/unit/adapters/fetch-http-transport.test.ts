@@ -25,6 +25,13 @@ beforeAll(async () => {
       response.writeHead(200, { 'content-type': 'text/plain', ETag: '"v1"' });
       response.write('part');
       // …and never ends.
+    } else if (request.url === '/redirect') {
+      response.writeHead(302, { location: '/gzip' });
+      response.end('moved');
+    } else if (request.url === '/corrupt-gzip') {
+      // Says gzip, is not.
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      response.end('[1,2,3] not compressed at all');
     } else if (request.url === '/gzip') {
       response.writeHead(200, {
         'content-type': 'application/json',
@@ -90,6 +97,35 @@ describe('FetchHttpTransport', () => {
     expect(slow.kind).toBe('timeout');
     expect(slow.message).toBe('no complete answer within 200 ms (requestTimeoutMs)');
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('does not follow a redirect: the 3xx comes back with its Location, for the caller to judge', async () => {
+    const before = seenHeaders.length;
+    const moved = await get('/redirect');
+    expect(moved).toMatchObject({ status: 302, headers: { location: '/gzip' } });
+    // Only the redirect itself was asked for.
+    expect(seenHeaders.length - before).toBe(1);
+  });
+
+  it('calls a body that cannot be decompressed a bad body, not a network error', async () => {
+    const corrupt = await failure(get('/corrupt-gzip'));
+    expect(corrupt.kind).toBe('bad-body');
+    expect(corrupt.message).toMatch(/^the body could not be decompressed .*Z_DATA_ERROR/u);
+  });
+
+  it('stops when its signal aborts', async () => {
+    const controller = new AbortController();
+    const pending = transport.get(`${base}/slow-body`, {
+      headers: {},
+      timeoutMs: 10_000,
+      maxBytes: 1000,
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    const cancelled = await failure(pending);
+    expect(cancelled.kind).toBe('cancelled');
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('says why the network failed', async () => {

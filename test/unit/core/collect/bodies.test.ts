@@ -11,10 +11,11 @@ describe.skipIf(!hasSharedData)(
     it('is what each source promises', async () => {
       expect(
         await inspectBody(bytes(await readSample('hf-daily-papers-2026-06-12.json')), 'hf-daily', at),
-      ).toEqual({
+      ).toMatchObject({
         ok: true,
         records: 30,
         papers: 30,
+        fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/u),
       });
       expect(
         await inspectBody(bytes(await readSample('hf-daily-papers-2024-10-25.json')), 'hf-daily', at),
@@ -24,21 +25,21 @@ describe.skipIf(!hasSharedData)(
       });
       expect(
         await inspectBody(bytes(await readSample('arxiv-rss-2026-4items.xml')), 'arxiv-rss', at),
-      ).toEqual({
+      ).toMatchObject({
         ok: true,
         records: 4,
         papers: 4,
       });
       expect(
         await inspectBody(bytes(await readSample('arxiv-api-2026-search-10.xml')), 'arxiv-api', at),
-      ).toEqual({
+      ).toMatchObject({
         ok: true,
         records: 10,
         papers: 10,
       });
       expect(
         await inspectBody(bytes(await readSample('arxiv-api-2026-zero-results.xml')), 'arxiv-api', at),
-      ).toEqual({
+      ).toMatchObject({
         ok: true,
         records: 0,
         papers: 0,
@@ -101,6 +102,32 @@ describe('a fetched body that is not what the source promises', () => {
   });
 
   it('takes an empty day as empty, not as an error', async () => {
-    expect(await inspectBody(bytes('[]'), 'hf-daily', at)).toEqual({ ok: true, records: 0, papers: 0 });
+    expect(await inspectBody(bytes('[]'), 'hf-daily', at)).toMatchObject({ ok: true, records: 0, papers: 0 });
+  });
+});
+
+describe.skipIf(!hasSharedData)('a body’s fingerprint', () => {
+  const fingerprint = async (items: unknown[], observedAt = at) => {
+    const inspected = await inspectBody(bytes(JSON.stringify(items)), 'hf-daily', observedAt);
+    if (!inspected.ok) throw new Error(inspected.reason);
+    return inspected.fingerprint;
+  };
+
+  it('is the same for the same papers in another order, or fetched at another time, and changes with an upvote', async () => {
+    const items = JSON.parse(await readSample('hf-daily-papers-2026-06-12.json')) as {
+      paper: { upvotes: number };
+    }[];
+    const original = await fingerprint(items);
+    const reversed = [...items].reverse();
+    const rotated = [...items.slice(7), ...items.slice(0, 7)];
+    expect(await fingerprint(reversed)).toBe(original);
+    expect(await fingerprint(rotated)).toBe(original);
+    expect(await fingerprint(items, '2026-11-27T11:00:00.000Z')).toBe(original);
+
+    const upvoted = structuredClone(items);
+    (upvoted[3] as { paper: { upvotes: number } }).paper.upvotes += 1;
+    expect(await fingerprint(upvoted)).not.toBe(original);
+    // One paper fewer is another answer too.
+    expect(await fingerprint(items.slice(1))).not.toBe(original);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_REDIRECTS,
   PoliteHttp,
   type PoliteHttpOptions,
+  redirectProblem,
   retryAfterMs,
 } from '../../../../functions/core/collect/polite-http.ts';
 import { HttpRequestError } from '../../../../functions/core/errors.ts';
@@ -10,7 +12,12 @@ import type { HttpResponse } from '../../../../functions/core/ports.ts';
 type Step = HttpResponse | HttpRequestError;
 
 /** Virtual time: sleeping moves it on at once; each request takes `requestMs` of it. */
-function harness(steps: Record<string, Step[]>, options: Partial<PoliteHttpOptions> = {}, random = () => 0) {
+function harness(
+  steps: Record<string, Step[]>,
+  options: Partial<PoliteHttpOptions> = {},
+  random = () => 0,
+  signal?: AbortSignal,
+) {
   let now = Date.parse('2026-11-27T05:00:00Z');
   const sleeps: number[] = [];
   const requests: { url: string; at: number; headers: Record<string, string> }[] = [];
@@ -34,6 +41,7 @@ function harness(steps: Record<string, Step[]>, options: Partial<PoliteHttpOptio
         },
       },
       random,
+      ...(signal ? { signal } : {}),
       transport: {
         get: async (url, request) => {
           requests.push({ url, at: now, headers: request.headers });
@@ -206,6 +214,108 @@ describe('PoliteHttp', () => {
   });
 });
 
+const redirect = (location: string, code = 302) => status(code, { location });
+
+describe('PoliteHttp and redirects', () => {
+  it('follows a redirect on the same host itself: each hop a request, spaced, and says which URL answered', async () => {
+    const from = 'https://a.example/api/daily_papers?date=2026-11-27';
+    const to = 'https://a.example/api/v2/daily_papers?date=2026-11-27';
+    const h = harness({ [from]: [redirect('/api/v2/daily_papers?date=2026-11-27', 301)], [to]: [ok()] });
+    const result = await h.http.get(from, { spacingMs: 1000 });
+    expect(result).toMatchObject({ ok: true, url: to, attempts: 2 });
+    expect(h.requests.map((r) => r.url)).toEqual([from, to]);
+    // The hop waited for the host's spacing like any request.
+    expect(h.sleeps).toEqual([1000]);
+    expect((h.requests[1]?.at ?? 0) - (h.requests[0]?.at ?? 0)).toBe(1100);
+  });
+
+  it('refuses a redirect to another host or port, to plain http, to a link-local address, and sends nothing there', async () => {
+    const from = 'http://127.0.0.1:18938/api/daily_papers';
+    const targets = [
+      'http://127.0.0.1:18999/secret',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://example.com/x',
+      'https://evil.example/x',
+    ];
+    for (const target of targets) {
+      const h = harness({ [from]: [redirect(target)], [target]: [ok()] });
+      const result = await h.http.get(from, { spacingMs: 0 });
+      expect(result).toMatchObject({ ok: false, kind: 'redirect', status: 302, attempts: 1 });
+      expect(result.ok ? '' : result.error).toMatch(/redirecting to .*: refused, /u);
+      expect(h.requests.map((r) => r.url)).toEqual([from]);
+    }
+    const https = 'https://a.example/x';
+    const down = harness({ [https]: [redirect('http://a.example/x')] });
+    expect(await down.http.get(https, { spacingMs: 0 })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/refused, plain http/u),
+    });
+  });
+
+  it('follows a redirect to a host of redirectHosts, over https only', async () => {
+    const from = 'https://a.example/x';
+    const to = 'https://cdn.example/x';
+    const h = harness({ [from]: [redirect(to)], [to]: [ok()] }, { redirectHosts: ['cdn.example'] });
+    expect(await h.http.get(from, { spacingMs: 0 })).toMatchObject({ ok: true, url: to, attempts: 2 });
+    expect(redirectProblem(new URL(from), new URL('http://cdn.example/x'), ['cdn.example'])).toMatch(
+      /plain http/u,
+    );
+    expect(redirectProblem(new URL(from), new URL('https://169.254.169.254/'), ['169.254.169.254'])).toMatch(
+      /link-local/u,
+    );
+  });
+
+  it('ends a redirect loop after MAX_REDIRECTS hops, each spaced and counted, without retrying it', async () => {
+    const url = 'https://a.example/loop';
+    const h = harness({ [url]: Array.from({ length: 50 }, () => redirect(url)) });
+    const result = await h.http.get(url, { spacingMs: 1000 });
+    expect(result).toMatchObject({ ok: false, kind: 'redirect', attempts: MAX_REDIRECTS + 1 });
+    expect(result.ok ? '' : result.error).toMatch(/more than 5 redirects \(a loop\?\), stopped/u);
+    expect(h.requests).toHaveLength(MAX_REDIRECTS + 1);
+    expect(h.sleeps).toEqual(Array.from({ length: MAX_REDIRECTS }, () => 1000));
+  });
+});
+
+describe('PoliteHttp, bodies and cancelling', () => {
+  it('does not retry a body that cannot be decoded (a corrupt gzip), and says it is the body', async () => {
+    const url = 'https://a.example/x';
+    const h = harness({
+      [url]: [new HttpRequestError('bad-body', 'the body could not be decompressed'), ok()],
+    });
+    expect(await h.http.get(url, { spacingMs: 0 })).toMatchObject({
+      ok: false,
+      kind: 'bad-body',
+      attempts: 1,
+      error: 'the body could not be decompressed',
+    });
+    expect(h.requests).toHaveLength(1);
+  });
+
+  it('gives up at once on a Retry-After of 10 or more digits, as on any past the cap', async () => {
+    for (const value of ['1000000000', '99999999999999999999']) {
+      const url = 'https://a.example/x';
+      const h = harness({ [url]: [status(429, { 'retry-after': value }), ok()] });
+      const result = await h.http.get(url, { spacingMs: 0 });
+      expect(result).toMatchObject({ ok: false, status: 429, attempts: 1 });
+      expect(result.ok ? '' : result.error).toMatch(/longer than the 60 s this collector waits/u);
+      expect(h.requests).toHaveLength(1);
+    }
+  });
+
+  it('starts nothing once its signal aborts, and stops a pause', async () => {
+    const controller = new AbortController();
+    const url = 'https://a.example/x';
+    const h = harness({ [url]: [status(500), ok()] }, {}, () => 0, controller.signal);
+    controller.abort();
+    expect(await h.http.get(url, { spacingMs: 0 })).toMatchObject({
+      ok: false,
+      kind: 'cancelled',
+      attempts: 0,
+    });
+    expect(h.requests).toHaveLength(0);
+  });
+});
+
 describe('retryAfterMs', () => {
   const now = Date.parse('2026-11-27T05:00:00Z');
   it('reads seconds and HTTP dates, and nothing else', () => {
@@ -217,5 +327,8 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('-5', now)).toBeUndefined();
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs('1.5', now)).toBeUndefined();
+    // Any number of digits is seconds (not a date, not dropped): a huge one is past any cap.
+    expect(retryAfterMs('1000000000', now)).toBe(1_000_000_000_000);
+    expect(retryAfterMs('12345678901234', now)).toBe(12_345_678_901_234_000);
   });
 });
