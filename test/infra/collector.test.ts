@@ -3,10 +3,11 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COLLECTED_PREFIX } from '../../functions/core/collect/collect.ts';
-import { CollectorConfigSchema } from '../../functions/core/collect/config.ts';
+import { CollectorConfigSchema, collectorMemoryNeededMb } from '../../functions/core/collect/config.ts';
 import { INGEST_PREFIX } from '../../functions/core/ingest-file.ts';
 import { buildApp, type PaperboyApp } from '../../infra/app.ts';
 import { readStageConfig } from '../../infra/config.ts';
+import { COLLECT_MEMORY_MB } from '../../infra/constructs/collector.ts';
 
 const cdkContext = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context;
 const newApp = (extra: Record<string, unknown> = {}) =>
@@ -82,18 +83,26 @@ describe('the collector', () => {
     expect(s3[0]?.Action).toBe('s3:PutObject');
     expect(JSON.stringify(s3[0]?.Resource)).toContain(`/${COLLECTED_PREFIX}*`);
     const dynamo = statements.filter((s) => JSON.stringify(s.Action).includes('dynamodb:'));
-    expect(dynamo).toHaveLength(1);
+    expect(dynamo).toHaveLength(2);
     expect(dynamo[0]).toMatchObject({
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      // Its fetch states, run records and the lease (put to take, delete to give back).
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['FETCH#*', 'COLLECTOR#*'] } },
     });
+    // Reading only: the ingest log of the files under its own prefix (was what it wrote ingested?).
+    expect(dynamo[1]).toMatchObject({
+      Action: 'dynamodb:Query',
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`FILE#${COLLECTED_PREFIX}*`] } },
+    });
     // The table itself, not its index.
-    expect(JSON.stringify(dynamo[0]?.Resource)).not.toContain('/index/');
+    expect(JSON.stringify(dynamo.map((d) => d.Resource))).not.toContain('/index/');
     const actions = statements.flatMap((s) => [s.Action].flat() as string[]);
     // Besides: X-Ray, and sending a failed invocation to its own dead-letter queue.
     expect(actions.filter((a) => !a.startsWith('xray:')).sort()).toEqual([
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       's3:PutObject',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
@@ -120,6 +129,27 @@ describe('the collector', () => {
 
   it('passes cdk-nag', () => {
     expect(() => built.app.synth()).not.toThrow();
+  });
+
+  it('has no reserved concurrency (one run at a time is a lease in the table: no account pool is taken)', () => {
+    const [fn] = Object.values(
+      app.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('Hugging Face') },
+      }),
+    ) as Resource[];
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(fn?.Properties.MemorySize).toBe(COLLECT_MEMORY_MB);
+  });
+
+  it('refuses at synth a maxResponseBytes the function’s memory cannot hold', async () => {
+    expect(collectorMemoryNeededMb({ maxResponseBytes: 20 * 1024 ** 2 })).toBeLessThanOrEqual(
+      COLLECT_MEMORY_MB,
+    );
+    await expect(
+      buildApp(newApp({ 'paperboy:collector': { maxResponseBytes: 100 * 1024 ** 2 } })),
+    ).rejects.toThrow(
+      /paperboy:collector\.maxResponseBytes 104857600 needs about 560 MB to collect, more than the collector function's 512 MB/u,
+    );
   });
 });
 

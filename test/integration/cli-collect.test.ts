@@ -123,7 +123,17 @@ describe.skipIf(!hasSharedData)(
       );
       const bad = await paperboy(['collect', '--base-url', 'ftp://example.org'], FAST);
       expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/--base-url ftp:\/\/example\.org: must be an absolute https URL/u);
+      expect(bad.stderr).toMatch(/--base-url ftp:\/\/example\.org has the scheme ftp: only https/u);
+      // Each wrong URL is told what is wrong with it, not one message for every reason.
+      const fragment = await paperboy(['collect', '--base-url', `${fake.url}/#frag`], FAST);
+      expect(fragment.code).toBe(2);
+      expect(fragment.stderr).toMatch(/has a fragment \(#frag\)/u);
+      // A day far outside the sources' range is bad input, not sent to them.
+      for (const day of ['9999-12-31', '0001-01-01']) {
+        const far = await paperboy(['collect', '--base-url', fake.url, '--date', day], FAST);
+        expect(far.code).toBe(2);
+        expect(far.stderr).toMatch(day.startsWith('9') ? /is after tomorrow/u : /is before 2018-01-01/u);
+      }
     });
   },
 );

@@ -40,6 +40,29 @@ describe('the local collector configuration', () => {
       /arxivApi\.baseUrl: must be https/u,
     );
     expect(() => localCollectorConfig({}, 'https://example.org/?q=1')).toThrow(ConfigError);
+    // Each reason in its own words.
+    const told = (url: string) => {
+      try {
+        localCollectorConfig({}, url);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(told('https://example.org/?q=1')).toBe(
+      '--base-url https://example.org/?q=1 has a query (?q=1): the collector adds its own',
+    );
+    expect(told('http://127.0.0.1:18900/#frag')).toMatch(
+      /has a fragment \(#frag\): a fragment is never sent/u,
+    );
+    expect(told('ftp://example.org')).toMatch(/has the scheme ftp: only https/u);
+    expect(told('example.org')).toMatch(/is not an absolute URL/u);
+    expect(told('http://example.org')).toMatch(/uses plain http for example\.org/u);
+    expect(told('https://user:pw@example.org')).toMatch(/has a user or password/u);
+    expect(told('https://169.254.169.254')).toMatch(/link-local/u);
+    // IPv6 loopback is this machine too.
+    expect(told('http://[::1]:18900')).toBe('accepted');
+    expect(localCollectorConfig({}, 'http://[::1]:18900/').hf.baseUrl).toBe('http://[::1]:18900');
     expect(() =>
       localCollectorConfig({ PAPERBOY_COLLECTOR_CONFIG: '{"contact":"x@example.org","retries":9}' }),
     ).toThrow(/retries: must be at most 5/u);
