@@ -10,7 +10,7 @@ import type {
   SubscriberRepository,
   WorkQueue,
 } from './ports.ts';
-import { isErased, type Subscriber } from './subscriber.ts';
+import { identityOf, isErased, type Subscriber } from './subscriber.ts';
 
 /** Temporary bounces in a row that make an address bounced. */
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -206,8 +206,8 @@ async function addressedTo(subscriberId: string, event: SesEvent, deps: Pick<Fee
   if (!destination || destination.length === 0) return true;
   const record = await deps.subscribers.get(subscriberId);
   if (!record || isErased(record)) return true;
-  const email = record.email.toLowerCase();
-  return destination.some((to) => to.trim().toLowerCase() === email);
+  const email = identityOf(record.email);
+  return destination.some((to) => identityOf(to) === email);
 }
 
 /** Applies a change to a subscriber, conditionally on the version read; a lost race re-reads. */

@@ -188,6 +188,19 @@ export function normalizeEmail(email: string): string {
   return `${trimmed.slice(0, at)}@${domainToASCII(domain) || domain}`;
 }
 
+/**
+ * The form of an address that identifies a mailbox, from which the subscriber id (and so the
+ * erased suppression hash) is derived: the normalized address (trimmed, domain lower-cased and
+ * in ASCII), in Unicode NFC, with the local part lower-cased too. RFC 5321 lets a server tell
+ * `Ana` from `ana`, but no mailbox provider does, and old lists change the case of addresses:
+ * `Ana@example.org` and `ana@example.org` are one reader, so that an unsubscribed, suppressed or
+ * erased address cannot come back in another case. The stored address, to which mail is sent,
+ * stays as the reader typed it (`normalizeEmail`).
+ */
+export function identityOf(email: string): string {
+  return normalizeEmail(email.normalize('NFC')).toLowerCase();
+}
+
 /** A subscriber's preferences alone. */
 export function preferencesOf(subscriber: Subscriber): Preferences {
   const { topics, authors, exclude, frequency, digestSize: size } = subscriber;

@@ -17,6 +17,7 @@ import { enforceRate, type RateLimits, rateKey } from './rate-limits.ts';
 import type { SignupMessage } from './signup.ts';
 import {
   type ErasedSubscriber,
+  identityOf,
   isErased,
   type PreferencesUpdate,
   preferencesOf,
@@ -68,7 +69,8 @@ export async function acceptSignup(request: SubscriptionRequest, deps: AcceptSig
   const ring = await deps.keys.current();
   await enforceRate(
     deps.limiter,
-    rateKey('address', request.email, ring),
+    // The identity form: `Ana@` and `ana@` are one mailbox, and count against one limit.
+    rateKey('address', identityOf(request.email), ring),
     deps.limits.perAddressPerHour,
     3600,
   );

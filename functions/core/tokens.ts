@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ConfigError, ExpiredTokenError, InvalidTokenError } from './errors.ts';
+import { identityOf } from './subscriber.ts';
 
 /**
  * What a token lets its holder do. Each is verified against its own purpose: a token for one
@@ -194,9 +195,13 @@ export interface VerifyOptions {
   allowExpired?: boolean;
 }
 
-/** The subscriber id for a normalized address: keyed, so ids reveal nothing about addresses. */
-export function subscriberIdFor(normalizedEmail: string, keys: KeyRing): string {
-  return createHmac('sha256', keys.idKey).update(normalizedEmail).digest('base64url').slice(0, 32);
+/**
+ * The subscriber id for an address: keyed, so ids reveal nothing about addresses, and derived
+ * from the address's identity form (`identityOf`: case-folded whole), so that case variants of
+ * one mailbox are one subscriber wherever an id is derived.
+ */
+export function subscriberIdFor(email: string, keys: KeyRing): string {
+  return createHmac('sha256', keys.idKey).update(identityOf(email)).digest('base64url').slice(0, 32);
 }
 
 function mac(key: Buffer, body: string): string {

@@ -96,6 +96,48 @@ describe('importing one address of an existing list', () => {
   });
 });
 
+describe('case variants of one address (one mailbox, one subscriber)', () => {
+  it('never re-activates a suppressed, unsubscribed or erased address written in another case', async () => {
+    const d = deps();
+    for (const [email, status] of [
+      ['bom1@example.com', 'bounced'],
+      ['reader@example.org', 'unsubscribed'],
+    ] as const) {
+      const id = await idOfAddress(email, d);
+      await d.subscribers.create(activeSubscriber(id, { email, status }));
+    }
+    const erasedId = await idOfAddress('quoted@example.com', d);
+    d.subscribers.items.set(erasedId, {
+      id: erasedId,
+      status: 'erased',
+      version: 2,
+      erasedAt: '2026-11-01T00:00:00Z',
+      updatedAt: '2026-11-01T00:00:00Z',
+    });
+    const outcomes = [];
+    for (const email of ['BOM1@example.com', 'Reader@Example.org', 'QUOTED@EXAMPLE.COM'])
+      outcomes.push(await importSubscriber(request(email), { confirmed: false }, d));
+    expect(outcomes.map((o) => o.outcome)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(d.signups.messages).toEqual([]);
+    expect(d.subscribers.items.size).toBe(3);
+  });
+
+  it('keeps the address as typed (domain lower-cased) for sending, while the id ignores case', async () => {
+    const d = deps();
+    const added = await importSubscriber(request('Dup@Example.com'), { confirmed: true }, d);
+    expect((await d.subscribers.get(added.id))?.email).toBe('Dup@example.com');
+    expect(await importSubscriber(request('dup@example.com'), { confirmed: true }, d)).toMatchObject({
+      outcome: 'unchanged',
+      id: added.id,
+    });
+    expect(await idOfAddress(' DUP@EXAMPLE.COM ', d)).toBe(added.id);
+    expect(await idOfAddress('dup@ex\u00e4mple.com', d)).toBe(await idOfAddress('DUP@xn--exmple-cua.com', d));
+    // NFC: a decomposed ä in the local part is the same mailbox as the composed one.
+    expect(await idOfAddress('a\u0308na@example.org', d)).toBe(await idOfAddress('\u00c4NA@example.org', d));
+    expect(await idOfAddress('dup2@example.com', d)).not.toBe(added.id);
+  });
+});
+
 describe('suppressing an address', () => {
   it('makes it bounced with the reason, once, and says when there is nothing to suppress', async () => {
     const d = deps();

@@ -99,6 +99,44 @@ describe('accepting a sign-up', () => {
   });
 });
 
+describe('case variants of an address', () => {
+  it('count against one per-address limit: ANA@ and ana@ cannot flood one mailbox', async () => {
+    const signups = new MemorySignupQueue();
+    const accepting = {
+      limiter: new MemoryRateLimiter(),
+      signups,
+      keys: testTokenKeys,
+      clock,
+      limits: defaultRateLimits,
+    };
+    const variants = [
+      'ana@example.org',
+      'ANA@example.org',
+      'Ana@Example.org',
+      'aNa@EXAMPLE.ORG',
+      'anA@example.org',
+    ];
+    const results = [];
+    for (let i = 0; i < defaultRateLimits.perAddressPerHour + 1; i += 1)
+      results.push(
+        await acceptSignup(request(variants[i % variants.length] as string), accepting).then(
+          () => 'ok',
+          (e: unknown) => (e instanceof RateLimitedError ? 'limited' : 'error'),
+        ),
+      );
+    expect(results.at(-1)).toBe('limited');
+    expect(signups.messages).toHaveLength(defaultRateLimits.perAddressPerHour);
+  });
+
+  it('are one subscriber: a pending ana@ is not a second sign-up as ANA@', async () => {
+    expect(await signUp('ana@example.org', { topics: ['retrieval'] })).toBe('created');
+    await signUp('ANA@Example.org', { topics: ['other'] });
+    expect(subscribers.items.size).toBe(1);
+    expect(record('ana@example.org')).toMatchObject({ email: 'ana@example.org', topics: ['retrieval'] });
+    expect(idOf('ANA@EXAMPLE.ORG')).toBe(idOf('ana@example.org'));
+  });
+});
+
 describe('sign-up → confirm → unsubscribe', () => {
   it('creates one pending subscriber per address and sends a confirmation bound to the sign-up', async () => {
     expect(await signUp('ana@Example.org', { topics: ['retrieval'] })).toBe('created');
