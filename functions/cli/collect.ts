@@ -135,19 +135,52 @@ export function registerCollectCommand(program: Command): void {
         const { COLLECT_LEASE_MS } = await import('../roots/collect.ts');
         const { RUN_RECORD_MARGIN_MS } = await import('../triggers/collect.ts');
         const started = Date.now();
-        const run = await collect(
-          {
-            day: options.date ?? new Date().toISOString().slice(0, 10),
-            dated: options.date !== undefined,
-            sources,
-          },
-          {
-            ...deps,
-            // As long as the function may run: the lease it takes (one collection at a time) lasts that long.
-            remainingMs: () => COLLECT_LEASE_MS - RUN_RECORD_MARGIN_MS - (Date.now() - started),
-          },
-        );
+        // Ctrl-C stops the collection in order: its requests are cancelled, its run recorded and
+        // its lease given back (else the next run would wait for the lease to end). A second one
+        // stops at once.
+        const stop = new AbortController();
+        const onSignal = () => {
+          if (stop.signal.aborted) {
+            process.stderr.write(
+              `paperboy: stopped at once: the collection's lease ends by itself within ${COLLECT_LEASE_MS / 60_000} minutes\n`,
+            );
+            process.exit(130);
+          }
+          process.stderr.write(
+            'paperboy: stopping the collection: its requests are cancelled, its run is recorded (Ctrl-C again to stop at once)\n',
+          );
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        let run: CollectRun;
+        try {
+          run = await collect(
+            {
+              day: options.date ?? new Date().toISOString().slice(0, 10),
+              dated: options.date !== undefined,
+              sources,
+            },
+            {
+              ...deps,
+              signal: stop.signal,
+              // As long as the function may run: the lease it takes (one collection at a time) lasts that long.
+              remainingMs: () => COLLECT_LEASE_MS - RUN_RECORD_MARGIN_MS - (Date.now() - started),
+            },
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
         if (run.skipped) throw new CliError(run.skipped, EXIT.failed);
+        if (stop.signal.aborted) {
+          for (const source of run.sources) for (const line of describeSource(source, new Map())) say(line);
+          throw new CliError(
+            'stopped by Ctrl-C: the run is recorded; the files it wrote are ingested by a running npm start, ' +
+              'or else fetched again in full and ingested by the next paperboy collect (nothing is lost)',
+            EXIT.failed,
+          );
+        }
         const keys = run.sources.flatMap((s) => s.objects);
         if (keys.length > 0) say(`waiting for the ingestion of ${keys.length} collected file(s)…`);
         const ingested = await waitForIngests(

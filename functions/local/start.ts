@@ -287,7 +287,7 @@ function describeWork(work: InFlight): string {
   const parts: string[] = [];
   if (work.ingests.length > 0) parts.push(`the ingest of ${work.ingests.join(', ')}`);
   if (work.editions > 0) parts.push("the day's edition");
-  if (work.collections > 0) parts.push('the stopped collection to record its run');
+  if (work.collections > 0) parts.push('the stopped collection (recording its run)');
   if (work.ingests.length > 0 || work.editions > 0) parts.push('any digests being sent');
   else if (parts.length === 0) parts.push('the work in flight (digests being sent, SES events)');
   return parts.join(' and ');

@@ -100,7 +100,9 @@ export function createCollectHandler(deps: CollectHandlerDeps): LambdaHandler<un
     if (run.skipped) logger.warn('collection skipped', { skipped: run.skipped });
     for (const source of run.sources) {
       const { fetched: _fetched, ...counts } = source;
-      if (source.failed) logger.error('source failed', { ...counts });
+      // Stopped on purpose (npm start's Ctrl-C): said, not an error.
+      if (deps.signal?.aborted) logger.info('source stopped with the collection', { ...counts });
+      else if (source.failed) logger.error('source failed', { ...counts });
       else if (source.errors > 0) logger.warn('source answered in part', { ...counts });
       else logger.info('source collected', { ...counts });
     }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSource, loadSamples, sourceRoutes, startFakeSource } from '../support/fake-sources.ts';
 import { hasSharedData, sharedDataSkipReason } from '../support/shared-data.ts';
+import { paperboy as launchPaperboy } from './processes.ts';
 
 /**
  * End to end, as an operator runs it: `npx paperboy collect --base-url <fake>` (no stack running,
@@ -134,6 +135,25 @@ describe.skipIf(!hasSharedData)(
         expect(far.code).toBe(2);
         expect(far.stderr).toMatch(day.startsWith('9') ? /is after tomorrow/u : /is before 2018-01-01/u);
       }
+    });
+
+    it('stops in order on Ctrl-C: the request cancelled, the run recorded, the lease given back for the next run', async () => {
+      fake.faults.set('/api/daily_papers', [{ kind: 'hang' }]);
+      const before = fake.seen.length;
+      const run = launchPaperboy('collect', '--base-url', fake.url, '--source', 'hf', '--data-dir', dataDir);
+      await run.waitFor('stderr', 'collecting from hf', 60_000);
+      for (let i = 0; i < 400 && fake.seen.length === before; i += 1)
+        await new Promise((r) => setTimeout(r, 25));
+      run.child.kill('SIGINT');
+      const { code } = await run.exited;
+      expect(code).toBe(1);
+      expect(run.stderr).toMatch(/stopping the collection: its requests are cancelled/u);
+      expect(run.stderr).toMatch(/stopped by Ctrl-C: the run is recorded/u);
+      expect(run.stderr).toMatch(/cancelled: the collection was stopped/u);
+      // The lease was given back: the next run collects (else: "a collection is running").
+      const next = await paperboy(['collect', '--base-url', fake.url, '--source', 'hf'], FAST);
+      expect(next.stderr).not.toMatch(/a collection is running/u);
+      expect(next.code).toBe(0);
     });
   },
 );
