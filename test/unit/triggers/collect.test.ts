@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collectDayProblem } from '../../../functions/core/collect/config.ts';
 import type { CollectRun, SourceRun } from '../../../functions/core/ports.ts';
 import { createMetrics, SERVICES } from '../../../functions/shared/metrics.ts';
 import {
@@ -44,6 +45,18 @@ describe('the collector event', () => {
     expect(() => parseCollectEvent({ date: '2026-02-30' })).toThrow(/date: must be a day as YYYY-MM-DD/u);
     expect(() => parseCollectEvent({ baseUrl: 'http://169.254.169.254/' })).toThrow(/baseUrl/u);
     expect(() => parseCollectEvent([])).toThrow(/expected \{\}/u);
+  });
+
+  it('takes a day from 2018-01-01 to tomorrow (UTC), no further either way', () => {
+    const now = new Date('2026-11-27T23:30:00Z');
+    expect(collectDayProblem('2018-01-01', now)).toBeUndefined();
+    expect(collectDayProblem('2026-11-28', now)).toBeUndefined();
+    expect(collectDayProblem('2017-12-31', now)).toMatch(/before 2018-01-01/u);
+    expect(collectDayProblem('0001-01-01', now)).toMatch(/before 2018-01-01/u);
+    expect(collectDayProblem('2026-11-29', now)).toBe(
+      '2026-11-29 is after tomorrow (2026-11-28, UTC): nothing has been published for it yet',
+    );
+    expect(collectDayProblem('9999-12-31', now)).toMatch(/after tomorrow/u);
   });
 });
 
