@@ -11,7 +11,13 @@
 import { readFile } from 'node:fs/promises';
 import MiniSearch from 'minisearch';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
-import { applyVote, type LearnedProfile, paperTerms } from '../functions/core/learning.ts';
+import {
+  applyVote,
+  type LearnedProfile,
+  LearnedProfileSchema,
+  paperTerms,
+  parseLearnedProfile,
+} from '../functions/core/learning.ts';
 import type { Paper } from '../functions/core/paper.ts';
 import { rankTrending } from '../functions/core/ranking.ts';
 import { relevanceConfig } from '../functions/core/relevance/index.ts';
@@ -215,6 +221,25 @@ if (mode === 'index') {
 const ms = performance.now() - start;
 const cpu = process.cpuUsage(cpuStart);
 const cpuMs = (cpu.user + cpu.system) / 1000;
+
+// The send path checks each stored profile as it reads it: the hand-written check the product
+// uses beside the zod schema it agrees with, on the pool's profiles as stored items (µs each).
+const check = (parse: (item: unknown) => unknown) => {
+  const items = pool.slice(0, 200).map((p) => ({ PK: 'SUB#x', SK: 'LEARNED', ...structuredClone(p) }));
+  for (const item of items) parse(item);
+  const rounds = 20;
+  const t0 = process.cpuUsage();
+  for (let r = 0; r < rounds; r += 1) for (const item of items) if (!parse(item)) throw new Error('rejected');
+  const used = process.cpuUsage(t0);
+  return (used.user + used.system) / (rounds * items.length);
+};
+const checkUs =
+  mode === 'index'
+    ? {
+        hand: check(parseLearnedProfile),
+        zod: check((item) => LearnedProfileSchema.safeParse(item).success),
+      }
+    : undefined;
 console.log(
   JSON.stringify({
     readers,
@@ -223,5 +248,6 @@ console.log(
     chosen,
     learned: mode === 'index' || mode === 'scratch' ? learnedCount : 0,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    ...(checkUs ? { checkUs } : {}),
   }),
 );

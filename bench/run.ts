@@ -326,7 +326,14 @@ if (only.has('relevance')) {
 // Choosing digests: 100,000 readers with random topic profiles, 1,000 candidates, one core.
 if (only.has('digests')) {
   const digests = (mode: 'index' | 'index-plain' | 'minisearch' | 'scratch', readers: number) =>
-    runScript<{ readers: number; ms: number; cpuMs: number; learned: number; peakRssMb: number }>(
+    runScript<{
+      readers: number;
+      ms: number;
+      cpuMs: number;
+      learned: number;
+      peakRssMb: number;
+      checkUs?: { hand: number; zod: number };
+    }>(
       'digests-child.ts',
       [mode, String(readers)],
     );
@@ -362,6 +369,14 @@ if (only.has('digests')) {
       'µs',
       'the whole choice of a reader without one',
       (plain.cpuMs / plain.readers) * 1000,
+      false,
+    ),
+    result(
+      'check a stored learned profile as the send path reads it (CPU per profile)',
+      ours.checkUs?.hand ?? Number.NaN,
+      'µs',
+      'the zod schema it agrees with (LearnedProfileSchema)',
+      ours.checkUs?.zod ?? Number.NaN,
       false,
     ),
     result(

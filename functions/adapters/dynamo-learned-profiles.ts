@@ -5,9 +5,9 @@ import {
   PutCommand,
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { type LearnedProfile, LearnedProfileSchema } from '../core/learning.ts';
+import { type LearnedProfile, parseLearnedProfile } from '../core/learning.ts';
 import type { LearnedProfiles, StoredLearned } from '../core/ports.ts';
-import { isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
+import { isConditionFailure, keys } from './dynamo-keys.ts';
 
 /**
  * A stored learned profile, checked with zod; undefined when the item is not one (changed by
@@ -15,8 +15,8 @@ import { isConditionFailure, keys, stripKeys } from './dynamo-keys.ts';
  * starts afresh (see {@link storedLearned}).
  */
 export function learnedFromItem(item: Record<string, unknown>): LearnedProfile | undefined {
-  const parsed = LearnedProfileSchema.safeParse(stripKeys(item));
-  return parsed.success ? parsed.data : undefined;
+  // Checked by hand as the zod schema checks it (parseLearnedProfile): one per reader on the send path.
+  return parseLearnedProfile(item);
 }
 
 /** An item as a change reads it: an unreadable one keeps its version (if numeric) to be written over. */

@@ -133,6 +133,9 @@ export class EditionSelector {
     blocked: Uint8Array;
     liked: Float32Array;
     disliked: Float32Array;
+    /** The documents `liked` and `disliked` hold a value for (all others are 0). */
+    likedTouched: Touched;
+    dislikedTouched: Touched;
   };
 
   /**
@@ -164,6 +167,8 @@ export class EditionSelector {
       blocked: new Uint8Array(n),
       liked: new Float32Array(n),
       disliked: new Float32Array(n),
+      likedTouched: { docs: new Int32Array(n), seen: new Uint8Array(n), count: 0 },
+      dislikedTouched: { docs: new Int32Array(n), seen: new Uint8Array(n), count: 0 },
     };
     entries.forEach((entry, doc) => {
       this.byId.set(entry.paper.id, doc);
@@ -204,30 +209,60 @@ export class EditionSelector {
   private learnedInterest(profile: LearnedProfile): Interest | undefined {
     if (profile.liked.length === 0 && profile.disliked.length === 0) return undefined;
     const settings = this.config.learned;
-    const { liked, disliked } = this.scratch;
-    const apply = (terms: readonly LearnedTerm[], out: Float32Array) => {
-      out.fill(0);
+    const { liked, disliked, likedTouched, dislikedTouched } = this.scratch;
+    const index = this.index;
+    // Sparse: only the documents that have one of the profile's terms are written, scaled and,
+    // for the next reader, zeroed again (a profile touches a fraction of the edition).
+    const apply = (terms: readonly LearnedTerm[], out: Float32Array, touched: Touched) => {
+      for (let i = 0; i < touched.count; i += 1) {
+        const d = touched.docs[i] as number;
+        out[d] = 0;
+        touched.seen[d] = 0;
+      }
+      touched.count = 0;
       if (terms.length === 0) return;
       // The vector is sorted by weight: its first terms are enough to pick the best by weight × idf.
-      const weighted: { t: string; w: number }[] = [];
+      const weighted: { w: number; idf: number; info: TermPostings | undefined }[] = [];
       for (let i = 0; i < terms.length && i < 2 * settings.terms; i += 1) {
         const term = terms[i] as LearnedTerm;
-        const idf = this.index.idf(term.t);
-        // A term most papers have tells nothing (and its postings are the longest).
-        if (idf >= settings.minIdf) weighted.push({ t: term.t, w: term.w * idf });
+        const info = this.termPostings(term.t);
+        const idf = info ? info.idf : index.idf(term.t);
+        // A term most papers have tells nothing (and its postings are the longest). A term no
+        // paper has still takes its place among the best (it matches nothing).
+        if (idf >= settings.minIdf) weighted.push({ w: term.w * idf, idf, info });
       }
       if (weighted.length > settings.terms) {
         weighted.sort((a, b) => b.w - a.w);
         weighted.length = settings.terms;
       }
-      const full = this.index.addTermScores(weighted, out);
+      // Σ weight · BM25F impact over the term's postings; `full`: a paper with every term.
+      let full = 0;
+      for (const { w, idf, info } of weighted) {
+        if (!info) continue;
+        full += w * idf * index.fullImpact;
+        const { docs, impacts } = info;
+        for (let i = 0; i < docs.length; i += 1) {
+          const d = docs[i] as number;
+          if (touched.seen[d] === 0) {
+            touched.seen[d] = 1;
+            touched.docs[touched.count++] = d;
+          }
+          out[d] = (out[d] as number) + w * (impacts[i] as number);
+        }
+      }
       let best = 0;
-      for (let d = 0; d < out.length; d += 1) if ((out[d] as number) > best) best = out[d] as number;
+      for (let i = 0; i < touched.count; i += 1) {
+        const value = out[touched.docs[i] as number] as number;
+        if (value > best) best = value;
+      }
       const scale = Math.max(best, full * settings.goodMatchShare, 1e-9);
-      for (let d = 0; d < out.length; d += 1) out[d] = Math.min(1, (out[d] as number) / scale);
+      for (let i = 0; i < touched.count; i += 1) {
+        const d = touched.docs[i] as number;
+        out[d] = Math.min(1, (out[d] as number) / scale);
+      }
     };
-    apply(profile.liked, liked);
-    apply(profile.disliked, disliked);
+    apply(profile.liked, liked, likedTouched);
+    apply(profile.disliked, disliked, dislikedTouched);
     // The most recent liked papers are the ones a reason counts (a digest explains ~10 papers).
     const likedVotes = profile.votes.filter((v) => v.vote === 'more').slice(-settings.similarOf);
     let likedVectors: ReturnType<RelevanceIndex['termVector']>[] | undefined;
@@ -251,6 +286,25 @@ export class EditionSelector {
         return words.length > 0 ? `${words.join(' and ')}, like papers you liked` : undefined;
       },
     };
+  }
+
+  /** The edition's terms as learned profiles use them, made once each (typed postings, idf). */
+  private readonly postings = new Map<string, TermPostings>();
+
+  private termPostings(term: string): TermPostings | undefined {
+    let info = this.postings.get(term);
+    if (!info) {
+      const list = this.index.postingsOf(term);
+      // Only the edition's own terms are kept: the map is bounded by its vocabulary.
+      if (!list) return undefined;
+      info = {
+        idf: this.index.idf(term),
+        docs: Int32Array.from(list.docs),
+        impacts: Float64Array.from(list.impacts),
+      };
+      this.postings.set(term, info);
+    }
+    return info;
   }
 
   /** The reader's digest, in the order shown (best first); empty when nothing new fits them. */
@@ -433,6 +487,20 @@ export class EditionSelector {
     }
     return chosen;
   }
+}
+
+/** A term's documents, their BM25F impacts, and its idf in the edition. */
+interface TermPostings {
+  idf: number;
+  docs: Int32Array;
+  impacts: Float64Array;
+}
+
+/** The documents a sparse score array holds a value for: listed once each (`seen`), `count` of them. */
+interface Touched {
+  docs: Int32Array;
+  seen: Uint8Array;
+  count: number;
 }
 
 /**

@@ -365,6 +365,22 @@ export class RelevanceIndex {
   }
 
   /**
+   * A term's documents and their BM25F impacts (the arrays themselves: read, never change), or
+   * undefined when no document has it: lets a caller score a bag of terms over only the
+   * documents it touches (a learned profile, reader after reader).
+   */
+  postingsOf(
+    term: string,
+  ): { readonly docs: readonly number[]; readonly impacts: readonly number[] } | undefined {
+    return this.postings.get(term);
+  }
+
+  /** BM25F's k1 + 1: a full match's impact per unit of idf (see {@link addTermScores}). */
+  get fullImpact(): number {
+    return this.config.k1 + 1;
+  }
+
+  /**
    * A bag of terms (a paper a reader voted on) as a unit vector over this edition's terms,
    * weighted by its idf, for {@link similarityToVector}: made once, compared with many papers.
    */

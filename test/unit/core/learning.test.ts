@@ -3,8 +3,10 @@ import { ExpiredTokenError, InvalidTokenError, NotFoundError } from '../../../fu
 import {
   applyVote,
   type LearnedProfile,
+  LearnedProfileSchema,
   learningConfig,
   paperTerms,
+  parseLearnedProfile,
   summarizeLearned,
 } from '../../../functions/core/learning.ts';
 import { LinkBuilder } from '../../../functions/core/links.ts';
@@ -134,6 +136,68 @@ describe('recording a vote (pure)', () => {
     expect(learned?.liked.some((t) => t.s === 'unique0word')).toBe(false);
     // The item stays small whatever the reader does.
     expect(Buffer.byteLength(JSON.stringify(learned))).toBeLessThan(60_000);
+  });
+});
+
+describe('reading a stored profile', () => {
+  const good = profileOf([
+    [papers[0] as Paper, 'more'],
+    [papers[1] as Paper, 'fewer'],
+  ]) as LearnedProfile;
+  // Each mutation of a valid item, one field at a time: what a hand edit or another version writes.
+  const long = 'x'.repeat(65);
+  const term = good.liked[0] as LearnedProfile['liked'][number];
+  const vote = good.votes[0] as LearnedProfile['votes'][number];
+  const variants: [string, unknown][] = [
+    ['valid', good],
+    ['with the item keys', { ...good, PK: 'SUB#a', SK: 'LEARNED' }],
+    ['empty', { votes: [], liked: [], disliked: [], updatedAt: '', version: 0 }],
+    ['null', null],
+    ['an array', [good]],
+    ['a string', 'garbage'],
+    ['votes a string', { ...good, votes: 'garbage' }],
+    ['votes missing', { ...good, votes: undefined }],
+    ['201 votes', { ...good, votes: Array(201).fill(vote) }],
+    ['200 votes', { ...good, votes: Array(200).fill(vote) }],
+    ['a vote null', { ...good, votes: [null] }],
+    ['vote maybe', { ...good, votes: [{ ...vote, vote: 'maybe' }] }],
+    ['paperId empty', { ...good, votes: [{ ...vote, paperId: '' }] }],
+    ['paperId long', { ...good, votes: [{ ...vote, paperId: long }] }],
+    ['paperId a number', { ...good, votes: [{ ...vote, paperId: 7 }] }],
+    ['at long', { ...good, votes: [{ ...vote, at: 'x'.repeat(41) }] }],
+    ['vote terms 65', { ...good, votes: [{ ...vote, terms: Array(65).fill(term) }] }],
+    ['vote terms 64', { ...good, votes: [{ ...vote, terms: Array(64).fill(term) }] }],
+    ['term w negative', { ...good, liked: [{ ...term, w: -0.1 }] }],
+    ['term w -0', { ...good, liked: [{ ...term, w: -0 }] }],
+    ['term w NaN', { ...good, liked: [{ ...term, w: Number.NaN }] }],
+    ['term w Infinity', { ...good, liked: [{ ...term, w: Number.POSITIVE_INFINITY }] }],
+    ['term w a string', { ...good, liked: [{ ...term, w: '1' }] }],
+    ['term t empty', { ...good, disliked: [{ ...term, t: '' }] }],
+    ['term s long', { ...good, disliked: [{ ...term, s: long }] }],
+    ['term s missing', { ...good, disliked: [{ t: term.t, w: term.w }] }],
+    ['term extra key', { ...good, liked: [{ ...term, extra: 1 }] }],
+    ['liked 201', { ...good, liked: Array(201).fill(term) }],
+    ['liked an object', { ...good, liked: { 0: term } }],
+    ['updatedAt long', { ...good, updatedAt: 'x'.repeat(41) }],
+    ['updatedAt a number', { ...good, updatedAt: 5 }],
+    ['version 1.5', { ...good, version: 1.5 }],
+    ['version -1', { ...good, version: -1 }],
+    ['version huge', { ...good, version: 2 ** 60 }],
+    ['version a string', { ...good, version: '3' }],
+    ['version missing', { ...good, version: undefined }],
+  ];
+
+  it('the hand-written check agrees with the zod schema on every variant (accepts, rejects, output)', () => {
+    let accepted = 0;
+    for (const [name, value] of variants) {
+      const zod = LearnedProfileSchema.safeParse(value);
+      const hand = parseLearnedProfile(value);
+      expect({ name, result: hand }).toEqual({ name, result: zod.success ? zod.data : undefined });
+      if (hand) accepted += 1;
+    }
+    // Both kinds are exercised.
+    expect(accepted).toBeGreaterThan(4);
+    expect(accepted).toBeLessThan(variants.length - 20);
   });
 });
 
