@@ -5,6 +5,7 @@ import { isExpired, keys } from '../adapters/dynamo-keys.ts';
 import { DynamoPersonalData } from '../adapters/dynamo-personal-data.ts';
 import { DynamoSubscriberRepository, recordFromItem } from '../adapters/dynamo-subscriber-repository.ts';
 import { describeIssues, formatIssues } from '../core/errors.ts';
+import { summarizeLearned } from '../core/learning.ts';
 import {
   type ImportOutcome,
   idOfAddress,
@@ -279,7 +280,14 @@ export function registerSubscriberCommands(program: Command): void {
       const deliveries = [...data.deliveries]
         .sort((a, b) => b.editionDate.localeCompare(a.editionDate))
         .slice(0, RECENT_DELIVERIES);
-      const found = { ...exportRow(data.subscriber), deliveries, papersReceived: data.papersReceived.length };
+      // What their "more / fewer like this" clicks taught: counts and the words that weigh most.
+      const learned = data.learned && summarizeLearned(data.learned, 5);
+      const found = {
+        ...exportRow(data.subscriber),
+        deliveries,
+        papersReceived: data.papersReceived.length,
+        ...(learned ? { learned } : {}),
+      };
       if (options.json) {
         out(jsonForTerminal(found));
         return;
@@ -299,6 +307,10 @@ export function registerSubscriberCommands(program: Command): void {
         if (record.bounceReason) out(`  suppressed  ${record.bounceReason} (${record.bouncedAt})`);
         if (record.complainedAt) out(`  complained  ${record.complainedAt}`);
       }
+      if (learned)
+        out(
+          `  learned     ${learned.liked} more, ${learned.disliked} fewer${learned.likedWords.length ? `; more of: ${learned.likedWords.join(', ')}` : ''}${learned.dislikedWords.length ? `; less of: ${learned.dislikedWords.join(', ')}` : ''}`,
+        );
       out(`  deliveries  ${data.deliveries.length} (${data.papersReceived.length} papers received)`);
       for (const d of deliveries) out(`    ${d.editionDate} ${d.status}${d.at ? ` ${d.at}` : ''}`);
     });
