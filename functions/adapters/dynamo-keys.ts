@@ -69,11 +69,6 @@ export const keys = {
     SK: `RUN#${startedAt}#${runId}`,
   }),
   collectRunsPartition: () => `${COLLECTOR_KEY_PREFIXES.runs}RUNS`,
-  /**
-   * The table's running counts: subscribers by state and papers stored, added to as they change
-   * (see dynamo-counters.ts), so that `paperboy status` never scans the table.
-   */
-  counters: () => ({ PK: 'STATS', SK: 'COUNTERS' }),
   /** A rate-limit counter: a keyed hash of what is limited (an IP, an address) and its window. */
   rateLimit: (key: string, windowStart: number) => ({ PK: `RATE#${key}`, SK: `WINDOW#${windowStart}` }),
 } as const;
