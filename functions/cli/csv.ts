@@ -17,8 +17,11 @@ export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 
 /** One data row: its line in the file, and its fields by column, or why it could not be split. */
 export type CsvRow =
-  | { line: number; fields: Partial<Record<ImportColumn, string>> }
+  | { line: number; fields: Partial<Record<ImportColumn, string>>; fileStatus?: string }
   | { line: number; error: string };
+
+/** An export's `status` column: never imported as a state, only read to keep out who left. */
+export const STATUS_COLUMN = 'status';
 
 /**
  * Splits one CSV line (RFC 4180 quoting: `"a, b"`, `""` for a quote). A row is one line: a
@@ -55,13 +58,13 @@ export function splitCsvLine(line: string): string[] | undefined {
 }
 
 /**
- * Checks an import file before anything is imported: its size, its header (known columns, an
- * `email` column, no column twice) and its number of rows (a first pass, which also gives the
+ * Checks an import file before anything is imported: its size, its header (an `email` column,
+ * no known column twice; unknown ones ignored) and its number of rows (a first pass, which also gives the
  * progress bar its total). A file that fails is refused whole, with exit code 2.
  */
 export async function checkCsv(
   file: string,
-): Promise<{ columns: (ImportColumn | undefined)[]; rows: number }> {
+): Promise<{ columns: (ImportColumn | undefined)[]; ignored: string[]; statusAt?: number; rows: number }> {
   const { size } = await stat(file);
   if (size > CSV_LIMITS.fileBytes) {
     throw new CliError(
@@ -87,10 +90,19 @@ export async function checkCsv(
   }
   if (header === undefined)
     throw new CliError(`${file}: empty; expected a header row: ${IMPORT_COLUMNS.join(',')}`, EXIT.badInput);
-  return { columns: parseHeader(file, header), rows };
+  return { ...parseHeader(file, header), rows };
 }
 
-function parseHeader(file: string, header: string): ImportColumn[] {
+/**
+ * The header's columns, in order: an unknown column (`status`, `id` or the dates of an export,
+ * a CRM's `name`) is ignored, `undefined` in its place, and named once in `ignored`. A `status`
+ * column never sets a state (it never activates anyone); `statusAt` is where it is, so that a
+ * row an export marks as left or unconfirmed is kept out or sent the double opt-in.
+ */
+function parseHeader(
+  file: string,
+  header: string,
+): { columns: (ImportColumn | undefined)[]; ignored: string[]; statusAt?: number } {
   if (header.length > CSV_LIMITS.lineChars) {
     throw new CliError(
       `${file}: line 1 (the header) is longer than ${CSV_LIMITS.lineChars} characters`,
@@ -100,14 +112,14 @@ function parseHeader(file: string, header: string): ImportColumn[] {
   const names = splitCsvLine(header.replace(/^\uFEFF/u, ''));
   if (!names) throw new CliError(`${file}: line 1 (the header): a quoted name is not closed`, EXIT.badInput);
   const byLowerCase = new Map(IMPORT_COLUMNS.map((c) => [c.toLowerCase(), c]));
-  const columns: ImportColumn[] = [];
+  const columns: (ImportColumn | undefined)[] = [];
+  const ignored: string[] = [];
   for (const name of names) {
     const column = byLowerCase.get(name.toLowerCase());
     if (!column) {
-      throw new CliError(
-        `${file}: line 1 (the header): unknown column "${name}"; the columns are ${IMPORT_COLUMNS.join(', ')} (only email is required)`,
-        EXIT.badInput,
-      );
+      columns.push(undefined);
+      ignored.push(name === '' ? '(unnamed)' : name);
+      continue;
     }
     if (columns.includes(column))
       throw new CliError(`${file}: line 1 (the header): column ${column} twice`, EXIT.badInput);
@@ -116,13 +128,20 @@ function parseHeader(file: string, header: string): ImportColumn[] {
   if (!columns.includes('email')) {
     throw new CliError(`${file}: line 1 (the header) has no email column`, EXIT.badInput);
   }
-  return columns;
+  const statusAt = names.findIndex((n) => n.toLowerCase() === STATUS_COLUMN);
+  return { columns, ignored, ...(statusAt >= 0 ? { statusAt } : {}) };
+}
+
+/** What `subscribers export` puts before a value a spreadsheet would run as a formula, taken off. */
+export function unprotect(value: string): string {
+  return /^'[=+\-@\t\r]/u.test(value) ? value.slice(1) : value;
 }
 
 /** The data rows of a checked file, streamed, each with its line number. */
 export async function* csvRows(
   file: string,
   columns: readonly (ImportColumn | undefined)[],
+  statusAt?: number,
 ): AsyncGenerator<CsvRow> {
   let first = true;
   for await (const { text, number } of lines(file)) {
@@ -147,9 +166,10 @@ export async function* csvRows(
     const fields: Partial<Record<ImportColumn, string>> = {};
     columns.forEach((column, i) => {
       const value = values[i];
-      if (column && value) fields[column] = value;
+      if (column && value) fields[column] = unprotect(value);
     });
-    yield { line: number, fields };
+    const fileStatus = statusAt === undefined ? undefined : values[statusAt]?.toLowerCase();
+    yield { line: number, fields, ...(fileStatus ? { fileStatus } : {}) };
   }
 }
 

@@ -43,7 +43,7 @@ function mb(bytes: number): string {
  */
 export class CountProgress {
   private lastPrinted = -1;
-  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly tty: boolean;
   private readonly started = Date.now();
   private lastDrawn = 0;
 
@@ -51,7 +51,11 @@ export class CountProgress {
     private readonly label: string,
     private readonly total: number,
     private readonly unit = 'rows',
-  ) {}
+    /** Plain lines even on a terminal (a command writing JSON on stdout). */
+    plain = false,
+  ) {
+    this.tty = Boolean(process.stderr.isTTY) && !plain;
+  }
 
   update(done: number): void {
     const fraction = this.total > 0 ? Math.min(1, done / this.total) : 1;
@@ -72,7 +76,9 @@ export class CountProgress {
       );
     } else if (percent >= this.lastPrinted + 10 || (percent === 100 && this.lastPrinted < 100)) {
       this.lastPrinted = percent;
-      process.stderr.write(`${this.label} ${percent}% (${figures})\n`);
+      process.stderr.write(
+        `${this.label} ${percent}% (${figures}${eta !== undefined && done < this.total ? `, ETA ${clock(eta)}` : ''})\n`,
+      );
     }
   }
 

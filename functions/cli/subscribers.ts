@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { isExpired, keys } from '../adapters/dynamo-keys.ts';
 import { DynamoPersonalData } from '../adapters/dynamo-personal-data.ts';
 import { DynamoSubscriberRepository, recordFromItem } from '../adapters/dynamo-subscriber-repository.ts';
@@ -11,6 +11,8 @@ import {
   idOfAddress,
   importSubscriber,
   type OperatorSubscriberDeps,
+  SUPPRESS_REASONS,
+  type SuppressReason,
   suppressSubscriber,
 } from '../core/operator-subscribers.ts';
 import { isErased, type SubscriberRecord, SubscriptionRequestSchema } from '../core/subscriber.ts';
@@ -24,8 +26,13 @@ import { CountProgress } from './progress.ts';
 import { awsOptions, type TargetOptions, type Targets, withTargets } from './targets.ts';
 import { forTerminal, jsonForTerminal } from './terminal.ts';
 
-/** Rows imported at once: each is a read and a conditional write or two. */
-const IMPORT_CONCURRENCY = 8;
+/**
+ * Rows in flight at once: each is a read and a conditional write or two (and a counter `ADD`),
+ * so the import waits on round trips, not on the CPU. A new row starts as soon as one finishes.
+ */
+export const IMPORT_CONCURRENCY = 16;
+/** The states of an export's `status` column whose rows an import skips. */
+const LEFT_STATES = new Set(['unsubscribed', 'bounced', 'complained', 'erased']);
 /** Rejected or skipped lines named one by one before the rest are only counted. */
 const LINES_SHOWN = 50;
 /** Deliveries `find` shows. */
@@ -42,6 +49,11 @@ export interface ImportReport {
   rejected: number;
   rejects: { line: number; reason: string }[];
   skips: { line: number; status: string }[];
+  /** Header columns the import does not read (an export's `status`, `id` and dates, say). */
+  ignoredColumns: string[];
+  /** Stopped by Ctrl-C: the rows started were finished; `done` of `rows` were worked. */
+  interrupted: boolean;
+  done: number;
 }
 
 function operatorDeps(targets: Targets): OperatorSubscriberDeps {
@@ -73,10 +85,18 @@ function addressArgument(value: string): string {
  */
 export async function importCsv(
   file: string,
-  options: { confirmed: boolean; progress: boolean },
+  options: {
+    confirmed: boolean;
+    progress: boolean;
+    /** Plain progress lines even on a terminal (with --json). */
+    plain?: boolean;
+    /** Aborted: no new row is started; the rows in flight finish (their write and its count). */
+    signal?: AbortSignal;
+    concurrency?: number;
+  },
   targets: Targets,
 ): Promise<ImportReport> {
-  const { columns, rows } = await checkCsv(file);
+  const { columns, ignored, statusAt, rows } = await checkCsv(file);
   const deps = operatorDeps(targets);
   const report: ImportReport = {
     file,
@@ -88,19 +108,35 @@ export async function importCsv(
     rejected: 0,
     rejects: [],
     skips: [],
+    ignoredColumns: ignored,
+    interrupted: false,
+    done: 0,
   };
-  const bar = options.progress ? new CountProgress('import', rows) : undefined;
+  const bar = options.progress ? new CountProgress('import', rows, 'rows', options.plain) : undefined;
   const firstLineOf = new Map<string, number>();
-  let done = 0;
-  let batch: Promise<void>[] = [];
+  const limit = Math.max(1, options.concurrency ?? IMPORT_CONCURRENCY);
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const finished = () => {
+    report.done += 1;
+    bar?.update(report.done);
+  };
   const reject = (line: number, reason: string) => {
     report.rejected += 1;
     report.rejects.push({ line, reason });
+    finished();
   };
-  for await (const row of csvRows(file, columns)) {
+  for await (const row of csvRows(file, columns, statusAt)) {
+    if (options.signal?.aborted || failure) break;
     if ('error' in row) {
       reject(row.line, row.error);
-      done += 1;
+      continue;
+    }
+    // An export's row for a reader who left (or erased: no address) stays out of a new table too.
+    if (row.fileStatus && LEFT_STATES.has(row.fileStatus)) {
+      report.skipped += 1;
+      report.skips.push({ line: row.line, status: `${row.fileStatus} (the file's status column)` });
+      finished();
       continue;
     }
     const { topics, authors, exclude, ...rest } = row.fields;
@@ -115,32 +151,36 @@ export async function importCsv(
     });
     if (!parsed.success) {
       reject(row.line, formatIssues(describeIssues(parsed.error.issues)));
-      done += 1;
       continue;
     }
+    // The id ignores case (docs/data-model.md, "Subscriber identity"): `Dup@` after `dup@` is the same.
     const id = await idOfAddress(parsed.data.email, deps);
     const earlier = firstLineOf.get(id);
     if (earlier !== undefined) {
       reject(row.line, `the same address as line ${earlier}`);
-      done += 1;
       continue;
     }
     firstLineOf.set(id, row.line);
-    batch.push(
-      importSubscriber(parsed.data, { confirmed: options.confirmed }, deps).then((result: ImportOutcome) => {
+    // A row the file says never confirmed gets the double opt-in, even with --confirmed.
+    const confirmed = options.confirmed && row.fileStatus !== 'pending';
+    const work: Promise<void> = importSubscriber(parsed.data, { confirmed }, deps)
+      .then((result: ImportOutcome) => {
         report[result.outcome] += 1;
         if (result.outcome === 'skipped') report.skips.push({ line: row.line, status: result.status });
-        done += 1;
-        bar?.update(done);
-      }),
-    );
-    if (batch.length >= IMPORT_CONCURRENCY) {
-      await Promise.all(batch);
-      batch = [];
-    }
+        finished();
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
   }
-  await Promise.all(batch);
-  bar?.done(done);
+  // Every row started is finished, its write and the count that follows it alike.
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  report.interrupted = Boolean(options.signal?.aborted) && report.done < rows;
+  if (!report.interrupted) bar?.done(report.done);
   // Sign-ups queued in this process (the local stack) are worked before the command ends.
   await targets.settle();
   report.rejects.sort((a, b) => a.line - b.line);
@@ -212,13 +252,46 @@ export function registerSubscriberCommands(program: Command): void {
   ).action(async (file: string, options: TargetOptions & { confirmed?: boolean }) => {
     await inputFile(file);
     await withTargets(options, async (targets) => {
-      const report = await importCsv(
-        file,
-        { confirmed: Boolean(options.confirmed), progress: !options.json },
-        targets,
-      );
+      // The first Ctrl-C starts no new row and lets the rows in flight finish (each one's write
+      // and the count that follows it), then prints what was done and exits 130; a second one
+      // stops at once (then run `paperboy status --recount`).
+      const stop = new AbortController();
+      const onSignal = () => {
+        if (stop.signal.aborted) {
+          process.stderr.write(
+            'paperboy: import stopped at once; run `paperboy status --recount` if the counts look off\n',
+          );
+          process.exit(130);
+        }
+        process.stderr.write(
+          'paperboy: stopping the import: the rows in flight finish, then a summary (Ctrl-C again to stop at once)\n',
+        );
+        stop.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let report: ImportReport;
+      try {
+        report = await importCsv(
+          file,
+          {
+            confirmed: Boolean(options.confirmed),
+            progress: true,
+            plain: Boolean(options.json),
+            signal: stop.signal,
+          },
+          targets,
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
       if (options.json) out(jsonForTerminal(report));
       else {
+        if (report.ignoredColumns.length > 0)
+          out(
+            `${file}: ignored column(s) ${report.ignoredColumns.map((c) => `"${c}"`).join(', ')}; an import reads ${IMPORT_COLUMNS.join(', ')}`,
+          );
         for (const r of report.rejects.slice(0, LINES_SHOWN)) out(`line ${r.line}: rejected: ${r.reason}`);
         if (report.rejects.length > LINES_SHOWN)
           out(`… and ${report.rejects.length - LINES_SHOWN} more rejected lines`);
@@ -227,10 +300,15 @@ export function registerSubscriberCommands(program: Command): void {
         if (report.skips.length > LINES_SHOWN)
           out(`… and ${report.skips.length - LINES_SHOWN} more skipped lines`);
         out(
-          `${file}: ${report.rows} rows: ${report.added} added (${report.mode === 'active' ? 'active' : 'each sent a confirmation email'}), ` +
+          `${file}: ${report.interrupted ? `interrupted after ${report.done} of ${report.rows}` : report.rows} rows: ${report.added} added (${report.mode === 'active' ? 'active' : 'each sent a confirmation email'}), ` +
             `${report.unchanged} unchanged, ${report.skipped} skipped (left or suppressed: never re-activated), ${report.rejected} rejected`,
         );
       }
+      if (report.interrupted)
+        throw new CliError(
+          'import interrupted: the rows above were done; run the same import again to finish (re-runs are safe)',
+          130,
+        );
       if (report.rejected > 0) throw new CliError('', EXIT.badInput);
     });
   });
@@ -238,9 +316,13 @@ export function registerSubscriberCommands(program: Command): void {
   withTarget(
     subscribers
       .command('export')
-      .description('every subscriber in every state (no tokens or link bindings), streamed: CSV by default')
+      .description(
+        'every subscriber in every state (no tokens or link bindings), streamed: CSV by default, --json gives JSON Lines (one object a line, not one document)',
+      )
       .option('--csv', 'CSV with a header row (the default); lists joined by ";"'),
   ).action(async (options: TargetOptions & { csv?: boolean }) => {
+    if (options.csv && options.json)
+      throw new CliError('--csv and --json exclude each other: give one (CSV is the default)', EXIT.badInput);
     await withTargets(options, async (targets) => {
       const pages = paginateScan(
         { client: targets.db },
@@ -319,25 +401,43 @@ export function registerSubscriberCommands(program: Command): void {
   withTarget(
     subscribers
       .command('suppress')
-      .description('stop all mail to an address, as a hard bounce does (a new sign-up is ignored too)')
+      .description(
+        'stop all mail to an address; an address the table does not know gets a suppression record, so a later import or sign-up meets it',
+      )
       .argument('<email>', 'the address', addressArgument)
-      .option('--reason <text>', 'why, kept with the record', (v) => v.slice(0, 200), ''),
-  ).action(async (email: string, options: TargetOptions & { reason: string }) => {
+      .addOption(
+        new Option(
+          '--reason <why>',
+          'unsubscribed (a replayed unsubscribe: a new sign-up with a new confirmation is still possible), bounced, complained, or manual (recorded as a bounce; sign-ups ignored)',
+        )
+          .choices(SUPPRESS_REASONS)
+          .default('manual'),
+      )
+      .option(
+        '--note <text>',
+        'a note kept with a bounced or manual suppression',
+        (v) => v.slice(0, 200),
+        '',
+      ),
+  ).action(async (email: string, options: TargetOptions & { reason: SuppressReason; note: string }) => {
     await withTargets(options, async (targets) => {
       const deps = operatorDeps(targets);
       const id = await idOfAddress(email, deps);
-      const outcome = await suppressSubscriber(id, options.reason, deps);
-      if (options.json) out(jsonForTerminal({ id, outcome }));
+      const known = (await deps.subscribers.get(id)) !== undefined;
+      const outcome = await suppressSubscriber(id, options.note, deps, { reason: options.reason, email });
+      const record = await deps.subscribers.get(id);
+      const status = record?.status;
+      if (options.json)
+        out(jsonForTerminal({ id, outcome, status, created: !known && outcome === 'suppressed' }));
       else
         out(
           {
-            suppressed: `${id}: suppressed; no mail will be sent to it`,
-            'already-suppressed': `${id}: already suppressed (bounced or complained); left as it is`,
+            suppressed: `${id}: ${known ? '' : 'not a subscriber: suppression record created; '}${status}; no mail will be sent to it`,
+            'already-suppressed': `${id}: already ${status}; left as it is`,
             erased: `${id}: erased; there is nothing to send to`,
-            unknown: 'no subscriber has that address',
+            unknown: `${id}: not suppressed`,
           }[outcome],
         );
-      if (outcome === 'unknown') throw new CliError('', EXIT.failed);
     });
   });
 

@@ -88,31 +88,80 @@ function outcomeFor(existing: SubscriberRecord): ImportOutcome {
 export type SuppressOutcome = 'suppressed' | 'already-suppressed' | 'erased' | 'unknown';
 
 /**
- * Stops all mail to an address as a hard bounce does: the subscriber becomes `bounced`, with the
- * operator's reason, so no digest is sent and a new sign-up through the form is ignored. An
- * address already bounced or complained stays as it is.
+ * Why the operator suppresses an address: `unsubscribed` (a reader's unsubscribe replayed, say
+ * after a restore: a later sign-up through the form with a new confirmation is still possible),
+ * `bounced` or `complained` (what the provider said; the form's sign-ups are then ignored), or
+ * `manual` (the operator's own decision, recorded as a bounce: no mail, sign-ups ignored).
+ */
+export const SUPPRESS_REASONS = ['unsubscribed', 'bounced', 'complained', 'manual'] as const;
+export type SuppressReason = (typeof SUPPRESS_REASONS)[number];
+
+/** How strongly each state keeps mail away: a suppression never weakens a record. */
+const strength = (status: string): number =>
+  status === 'unsubscribed' ? 1 : status === 'bounced' || status === 'complained' ? 2 : 0;
+
+/**
+ * Stops all mail to an address.
+ * 1. A known subscriber takes the state of the reason (`manual` is a bounce with the operator's
+ *    note), unless it is already as strongly suppressed (bounced or complained stay as they are;
+ *    an unsubscribed one becomes bounced or complained, not the other way round).
+ * 2. An address the table does not know (with `email` given) gets a record in that state, with
+ *    default preferences and no confirmation: an import or a sign-up of that address (in any
+ *    case) then meets it, as the restore runbook needs for unsubscribes replayed after a restore.
+ * 3. An erased address has nothing to send to; it stays erased.
  */
 export async function suppressSubscriber(
   id: string,
-  reason: string,
-  deps: Pick<OperatorSubscriberDeps, 'subscribers' | 'clock'>,
+  note: string,
+  deps: Pick<OperatorSubscriberDeps, 'subscribers' | 'clock'> & { ids?: IdGenerator },
+  options: { reason?: SuppressReason; email?: string } = {},
 ): Promise<SuppressOutcome> {
+  const reason = options.reason ?? 'manual';
+  const status = reason === 'manual' ? 'bounced' : reason;
   for (let race = 0; race < MAX_RACES; race += 1) {
     const record = await deps.subscribers.get(id);
-    if (!record) return 'unknown';
-    if (isErased(record)) return 'erased';
-    if (record.status === 'bounced' || record.status === 'complained') return 'already-suppressed';
     const now = deps.clock.now().toISOString();
+    const marks = stateMarks(status, reason, note, now);
+    if (!record) {
+      if (options.email === undefined || !deps.ids) return 'unknown';
+      const created: Subscriber = {
+        id,
+        email: options.email,
+        topics: [],
+        authors: [],
+        exclude: [],
+        frequency: 'daily',
+        digestSize: 10,
+        signupId: deps.ids.next(),
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        ...marks,
+      };
+      if (await deps.subscribers.create(created)) return 'suppressed';
+      continue;
+    }
+    if (isErased(record)) return 'erased';
+    if (strength(record.status) >= strength(status)) return 'already-suppressed';
     const { pausedUntil: _paused, expiresAt: _expires, ...rest } = record;
-    const next: Subscriber = {
-      ...rest,
-      status: 'bounced',
-      bouncedAt: now,
-      bounceReason: `suppressed by the operator${reason ? `: ${reason}` : ''}`,
-      updatedAt: now,
-      version: record.version + 1,
-    };
+    const next: Subscriber = { ...rest, ...marks, updatedAt: now, version: record.version + 1 };
     if (await deps.subscribers.replace(next, record.version)) return 'suppressed';
   }
   throw new ConcurrentUpdateError(`subscriber ${id} kept changing while suppressing`);
+}
+
+function stateMarks(
+  status: 'unsubscribed' | 'bounced' | 'complained',
+  reason: SuppressReason,
+  note: string,
+  now: string,
+): Pick<Subscriber, 'status' | 'unsubscribedAt' | 'bouncedAt' | 'bounceReason' | 'complainedAt'> {
+  const said = note ? `: ${note}` : '';
+  if (status === 'unsubscribed') return { status, unsubscribedAt: now };
+  if (status === 'complained') return { status, complainedAt: now };
+  return {
+    status,
+    bouncedAt: now,
+    bounceReason: `suppressed by the operator${reason === 'manual' ? '' : ' (bounced)'}${said}`,
+  };
 }

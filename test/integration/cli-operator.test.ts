@@ -192,7 +192,7 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
       await repository.replace({ ...fay, status: 'unsubscribed', version: fay.version + 1 }, fay.version),
     ).toBe(true);
     const [suppressed, erased] = await Promise.all([
-      json('subscribers', 'suppress', 'gus@example.org', '--reason', 'asked by phone'),
+      json('subscribers', 'suppress', 'gus@example.org', '--note', 'asked by phone'),
       json('subscribers', 'erase', 'hal@example.org'),
     ]);
     expect(suppressed).toMatchObject({ outcome: 'suppressed' });

@@ -125,7 +125,7 @@ describe('case variants of one address (one mailbox, one subscriber)', () => {
   it('keeps the address as typed (domain lower-cased) for sending, while the id ignores case', async () => {
     const d = deps();
     const added = await importSubscriber(request('Dup@Example.com'), { confirmed: true }, d);
-    expect((await d.subscribers.get(added.id))?.email).toBe('Dup@example.com');
+    expect(((await d.subscribers.get(added.id)) as { email?: string })?.email).toBe('Dup@example.com');
     expect(await importSubscriber(request('dup@example.com'), { confirmed: true }, d)).toMatchObject({
       outcome: 'unchanged',
       id: added.id,
@@ -154,5 +154,49 @@ describe('suppressing an address', () => {
     expect(record).not.toHaveProperty('pausedUntil');
     expect(await suppressSubscriber(id, '', d)).toBe('already-suppressed');
     expect(await suppressSubscriber('nobody', '', d)).toBe('unknown');
+  });
+
+  it('creates a suppression record for an address the table does not know, in the state of the reason', async () => {
+    const d = deps();
+    const cases = [
+      [
+        'left@example.org',
+        'unsubscribed',
+        { status: 'unsubscribed', unsubscribedAt: '2026-11-27T10:00:00.000Z' },
+      ],
+      [
+        'bad@example.org',
+        'bounced',
+        { status: 'bounced', bounceReason: 'suppressed by the operator (bounced): list hygiene' },
+      ],
+      ['spam@example.org', 'complained', { status: 'complained', complainedAt: '2026-11-27T10:00:00.000Z' }],
+      [
+        'no@example.org',
+        'manual',
+        { status: 'bounced', bounceReason: 'suppressed by the operator: list hygiene' },
+      ],
+    ] as const;
+    for (const [email, reason, expected] of cases) {
+      const id = await idOfAddress(email, d);
+      expect(await suppressSubscriber(id, 'list hygiene', d, { reason, email })).toBe('suppressed');
+      expect(await d.subscribers.get(id)).toMatchObject({ ...expected, email, id });
+      expect(await suppressSubscriber(id, '', d, { reason, email })).toBe('already-suppressed');
+    }
+    // A later import of any case variant is skipped: never re-activated.
+    expect(await importSubscriber(request('LEFT@example.org'), { confirmed: true }, d)).toMatchObject({
+      outcome: 'skipped',
+      status: 'unsubscribed',
+    });
+  });
+
+  it('never weakens a record: an unsubscribed reader can become bounced, a bounced one never unsubscribed', async () => {
+    const d = deps();
+    const id = await idOfAddress('ana@example.org', d);
+    await d.subscribers.create(activeSubscriber(id));
+    expect(await suppressSubscriber(id, '', d, { reason: 'unsubscribed' })).toBe('suppressed');
+    expect((await d.subscribers.get(id))?.status).toBe('unsubscribed');
+    expect(await suppressSubscriber(id, '', d, { reason: 'complained' })).toBe('suppressed');
+    expect(await suppressSubscriber(id, '', d, { reason: 'unsubscribed' })).toBe('already-suppressed');
+    expect((await d.subscribers.get(id))?.status).toBe('complained');
   });
 });
