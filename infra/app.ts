@@ -18,7 +18,7 @@ export interface PaperboyApp {
 
 /** Builds the app; the MJML emails are compiled here once, so Lambda ships HTML, not MJML. */
 export async function buildApp(app: App = new App()): Promise<PaperboyApp> {
-  const config = readStageConfig((key) => app.node.tryGetContext(key));
+  const config = readStageConfig((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
   const buildDir = new URL('../.build/', import.meta.url);
   await mkdir(buildDir, { recursive: true });
   const templatesFile = new URL('templates.json', buildDir);

@@ -10,7 +10,10 @@ const valid: Record<string, unknown> = JSON.parse(
 function errorFor(overrides: Record<string, unknown>): string {
   const context = { ...valid, ...overrides };
   try {
-    readStageConfig((key) => context[key]);
+    readStageConfig(
+      (key) => context[key],
+      Object.keys(context).filter((key) => context[key] !== undefined),
+    );
   } catch (error) {
     return (error as Error).message;
   }
@@ -30,9 +33,9 @@ const cases: { key: keyof typeof CONTEXT_KEYS; wrong: unknown; expected: RegExp;
   { key: 'publicBaseUrl', wrong: 'http://papers.example.org', expected: /must be https/u, required: true },
   { key: 'sendAt', wrong: '25:00', expected: /time of day such as 06:00/u, required: true },
   { key: 'timeZone', wrong: 'Europe/Atlantis', expected: /IANA time zone/u, required: true },
-  { key: 'apiRateLimit', wrong: '-3', expected: /too small|>0|positive/iu, required: true },
-  { key: 'rateLimitPerIp', wrong: '0', expected: /too small|>0|positive/iu, required: false },
-  { key: 'rateLimitPerAddress', wrong: '5000', expected: /too big|<=1000/iu, required: false },
+  { key: 'apiRateLimit', wrong: '-3', expected: /must be more than 0/u, required: true },
+  { key: 'rateLimitPerIp', wrong: '0', expected: /must be more than 0/u, required: false },
+  { key: 'rateLimitPerAddress', wrong: '5000', expected: /must be at most 1000/u, required: false },
   { key: 'weekdays', wrong: 'sat=nap', expected: /day=send\|skip\|best-of-week/u, required: false },
   { key: 'whenNothingNew', wrong: 'resend', expected: /skip|best-of-week/u, required: false },
   { key: 'weeklyDay', wrong: 'someday', expected: /mon/u, required: false },
@@ -43,7 +46,7 @@ const cases: { key: keyof typeof CONTEXT_KEYS; wrong: unknown; expected: RegExp;
     expected: /postal address printed in every email/u,
     required: true,
   },
-  { key: 'sendRateCap', wrong: '0', expected: /too small|>0|positive/iu, required: false },
+  { key: 'sendRateCap', wrong: '0', expected: /must be more than 0/u, required: false },
   {
     key: 'collector',
     wrong: 'hf only',
@@ -97,5 +100,45 @@ describe('deployment settings, key by key', () => {
     expect(message).toMatch(/paperboy:sendingDomain:/u);
     expect(message).toMatch(/paperboy:alarmEmail: is missing/u);
     expect(message).toMatch(/paperboy:sendAt:/u);
+  });
+
+  it('refuses an unknown paperboy: key, naming the one meant (a typo must not leave a setting unset)', () => {
+    const message = errorFor({ 'paperboy:sendRatecap': '5', 'paperboy:mailFromSubDomain': 'bounce' });
+    expect(message).toContain('unknown setting paperboy:sendRatecap (did you mean paperboy:sendRateCap?)');
+    expect(message).toContain(
+      'unknown setting paperboy:mailFromSubDomain (did you mean paperboy:mailFromSubdomain?)',
+    );
+    expect(errorFor({ 'paperboy:frobnicate': 'x' })).toMatch(/unknown setting paperboy:frobnicate$/mu);
+    // Other tools' context keys are theirs.
+    expect(errorFor({ '@aws-cdk/core:newStyleStackSynthesis': true })).toBe('');
+  });
+
+  it('says a numeric setting that is not a number must be a number', () => {
+    for (const key of ['paperboy:apiRateLimit', 'paperboy:sendRateCap', 'paperboy:rateLimitPerIp']) {
+      const message = errorFor({ [key]: 'abc' });
+      expect(message).toContain(`${key}: must be a number`);
+      expect(message).not.toMatch(/NaN/u);
+    }
+  });
+
+  it('checks the sender against the sending domain even when other keys are wrong', () => {
+    const message = errorFor({
+      'paperboy:senderAddress': 'papers@other.org',
+      'paperboy:timeZone': 'Mars/Base',
+      'paperboy:sendRateCap': '0',
+      'paperboy:publicBaseUrl': 'http://papers.example.org',
+      'paperboy:apiRateLimit': 'abc',
+      'paperboy:sendRatecap': '3',
+    });
+    for (const expected of [
+      /paperboy:senderAddress: must be an address at the sending domain example\.org .*not at other\.org/u,
+      /paperboy:timeZone:/u,
+      /paperboy:sendRateCap: must be more than 0/u,
+      /paperboy:publicBaseUrl:/u,
+      /paperboy:apiRateLimit: must be a number/u,
+      /unknown setting paperboy:sendRatecap/u,
+    ])
+      expect(message).toMatch(expected);
+    expect(message.match(/paperboy:senderAddress:/gu)).toHaveLength(1);
   });
 });
