@@ -214,22 +214,25 @@ export class EditionSelector {
     // Sparse: only the documents that have one of the profile's terms are written, scaled and,
     // for the next reader, zeroed again (a profile touches a fraction of the edition).
     const apply = (terms: readonly LearnedTerm[], out: Float32Array, touched: Touched) => {
-      for (let i = 0; i < touched.count; i += 1) {
-        const d = touched.docs[i] as number;
+      const { seen, docs: listed } = touched;
+      let count = touched.count;
+      for (let i = 0; i < count; i += 1) {
+        const d = listed[i] as number;
         out[d] = 0;
-        touched.seen[d] = 0;
+        seen[d] = 0;
       }
+      count = 0;
       touched.count = 0;
       if (terms.length === 0) return;
       // The vector is sorted by weight: its first terms are enough to pick the best by weight × idf.
-      const weighted: { w: number; idf: number; info: TermPostings | undefined }[] = [];
+      const weighted: Weighted[] = [];
       for (let i = 0; i < terms.length && i < 2 * settings.terms; i += 1) {
         const term = terms[i] as LearnedTerm;
         const info = this.termPostings(term.t);
         const idf = info ? info.idf : index.idf(term.t);
         // A term most papers have tells nothing (and its postings are the longest). A term no
         // paper has still takes its place among the best (it matches nothing).
-        if (idf >= settings.minIdf) weighted.push({ w: term.w * idf, idf, info });
+        if (idf >= settings.minIdf) weighted.push({ w: term.w * idf, idf, info: info ?? NO_POSTINGS });
       }
       if (weighted.length > settings.terms) {
         weighted.sort((a, b) => b.w - a.w);
@@ -237,27 +240,31 @@ export class EditionSelector {
       }
       // Σ weight · BM25F impact over the term's postings; `full`: a paper with every term.
       let full = 0;
-      for (const { w, idf, info } of weighted) {
-        if (!info) continue;
-        full += w * idf * index.fullImpact;
+      const impactPerIdf = index.fullImpact;
+      for (let t = 0; t < weighted.length; t += 1) {
+        const { w, idf, info } = weighted[t] as Weighted;
+        if (info === NO_POSTINGS) continue;
+        full += w * idf * impactPerIdf;
         const { docs, impacts } = info;
         for (let i = 0; i < docs.length; i += 1) {
           const d = docs[i] as number;
-          if (touched.seen[d] === 0) {
-            touched.seen[d] = 1;
-            touched.docs[touched.count++] = d;
+          if (seen[d] === 0) {
+            seen[d] = 1;
+            listed[count] = d;
+            count += 1;
           }
           out[d] = (out[d] as number) + w * (impacts[i] as number);
         }
       }
+      touched.count = count;
       let best = 0;
-      for (let i = 0; i < touched.count; i += 1) {
-        const value = out[touched.docs[i] as number] as number;
+      for (let i = 0; i < count; i += 1) {
+        const value = out[listed[i] as number] as number;
         if (value > best) best = value;
       }
       const scale = Math.max(best, full * settings.goodMatchShare, 1e-9);
-      for (let i = 0; i < touched.count; i += 1) {
-        const d = touched.docs[i] as number;
+      for (let i = 0; i < count; i += 1) {
+        const d = listed[i] as number;
         out[d] = Math.min(1, (out[d] as number) / scale);
       }
     };
@@ -265,17 +272,19 @@ export class EditionSelector {
     apply(profile.disliked, disliked, dislikedTouched);
     // The most recent liked papers are the ones a reason counts (a digest explains ~10 papers).
     const likedVotes = profile.votes.filter((v) => v.vote === 'more').slice(-settings.similarOf);
-    let likedVectors: ReturnType<RelevanceIndex['termVector']>[] | undefined;
+    let chained = false;
     let likedTerms: { id: number; s: string }[] | undefined;
     return {
       kind: 'learned',
       scores: liked,
       penalty: disliked,
       reason: (doc: number) => {
-        likedVectors ??= likedVotes.map((vote) => this.index.termVector(vote.terms, vote.paperId));
+        if (!chained) {
+          this.chainVotes(likedVotes.map((vote) => this.index.termVector(vote.terms, vote.paperId)));
+          chained = true;
+        }
         let similar = 0;
-        for (const vector of likedVectors)
-          if (this.index.similarityToVector(doc, vector) >= settings.similarFrom) similar += 1;
+        for (const dot of this.likedDots(doc)) if (dot >= settings.similarFrom) similar += 1;
         if (similar > 0) return `similar to ${similar} ${similar === 1 ? 'paper' : 'papers'} you liked`;
         // Else the liked words that are among the paper's own top terms.
         likedTerms ??= profile.liked.slice(0, 12).map((t) => ({ id: this.index.termIdOf(t.t), s: t.s }));
@@ -286,6 +295,66 @@ export class EditionSelector {
         return words.length > 0 ? `${words.join(' and ')}, like papers you liked` : undefined;
       },
     };
+  }
+
+  /**
+   * The liked papers' vectors of the reader whose reasons are being written, chained by term id
+   * (`head[term]` → entry → `next`): a candidate's cosine with each of them is then one pass over
+   * its own top terms instead of one merge per liked paper. Reset for the next reader by the
+   * term ids it set.
+   */
+  private readonly chain = {
+    head: new Int32Array(0),
+    next: [] as number[],
+    vote: [] as number[],
+    weight: [] as number[],
+    terms: [] as number[],
+    dots: new Float64Array(0),
+  };
+
+  private chainVotes(vectors: readonly { ids: Int32Array; weights: Float32Array }[]): void {
+    const chain = this.chain;
+    for (const id of chain.terms) chain.head[id] = -1;
+    chain.terms.length = 0;
+    chain.next.length = 0;
+    chain.vote.length = 0;
+    chain.weight.length = 0;
+    if (chain.dots.length !== vectors.length) chain.dots = new Float64Array(vectors.length);
+    vectors.forEach((vector, v) => {
+      for (let k = 0; k < vector.ids.length; k += 1) {
+        const id = vector.ids[k] as number;
+        if (id >= chain.head.length) {
+          // Term ids grow as topics are parsed: the table grows with them.
+          const head = new Int32Array(Math.max(id + 1, 2 * chain.head.length, 1024)).fill(-1);
+          head.set(chain.head);
+          chain.head = head;
+        }
+        if ((chain.head[id] as number) < 0) chain.terms.push(id);
+        chain.next.push(chain.head[id] as number);
+        chain.head[id] = chain.vote.length;
+        chain.vote.push(v);
+        chain.weight.push(vector.weights[k] as number);
+      }
+    });
+  }
+
+  /**
+   * The candidate's cosine with each chained liked paper: the same products, summed in the same
+   * order (ascending term id), as {@link RelevanceIndex.similarityToVector}.
+   */
+  private likedDots(doc: number): Float64Array {
+    const { head, next, vote, weight, dots } = this.chain;
+    dots.fill(0);
+    const x = this.index.vectorOf(doc);
+    if (!x) return dots;
+    for (let k = 0; k < x.ids.length; k += 1) {
+      const id = x.ids[k] as number;
+      if (id >= head.length) continue;
+      for (let e = head[id] as number; e >= 0; e = next[e] as number)
+        dots[vote[e] as number] =
+          (dots[vote[e] as number] as number) + (x.weights[k] as number) * (weight[e] as number);
+    }
+    return dots;
   }
 
   /** The edition's terms as learned profiles use them, made once each (typed postings, idf). */
@@ -488,6 +557,15 @@ export class EditionSelector {
     return chosen;
   }
 }
+
+/** A learned term as applied: its weight × idf, its idf and postings. */
+interface Weighted {
+  w: number;
+  idf: number;
+  info: TermPostings;
+}
+/** The postings of a term no paper of the edition has. */
+const NO_POSTINGS: TermPostings = { idf: 0, docs: new Int32Array(0), impacts: new Float64Array(0) };
 
 /** A term's documents, their BM25F impacts, and its idf in the edition. */
 interface TermPostings {

@@ -375,6 +375,11 @@ export class RelevanceIndex {
     return this.postings.get(term);
   }
 
+  /** A document's term vector (its top tf-idf terms by id, unit length), as {@link similarityToVector} reads it. */
+  vectorOf(doc: number): { readonly ids: Int32Array; readonly weights: Float32Array } | undefined {
+    return this.vectors[doc];
+  }
+
   /** BM25F's k1 + 1: a full match's impact per unit of idf (see {@link addTermScores}). */
   get fullImpact(): number {
     return this.config.k1 + 1;

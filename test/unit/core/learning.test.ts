@@ -239,6 +239,31 @@ describe('a learned profile in selection', () => {
     expect(twin?.reasons).toContain('similar to 2 papers you liked');
   });
 
+  it('counts similar liked papers exactly as a cosine with each of them does, for every candidate', () => {
+    const learned = profileOf([
+      ...retrieval.slice(0, 3).map((p) => [p, 'more'] as [Paper, 'more']),
+      [robotics[0] as Paper, 'more'],
+      [robotics[1] as Paper, 'fewer'],
+      [papers.find((p) => themeOf(p.id) === 'speech') as Paper, 'more'],
+    ]) as LearnedProfile;
+    const interest = selector.interests(reader({ learned })).find((i) => i.kind === 'learned');
+    const vectors = learned.votes
+      .filter((v) => v.vote === 'more')
+      .map((v) => selector.index.termVector(v.terms, v.paperId));
+    let similarSeen = 0;
+    for (let doc = 0; doc < selector.entries.length; doc += 1) {
+      const expected = vectors.filter(
+        (v) => selector.index.similarityToVector(doc, v) >= selectionConfig.learned.similarFrom,
+      ).length;
+      const reason = interest?.reason(doc) ?? '';
+      if (expected > 0) {
+        similarSeen += 1;
+        expect(reason).toBe(`similar to ${expected} ${expected === 1 ? 'paper' : 'papers'} you liked`);
+      } else expect(reason).not.toMatch(/^similar to/u);
+    }
+    expect(similarSeen).toBeGreaterThan(5);
+  });
+
   it('“fewer like this” pushes papers like the disliked ones down', () => {
     const before = selector.choose(reader({ digestSize: 12 }), 'daily');
     const learned = profileOf([
