@@ -35,7 +35,10 @@ export function registerDlqCommands(program: Command): void {
           out(`  ${m.id}${m.at ? ` ${m.at}` : ''}: ${m.error ?? '(no reason given)'}`);
           out(`    ${m.body}`);
         }
-        if (queue.unreadable) out(`  ${queue.unreadable} line(s) of the dead-letter file could not be read`);
+        if (queue.unreadable)
+          out(
+            `  ${queue.unreadable} line(s) of the dead-letter file could not be read (kept in the file; no redrive takes them)`,
+          );
       }
       const total = queues.reduce((sum, q) => sum + q.depth, 0);
       out(
@@ -57,6 +60,11 @@ export function registerDlqCommands(program: Command): void {
       if (options.json) out(jsonForTerminal(results));
       else {
         for (const r of results) {
+          if (r.kept !== undefined && r.moved === 0) {
+            out(`${r.role.padEnd(9)} ${r.kept} kept, not redriven`);
+            if (r.note) out(`  ${r.note}`);
+            continue;
+          }
           const how = {
             'move-task': 'moved back to its source queue by SQS',
             invoked: 'handed back to its function',
@@ -66,6 +74,7 @@ export function registerDlqCommands(program: Command): void {
             `${r.role.padEnd(9)} ${r.moved} ${how}${r.taskHandle ? ` (task ${r.taskHandle})` : ''}${r.failed.length ? `; ${r.failed.length} failed again` : ''}`,
           );
           for (const f of r.failed.slice(0, 10)) out(`  ${f.id}: ${f.error}`);
+          if (r.note) out(`  ${r.note}`);
         }
       }
       const failed = results.reduce((sum, r) => sum + r.failed.length, 0);

@@ -1,6 +1,11 @@
 import type { SendJob } from '../core/ports.ts';
 import type { SignupMessage } from '../core/signup.ts';
-import { readDeadLetters, type StoredDeadLetter, takeDeadLetters } from '../local/dead-letter-file.ts';
+import {
+  deadLetterPath,
+  readDeadLetters,
+  type StoredDeadLetter,
+  takeDeadLetters,
+} from '../local/dead-letter-file.ts';
 import type { Connection } from './connect.ts';
 import {
   BODY_PREVIEW_CHARS,
@@ -21,6 +26,10 @@ const ROLE_OF_SOURCE: Record<string, string> = {
 };
 
 const roleOf = (letter: StoredDeadLetter) => ROLE_OF_SOURCE[letter.source] ?? letter.source;
+/** A letter from a source this version does not know: listed and kept, never handed to a function. */
+const UNKNOWN_ROLE = 'unknown';
+const routed = (letter: StoredDeadLetter) =>
+  (DEAD_LETTER_ROLES as readonly string[]).includes(roleOf(letter));
 
 /**
  * The local stack's queues. Its work queues are in-process (each process that queues a job runs
@@ -55,31 +64,41 @@ export class LocalQueueAdmin implements QueueAdmin {
 
   async deadLetters(peek: number): Promise<DeadLetterQueueView[]> {
     const { letters, unreadable } = await readDeadLetters(this.connection.dataDir);
-    return DEAD_LETTER_ROLES.map((role) => {
-      const mine = letters.filter((letter) => roleOf(letter) === role);
-      return {
-        name: `${role}-dead-letters`,
-        role,
-        depth: mine.length,
-        messages: mine.slice(0, peek).map((letter, i) => ({
-          id: `${role}-${i + 1}`,
-          at: letter.at,
-          error: letter.error,
-          attributes: { source: letter.source, ...(letter.truncated ? { truncated: 'true' } : {}) },
-          body: JSON.stringify(letter.event).slice(0, BODY_PREVIEW_CHARS),
-        })),
-        ...(role === 'send' && unreadable > 0 ? { unreadable } : {}),
-      };
+    const view = (role: string, mine: StoredDeadLetter[]): DeadLetterQueueView => ({
+      name: role === UNKNOWN_ROLE ? 'dead-letters-of-unknown-source' : `${role}-dead-letters`,
+      role,
+      depth: mine.length,
+      messages: mine.slice(0, peek).map((letter, i) => ({
+        id: `${role}-${i + 1}`,
+        at: letter.at,
+        error: letter.error,
+        attributes: { source: letter.source, ...(letter.truncated ? { truncated: 'true' } : {}) },
+        body: JSON.stringify(letter.event).slice(0, BODY_PREVIEW_CHARS),
+      })),
     });
+    const views = DEAD_LETTER_ROLES.map((role) =>
+      view(
+        role,
+        letters.filter((l) => roleOf(l) === role),
+      ),
+    );
+    // Lines that are not letters, and letters of a source no queue stands for, are listed apart:
+    // no redrive takes them, and the operator decides (the file is dead-letters.jsonl in the data folder).
+    const unknown = letters.filter((letter) => !routed(letter));
+    if (unknown.length > 0 || unreadable > 0)
+      views.push({ ...view(UNKNOWN_ROLE, unknown), ...(unreadable > 0 ? { unreadable } : {}) });
+    return views;
   }
 
   async redrive(role?: string): Promise<RedriveResult[]> {
     const { local, dataDir } = this.connection;
     const started = new Date().toISOString();
-    // Truncated letters cannot be run again: they stay, and are reported.
-    const taken = await takeDeadLetters(
+    // Truncated letters cannot be run again, and a letter of an unknown source has nowhere to
+    // go: they stay, as do lines that are not letters, and are reported.
+    const { moved: taken, unreadable } = await takeDeadLetters(
       dataDir,
-      (letter) => (role !== undefined && roleOf(letter) !== role) || letter.truncated === true,
+      (letter) =>
+        (role !== undefined && roleOf(letter) !== role) || letter.truncated === true || !routed(letter),
     );
     for (const letter of taken) {
       const event = letter.event;
@@ -96,15 +115,19 @@ export class LocalQueueAdmin implements QueueAdmin {
         case 'rank':
           local.invoker.invoke('schedule', event, () => local.handlers.rank(event));
           break;
-        default:
+        case 'feedback':
           local.invoker.invoke('ses-events', event, () => local.handlers.feedback(event));
+          break;
+        default:
+          // Never reached: `routed` keeps letters of an unknown source in the file.
+          throw new Error(`no queue for dead letters of source ${letter.source}`);
       }
     }
     await this.connection.settle();
     // What failed again was set aside again, after the redrive began.
     const { letters: now } = await readDeadLetters(dataDir);
     const again = now.filter((letter) => letter.at >= started);
-    return (role ? [role] : [...DEAD_LETTER_ROLES]).map((r) => ({
+    const results: RedriveResult[] = (role ? [role] : [...DEAD_LETTER_ROLES]).map((r) => ({
       name: `${r}-dead-letters`,
       role: r,
       moved: taken.filter((letter) => roleOf(letter) === r).length,
@@ -113,5 +136,18 @@ export class LocalQueueAdmin implements QueueAdmin {
         .filter((letter) => roleOf(letter) === r)
         .map((letter, i) => ({ id: `${r}-${i + 1}`, error: letter.error })),
     }));
+    const unknown = now.filter((letter) => !routed(letter)).length;
+    if (unknown > 0 || unreadable > 0) {
+      results.push({
+        name: 'dead-letters-of-unknown-source',
+        role: UNKNOWN_ROLE,
+        moved: 0,
+        how: 'invoked',
+        failed: [],
+        kept: unknown + unreadable,
+        note: `${unreadable} line(s) that are not letters and ${unknown} letter(s) of an unknown source are kept in ${deadLetterPath(dataDir)}, not redriven: read them there and remove them by hand`,
+      });
+    }
+    return results;
   }
 }

@@ -54,6 +54,10 @@ export interface RedriveResult {
   failed: { id: string; error: string }[];
   /** The SQS move task, to follow with ListMessageMoveTasks. */
   taskHandle?: string;
+  /** Left where they are, not redriven (local file: lines that are not letters, unknown sources). */
+  kept?: number;
+  /** Why some were kept, and where they are. */
+  note?: string;
 }
 
 /** The queues of a stack: depths, dead letters to read, and a way to put them back. */

@@ -54,52 +54,55 @@ export async function appendDeadLetter(dataDir: string, letter: DeadLetter, now 
 export async function readDeadLetters(
   dataDir: string,
   path = deadLetterPath(dataDir),
-): Promise<{ letters: StoredDeadLetter[]; unreadable: number }> {
+): Promise<{ letters: StoredDeadLetter[]; unreadable: number; unreadableLines: string[] }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { letters: [], unreadable: 0 };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { letters: [], unreadable: 0, unreadableLines: [] };
     throw error;
   }
   const letters: StoredDeadLetter[] = [];
-  let unreadable = 0;
+  const unreadableLines: string[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const parsed = DeadLetterLineSchema.safeParse(JSON.parse(line));
       if (parsed.success) letters.push(parsed.data);
-      else unreadable += 1;
+      else unreadableLines.push(line);
     } catch {
-      unreadable += 1;
+      unreadableLines.push(line);
     }
   }
-  return { letters, unreadable };
+  return { letters, unreadable: unreadableLines.length, unreadableLines };
 }
 
 /**
  * Takes every letter out of the file at once (a rename), for a redrive: `keep` puts back the
- * ones the caller does not move, before anything else is appended after them.
+ * ones the caller does not move, before anything else is appended after them. A line that is
+ * not a letter is put back as it was (never deleted: the operator reads and removes it), and
+ * counted in `unreadable`.
  */
 export async function takeDeadLetters(
   dataDir: string,
   keep: (letter: StoredDeadLetter) => boolean,
-): Promise<StoredDeadLetter[]> {
+): Promise<{ moved: StoredDeadLetter[]; unreadable: number }> {
   const taken = join(dataDir, `${FILE}.taken-${process.pid}-${Date.now()}`);
   try {
     await rename(deadLetterPath(dataDir), taken);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { moved: [], unreadable: 0 };
     throw error;
   }
-  const { letters } = await readDeadLetters(dataDir, taken);
+  const { letters, unreadableLines } = await readDeadLetters(dataDir, taken);
   const moved: StoredDeadLetter[] = [];
-  const kept: string[] = [];
+  const kept: string[] = unreadableLines.map((line) => `${line}\n`);
   for (const letter of letters) {
     if (keep(letter)) kept.push(`${JSON.stringify(letter)}\n`);
     else moved.push(letter);
   }
   if (kept.length > 0) await appendFile(deadLetterPath(dataDir), kept.join(''));
   await rm(taken, { force: true });
-  return moved;
+  return { moved, unreadable: unreadableLines.length };
 }

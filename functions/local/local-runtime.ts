@@ -162,11 +162,27 @@ export async function createLocalRuntime(
       retryDelayMs: 500,
     },
   );
-  const signup = createProcessSignupHandler(
-    processSignupDeps(parseEnv(ProcessSignupEnv, env), { templates }),
-  );
-  const signupQueue = new MemoryQueue<SignupMessage>(invoker, 'signup-queue', (event) =>
-    signup(event, localLambdaContext('signup', TIMEOUT_MS.signup)),
+  // Why a sign-up failed, by message id: the dead letter keeps the handler's reason.
+  const signupFailures = new Map<string, string>();
+  const signup = createProcessSignupHandler({
+    ...processSignupDeps(parseEnv(ProcessSignupEnv, env), { templates }),
+    failed: (messageId, reason) => signupFailures.set(messageId, reason),
+  });
+  const signupQueue = new MemoryQueue<SignupMessage>(
+    invoker,
+    'signup-queue',
+    (event) => signup(event, localLambdaContext('signup', TIMEOUT_MS.signup)),
+    {
+      maxReceives: 5,
+      visibilityTimeoutMs: 360_000,
+      concurrency: 10,
+      retryDelayMs: 200,
+      reasonOf: (messageId) => {
+        const reason = signupFailures.get(messageId);
+        signupFailures.delete(messageId);
+        return reason;
+      },
+    },
   );
   const signups: SignupQueue = { enqueue: (message) => signupQueue.send([message]) };
   const ingest = createIngestObjectHandler(ingestObjectDeps(parseEnv(IngestObjectEnv, env)));

@@ -11,6 +11,8 @@ export interface MemoryQueueOptions {
   concurrency: number;
   /** Wait before a failed message is received again (SQS: the rest of its visibility timeout). */
   retryDelayMs: number;
+  /** Why the handler reported a message as a batch item failure, if it said (kept with the dead letter). */
+  reasonOf?: (messageId: string) => string | undefined;
 }
 
 /**
@@ -65,7 +67,8 @@ export class MemoryQueue<T> {
       }, this.options.visibilityTimeoutMs);
       visibility.unref();
       const response = await run;
-      return response.batchItemFailures.length > 0 ? 'partial failure' : 'done';
+      if (response.batchItemFailures.length === 0) return 'done';
+      return this.options.reasonOf?.(messageId) ?? 'partial failure';
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     } finally {

@@ -14,7 +14,11 @@ export const logger = createLogger('signup');
  * valid sign-up fails every time and ends in the dead-letter queue. No address is logged.
  */
 export function createProcessSignupHandler(
-  deps: SubscriptionDeps & { metrics?: Metrics },
+  deps: SubscriptionDeps & {
+    metrics?: Metrics;
+    /** Told why a message failed (the local stack keeps it with the dead letter; SQS keeps none). */
+    failed?: (messageId: string, reason: string) => void;
+  },
 ): LambdaHandler<SQSEvent, SQSBatchResponse> {
   return withLambdaContext(
     logger,
@@ -32,6 +36,7 @@ export function createProcessSignupHandler(
           logger.info('processed sign-up', { messageId: record.messageId, outcome });
         } catch (error) {
           logger.error('sign-up failed', { messageId: record.messageId, error: error as Error });
+          deps.failed?.(record.messageId, error instanceof Error ? error.message : String(error));
           failures.push({ itemIdentifier: record.messageId });
         }
       }

@@ -1,11 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCounters } from '../../functions/adapters/dynamo-counters.ts';
 import { recount } from '../../functions/cli/status.ts';
+import { deadLetterPath, readDeadLetters } from '../../functions/local/dead-letter-file.ts';
 import { writeStackInfo } from '../../functions/local/stack-info.ts';
 import { tableDefinition } from '../../functions/local/table.ts';
 import { documentClient } from '../../functions/shared/aws/dynamodb.ts';
@@ -37,6 +38,13 @@ async function attach(target: Stack): Promise<void> {
   });
 }
 
+/** The CLI's environment: quiet handler logs unless a test leaves the level to the CLI (`unset`). */
+function environment(env: Record<string, string>): NodeJS.ProcessEnv {
+  const all: NodeJS.ProcessEnv = { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env };
+  if (all.POWERTOOLS_LOG_LEVEL === 'unset') delete all.POWERTOOLS_LOG_LEVEL;
+  return all;
+}
+
 async function paperboy(
   args: string[],
   env: Record<string, string> = {},
@@ -45,7 +53,7 @@ async function paperboy(
     const { stdout, stderr } = await promisify(execFile)(
       'node',
       [BIN, ...args, '--data-dir', stack.options.dataDir],
-      { env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env }, maxBuffer: 64 * 1024 * 1024 },
+      { env: environment(env), maxBuffer: 64 * 1024 * 1024 },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -216,6 +224,37 @@ describe('import, export and suppress after the attack', { timeout: 240_000 }, (
     expect(report.skips).toEqual(
       expect.arrayContaining([expect.objectContaining({ status: "complained (the file's status column)" })]),
     );
+  });
+
+  it('dlq redrive keeps unreadable lines and letters of unknown source, and a re-failed sign-up keeps its reason', async () => {
+    const file = deadLetterPath(stack.options.dataDir);
+    await writeFile(
+      file,
+      [
+        'this is not json',
+        '{"source":"mystery","error":"boom","at":"2026-11-27T19:00:00.000Z","event":{"x":1}}',
+        '{"source":"signup-queue","error":"boom2","at":"2026-11-27T19:00:01.000Z","event":{"bogus":1}}',
+        '',
+      ].join('\n'),
+    );
+    const listed = await json(['dlq', 'list']);
+    expect(listed.find((q: { role: string }) => q.role === 'unknown')).toMatchObject({
+      depth: 1,
+      unreadable: 1,
+    });
+    const redrive = await paperboy(['dlq', 'redrive'], { POWERTOOLS_LOG_LEVEL: 'unset' });
+    expect(redrive.code).toBe(1);
+    expect(redrive.stdout).toMatch(/signup-1: invalid sign-up message: request:/u);
+    expect(redrive.stdout).toContain('unknown   2 kept, not redriven');
+    // One line per failure from the command, no handler JSON logs (they need --verbose).
+    expect(redrive.stderr).not.toContain('"level"');
+    expect(redrive.stderr).not.toContain('stack');
+    const after = await readFile(file, 'utf8');
+    expect(after).toContain('this is not json');
+    expect(after).toContain('"source":"mystery"');
+    const { letters } = await readDeadLetters(stack.options.dataDir);
+    expect(letters.find((l) => l.source === 'signup-queue')?.error).toMatch(/^invalid sign-up message/u);
+    await writeFile(file, '');
   });
 
   it('refuses --csv with --json', async () => {
