@@ -232,6 +232,8 @@ export function functionEnvironment(
     [ENV.tokenKeyFile]: join(settings.dataDir, 'token-key.json'),
     [ENV.editionTimeZone]: settings.timeZone,
     [ENV.sendWorkers]: String(SEND_WORKERS),
+    // One process works every sign-up here: its pace is the whole rate (AWS splits it among its workers).
+    [ENV.signupWorkers]: '1',
     [ENV.postalAddress]: LOCAL_POSTAL_ADDRESS,
     ...(settings.sendRateCap ? { [ENV.sendRateCap]: String(settings.sendRateCap) } : {}),
     ...(settings.rateLimits?.perIpPerMinute

@@ -95,6 +95,12 @@ export const envFields = {
     .min(1, 'must be at least 1')
     .max(100)
     .default(2),
+  signupWorkers: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100)
+    .default(2),
   collectorConfig: z.string().transform((value, ctx): CollectorConfig => {
     let json: unknown;
     try {

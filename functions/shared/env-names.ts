@@ -44,6 +44,8 @@ export const ENV = {
   sendRateCap: 'SEND_RATE_CAP',
   /** How many send workers may run at once (the send function's reserved concurrency). */
   sendWorkers: 'SEND_WORKERS',
+  /** How many sign-up workers may run at once (the sign-up queue's event source maxConcurrency). */
+  signupWorkers: 'SIGNUP_WORKERS',
   /** The sender's postal address, in every email's footer (bulk-sender rules ask for it). */
   postalAddress: 'POSTAL_ADDRESS',
   /** The collector's sources, contact and limits: JSON of functions/core/collect/config.ts's schema. */

@@ -14,6 +14,13 @@ import { type StageConfig, senderOf } from '../config.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { NodeFunction } from './node-function.ts';
 
+/**
+ * Sign-up workers at once (the sign-up queue's event source maxConcurrency). Each paces its
+ * confirmation emails at (SES account rate, capped by sendRateCap) / SIGNUP_WORKERS, so a big
+ * import without --confirmed never sends faster than SES accepts.
+ */
+export const SIGNUP_WORKERS = 2;
+
 export interface SubscriptionApiProps {
   config: StageConfig;
   table: ITableV2;
@@ -62,9 +69,18 @@ export class SubscriptionApi extends Construct {
       .useTokenSecret(props.tokenSecret)
       .useSender(senderOf(config), props.configurationSet)
       .setConfig(ENV.publicBaseUrl, config.publicBaseUrl)
-      .setConfig(ENV.postalAddress, config.postalAddress);
+      .setConfig(ENV.postalAddress, config.postalAddress)
+      .setConfig(ENV.signupWorkers, String(SIGNUP_WORKERS))
+      .useSesAccountQuota();
+    if (config.sendRateCap) this.signupFunction.setConfig(ENV.sendRateCap, String(config.sendRateCap));
     this.signupFunction.fn.addEventSource(
-      new SqsEventSource(this.signupQueue, { batchSize: 10, reportBatchItemFailures: true }),
+      // As many pollers as paced workers: Lambda would otherwise scale its pollers with the queue,
+      // and a 5,000-row import would send its confirmations as fast as Lambda runs.
+      new SqsEventSource(this.signupQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: SIGNUP_WORKERS,
+      }),
     );
 
     this.function = new NodeFunction(this, 'Api', {
