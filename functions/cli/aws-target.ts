@@ -1,4 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
@@ -14,7 +16,7 @@ import * as z from 'zod';
 import { FileTokenKeys } from '../adapters/file-token-keys.ts';
 import { SecretsTokenKeys } from '../adapters/secrets-token-keys.ts';
 import { SqsSignupQueue } from '../adapters/sqs-signup-queue.ts';
-import { describeIssues, formatIssues } from '../core/errors.ts';
+import { describeIssues, formatIssues, ValidationError } from '../core/errors.ts';
 import { documentClient } from '../shared/aws/dynamodb.ts';
 import { s3Client } from '../shared/aws/s3.ts';
 import { secretsClient } from '../shared/aws/secrets.ts';
@@ -88,6 +90,40 @@ export function cloudFormationOutputs(client: CloudFormationClient): OutputsSour
   };
 }
 
+/**
+ * A named profile must exist in the shared config or credentials file (AWS_CONFIG_FILE,
+ * AWS_SHARED_CREDENTIALS_FILE, or ~/.aws/config and ~/.aws/credentials): otherwise the SDK only
+ * says that a region or credentials are missing, which does not name the profile.
+ */
+export async function requireProfile(profile: string): Promise<void> {
+  const home = homedir();
+  const files = [
+    {
+      path: process.env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'),
+      sections: [`profile ${profile}`, profile],
+    },
+    {
+      path: process.env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'),
+      sections: [profile],
+    },
+  ];
+  for (const { path, sections } of files) {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split(/\r?\n/u)) {
+      const section = /^\s*\[\s*([^\]]+?)\s*\]\s*$/u.exec(line)?.[1];
+      if (section && sections.includes(section)) return;
+    }
+  }
+  throw new EnvironmentError(
+    `--profile ${profile}: there is no such profile in ${files.map((f) => f.path).join(' or ')} (aws configure --profile ${profile} makes one)`,
+  );
+}
+
 /** The largest outputs file read (cdk writes a few KB). */
 const MAX_OUTPUTS_FILE_BYTES = 1024 * 1024;
 const OutputsFileSchema = z.record(z.string(), z.record(z.string(), z.string()));
@@ -105,7 +141,16 @@ export async function fileOutputs(file: string): Promise<OutputsSource> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
-    throw new EnvironmentError(`${file}: ${(error as Error).message}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file (the file `npx cdk deploy --outputs-file FILE` writes)'
+        : code === 'EISDIR'
+          ? 'a directory, not an outputs file'
+          : code === 'EACCES'
+            ? 'not readable (permission denied)'
+            : (error as Error).message;
+    throw new EnvironmentError(`--outputs-file ${file}: ${why}`, { cause: error });
   }
   let parsed: z.infer<typeof OutputsFileSchema>;
   try {
@@ -172,10 +217,12 @@ export interface AwsTargetOptions {
 export async function awsTargets(options: AwsTargetOptions): Promise<Targets> {
   const stage = StageSchema.safeParse(options.stage);
   if (!stage.success) {
-    throw new EnvironmentError(
+    // A name that cannot be a stage is bad input (exit 2); a valid one not deployed is exit 3.
+    throw new ValidationError(
       `--stage ${options.stage}: ${stage.error.issues[0]?.message ?? 'not a stage name'}`,
     );
   }
+  if (options.profile && !options.outputsFile) await requireProfile(options.profile);
   // Lambda runs Node.js 22; the SDK's notice about this machine's Node 20 is known (README).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (options.profile) process.env.AWS_PROFILE = options.profile;

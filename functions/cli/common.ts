@@ -74,7 +74,9 @@ export async function withConnection(
   },
   work: (connection: Connection) => Promise<void>,
 ): Promise<void> {
-  if (options.aws || options.outputsFile) {
+  if (options.outputsFile && !options.aws)
+    throw new CliError('--outputs-file goes with --aws (it stands for a deployed stage)', EXIT.badInput);
+  if (options.aws) {
     // A deployed stage (`--aws`): every resource from its stacks' outputs (cli/aws-connection.ts).
     const { awsConnection } = await import('./aws-connection.ts');
     await work(

@@ -39,7 +39,16 @@ export function registerDeliveryCommands(program: Command): void {
         text?: string;
         dataDir: string;
         json?: boolean;
+        aws?: boolean;
+        outputsFile?: string;
       }) => {
+        // Refused before anything is reached: a usage error, not a missing environment.
+        if (options.aws || options.outputsFile) {
+          throw new CliError(
+            "preview works on the local stack only: it renders with the send function's own settings (sender, postal address, token key), which the CLI does not read from a deployed stage",
+            EXIT.badInput,
+          );
+        }
         await withConnection(options, async ({ local, remote }) => {
           if (remote) {
             throw new EnvironmentError(

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { FileTokenKeys } from '../adapters/file-token-keys.ts';
-import { withConnection } from './common.ts';
+import { CliError, withConnection } from './common.ts';
 import type { Connection } from './connect.ts';
+import { EXIT } from './exit-codes.ts';
 import type { TargetOptions, Targets } from './target-types.ts';
 
 export type { TargetOptions, Targets } from './target-types.ts';
@@ -24,7 +25,9 @@ export async function withTargets(
   options: TargetOptions,
   work: (targets: Targets) => Promise<void>,
 ): Promise<void> {
-  if (options.aws || options.outputsFile) {
+  if (options.outputsFile && !options.aws)
+    throw new CliError('--outputs-file goes with --aws (it stands for a deployed stage)', EXIT.badInput);
+  if (options.aws) {
     const { awsTargets } = await import('./aws-target.ts');
     const targets = await awsTargets({
       stage: options.stage ?? 'dev',

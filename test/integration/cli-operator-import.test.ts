@@ -257,10 +257,18 @@ describe('import, export and suppress after the attack', { timeout: 240_000 }, (
     await writeFile(file, '');
   });
 
-  it('refuses --csv with --json', async () => {
+  it('refuses conflicting flags as usage errors: export --csv --json, --outputs-file without --aws, preview --aws', async () => {
     const both = await paperboy(['subscribers', 'export', '--csv', '--json']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('exclude each other');
+    const [outputsAlone, preview] = await Promise.all([
+      paperboy(['status', '--outputs-file', '/nonexistent.json']),
+      paperboy(['preview', '--aws', '--out', '/tmp/never.html']),
+    ]);
+    expect(outputsAlone.code).toBe(2);
+    expect(outputsAlone.stderr).toContain('--outputs-file goes with --aws');
+    expect(preview.code).toBe(2);
+    expect(preview.stderr).toContain('preview works on the local stack only');
   });
 
   it('on Ctrl-C finishes the rows in flight, prints what was done, exits 130, and leaves the counts exact', async () => {

@@ -384,8 +384,8 @@ describe('the operator commands against a running stack', { timeout: 240_000 }, 
     expect(JSON.parse(ingest.stdout)).toEqual([
       expect.objectContaining({ status: 'ingested', accepted: 40 }),
     ]);
-    expect(preview.code).toBe(3);
-    expect(preview.stderr).toContain('preview on the local stack');
+    expect(preview.code).toBe(2);
+    expect(preview.stderr).toContain('preview works on the local stack only');
 
     const [stats, status] = await Promise.all([
       aws('stats', '--edition', DAY, '--json'),

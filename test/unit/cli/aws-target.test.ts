@@ -14,11 +14,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsTargets,
   cloudFormationOutputs,
   describeMessage,
   eventOf,
   fileOutputs,
   readStageOutputs,
+  requireProfile,
   SqsQueueAdmin,
   type StageOutputs,
 } from '../../../functions/cli/aws-target.ts';
@@ -290,10 +292,19 @@ describe('import files', () => {
     expect(splitCsvLine('')).toEqual(['']);
   });
 
-  it('refuses a header with an unknown column or no email, naming it', async () => {
+  it("ignores an unknown column (named once), reads an export's status apart, and refuses a header with no email", async () => {
     const file = join(dir, 'header.csv');
-    await writeFile(file, 'email,colour\nana@example.org,red\n');
-    await expect(checkCsv(file)).rejects.toThrow('unknown column "colour"');
+    await writeFile(file, "email,colour,Status,topics\nana@example.org,red,Unsubscribed,'=x\n");
+    const { columns, ignored, statusAt } = await checkCsv(file);
+    expect(columns).toEqual(['email', undefined, undefined, 'topics']);
+    expect(ignored).toEqual(['colour', 'Status']);
+    expect(statusAt).toBe(2);
+    const read = [];
+    for await (const row of csvRows(file, columns, statusAt)) read.push(row);
+    // The apostrophe an export puts before a formula character is taken off.
+    expect(read).toEqual([
+      { line: 2, fields: { email: 'ana@example.org', topics: '=x' }, fileStatus: 'unsubscribed' },
+    ]);
     await writeFile(file, 'topics\nx\n');
     await expect(checkCsv(file)).rejects.toThrow('has no email column');
   });
@@ -321,5 +332,49 @@ describe('import files', () => {
       { line: 2, error: `longer than ${CSV_LIMITS.lineChars} characters` },
       { line: 3, fields: { email: 'ben@example.org', topics: 'y' } },
     ]);
+  });
+});
+
+describe('--aws flags after the issue 12 attack', () => {
+  it('names a missing outputs file plainly (exit 3), and a bad --stage is bad input (exit 2)', async () => {
+    const missing = await fileOutputs('/nonexistent/outputs.json').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(EnvironmentError);
+    expect(exitCodeFor(missing)).toBe(3);
+    expect((missing as Error).message).toBe(
+      '--outputs-file /nonexistent/outputs.json: no such file (the file `npx cdk deploy --outputs-file FILE` writes)',
+    );
+    for (const stage of ['a b', 'UPPER', 'x']) {
+      const error = await awsTargets({ stage }).catch((e: unknown) => e);
+      expect(exitCodeFor(error), stage).toBe(2);
+      expect((error as Error).message).toContain(`--stage ${stage}: lower-case letters`);
+    }
+  });
+
+  it('names a profile that is in neither shared file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperboy-profiles-'));
+    const config = join(dir, 'config');
+    const credentials = join(dir, 'credentials');
+    await writeFile(config, '[default]\nregion = eu-west-1\n[profile ops]\nregion = us-east-1\n');
+    await writeFile(credentials, '[keys-only]\naws_access_key_id = x\n');
+    const saved = {
+      config: process.env.AWS_CONFIG_FILE,
+      credentials: process.env.AWS_SHARED_CREDENTIALS_FILE,
+    };
+    process.env.AWS_CONFIG_FILE = config;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = credentials;
+    try {
+      await expect(requireProfile('ops')).resolves.toBeUndefined();
+      await expect(requireProfile('keys-only')).resolves.toBeUndefined();
+      const error = await requireProfile('nosuch').catch((e: unknown) => e);
+      expect(exitCodeFor(error)).toBe(3);
+      expect((error as Error).message).toContain(
+        `--profile nosuch: there is no such profile in ${config} or ${credentials}`,
+      );
+    } finally {
+      if (saved.config === undefined) delete process.env.AWS_CONFIG_FILE;
+      else process.env.AWS_CONFIG_FILE = saved.config;
+      if (saved.credentials === undefined) delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      else process.env.AWS_SHARED_CREDENTIALS_FILE = saved.credentials;
+    }
   });
 });
