@@ -52,10 +52,10 @@ export function registerEditionCommands(program: Command): void {
         out('no edition yet; make one with: paperboy edition run');
         return;
       }
-      out('date        papers  sent  feed-only  delivered  bounced  complained  failed');
+      out('date        candidates  sent  feed-only  delivered  bounced  complained  failed');
       for (const r of rows) {
         out(
-          `${r.date}  ${String(r.papers).padStart(6)}  ${String(r.sent).padStart(4)}  ${String(r.feedOnly).padStart(9)}  ${String(r.delivered).padStart(9)}  ${String(r.bounced).padStart(7)}  ${String(r.complained).padStart(10)}  ${String(r.failed).padStart(6)}`,
+          `${r.date}  ${String(r.papers).padStart(10)}  ${String(r.sent).padStart(4)}  ${String(r.feedOnly).padStart(9)}  ${String(r.delivered).padStart(9)}  ${String(r.bounced).padStart(7)}  ${String(r.complained).padStart(10)}  ${String(r.failed).padStart(6)}`,
         );
       }
     });
