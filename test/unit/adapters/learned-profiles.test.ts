@@ -9,9 +9,11 @@ import { DynamoPersonalData } from '../../../functions/adapters/dynamo-personal-
 import { DynamoReaders } from '../../../functions/adapters/dynamo-readers.ts';
 import { DynamoSubscriberRepository } from '../../../functions/adapters/dynamo-subscriber-repository.ts';
 import { applyVote, paperTerms } from '../../../functions/core/learning.ts';
+import { LinkBuilder } from '../../../functions/core/links.ts';
+import { recordVote } from '../../../functions/core/votes.ts';
 import { documentClient } from '../../../functions/shared/aws/dynamodb.ts';
 import { startDynalite } from '../../support/dynalite.ts';
-import { activeSubscriber, FixedClock } from '../../support/memory-ports.ts';
+import { activeSubscriber, FixedClock, MemoryPapers, testTokenKeys } from '../../support/memory-ports.ts';
 import { NOW, paper } from '../../support/papers.ts';
 
 const liked = applyVote(
@@ -159,5 +161,40 @@ describe('learned profiles in DynamoDB', () => {
     }
     expect(writes).toBe(1);
     expect(await store.load('late')).toEqual({ profile: undefined, version: 0, unreadable: false });
+  });
+
+  it('20 votes of one reader fired at once against DynamoDB all land (conditional puts, jittered retries)', async () => {
+    const client = documentClient();
+    const clock = new FixedClock(NOW);
+    const subscribers = new DynamoSubscriberRepository(client, db.tableName, clock);
+    await subscribers.create(activeSubscriber('burst'));
+    const ids = Array.from({ length: 16 }, (_, i) => `2611.${String(i).padStart(5, '0')}`);
+    const papers = new MemoryPapers(
+      ids.map((id, i) => ({ ...paper(id, 1), title: `Paper ${i} on topic ${i}` })),
+    );
+    const deps = {
+      subscribers,
+      keys: testTokenKeys,
+      clock,
+      learned: new DynamoLearnedProfiles(client, db.tableName),
+      papers,
+    };
+    const links = await new LinkBuilder('https://papers.example.org/', testTokenKeys).feedback(
+      'burst',
+      'signup-burst',
+      ids,
+      NOW,
+    );
+    const token = (id: string) => new URL(links.get(id)?.more as string).searchParams.get('token') as string;
+    const results = await Promise.allSettled([
+      ...ids.map((id) => recordVote(token(id), id, 'more', deps)),
+      ...ids.slice(0, 4).map((id) => recordVote(token(id), id, 'fewer', deps)),
+    ]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const stored = await deps.learned.get('burst');
+    expect(new Set(stored?.votes.map((v) => v.paperId))).toEqual(new Set(ids));
+    // Every change that landed counted once: 16 first votes, and each of the 4 switches that
+    // came after its paper's first vote (a switch that came first made the later "more" a switch).
+    expect(stored?.version).toBe(20);
   });
 });
