@@ -84,7 +84,11 @@ export interface ReaderProfile {
 
 export interface ChosenPaper {
   entry: RankedPaper;
-  /** The score the list is ordered by. */
+  /**
+   * The score the list is ordered by, within its tier: for a reader with topics who clicked,
+   * the papers on their topics come first whatever the scores of the papers after them (the
+   * liked-alike ones, scored at most `learned.cap`).
+   */
   score: number;
   /**
    * Its parts: trending as it counted (for topic readers, the measured signals normalized to the
