@@ -19,7 +19,7 @@ import { isErased, type SubscriberRecord, SubscriptionRequestSchema } from '../c
 import { eraseSubscriber } from '../core/subscriptions.ts';
 import { randomIds } from '../shared/random-ids.ts';
 import { systemClock } from '../shared/system-clock.ts';
-import { CliError, dataDirOption, err, inputFile, jsonOption, out } from './common.ts';
+import { CliError, dataDirOption, err, inputFile, jsonOption, out, wholeNumber } from './common.ts';
 import { checkCsv, csvRows, IMPORT_COLUMNS } from './csv.ts';
 import { EXIT } from './exit-codes.ts';
 import { CountProgress } from './progress.ts';
@@ -248,8 +248,15 @@ export function registerSubscriberCommands(program: Command): void {
       .option(
         '--confirmed',
         'the readers opted in elsewhere (you assert their consent): add them as active; without it, each gets a confirmation email (double opt-in)',
+      )
+      // The bench compares the import's rows in flight with one row at a time.
+      .addOption(
+        new Option('--concurrency <n>', 'rows in flight')
+          .argParser((v) => wholeNumber(v, 1, 64))
+          .default(IMPORT_CONCURRENCY)
+          .hideHelp(),
       ),
-  ).action(async (file: string, options: TargetOptions & { confirmed?: boolean }) => {
+  ).action(async (file: string, options: TargetOptions & { confirmed?: boolean; concurrency: number }) => {
     await inputFile(file);
     await withTargets(options, async (targets) => {
       // The first Ctrl-C starts no new row and lets the rows in flight finish (each one's write
@@ -279,6 +286,7 @@ export function registerSubscriberCommands(program: Command): void {
             progress: true,
             plain: Boolean(options.json),
             signal: stop.signal,
+            concurrency: options.concurrency,
           },
           targets,
         );
