@@ -19,7 +19,8 @@
  *   per-entity pattern;
  * - bundles: each function's bundle size and cold import time vs the commit before its composition root.
  * - status: `paperboy status` on a local table of 100,000 subscribers (its reads, and the whole
- *   command in its own process) vs counting the subscribers by state with a full Scan.
+ *   command in its own process) vs counting the subscribers by state with a full Scan; and
+ *   `subscribers import --confirmed` rows/s, 16 in flight vs one row at a time.
  * - collect: a collector run over HTTP against local fakes of its sources (all changed) vs plain
  *   fetch of the same URLs; a run whose sources did not change (304s) vs one where all changed.
  * - feeds: /editions/{date}, /editions and /feed.xml (and a topic's feed) on the local stack,

@@ -3,10 +3,11 @@
  * command's reads (the counts item, the newest edition, the dead letters, the sparse index of
  * deliveries sending) and the whole command in its own process, beside counting the subscribers
  * by state with a full Scan of the same table in the same run (what a status without counters
- * would have to do).
+ * would have to do). And `subscribers import`: rows per second with IMPORT_CONCURRENCY rows in
+ * flight against one row at a time.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +18,7 @@ import { subscriberItem } from '../functions/adapters/dynamo-subscriber-reposito
 import type { Connection } from '../functions/cli/connect.ts';
 import { LocalQueueAdmin } from '../functions/cli/local-queues.ts';
 import { readStatus, recount } from '../functions/cli/status.ts';
+import { IMPORT_CONCURRENCY } from '../functions/cli/subscribers.ts';
 import type { Targets } from '../functions/cli/targets.ts';
 import type { Subscriber } from '../functions/core/subscriber.ts';
 import { defaultLocalOptions, startLocalStack } from '../functions/local/stack.ts';
@@ -73,6 +75,62 @@ async function countByScan(targets: Targets): Promise<Record<string, number>> {
     for (const item of page.Items ?? []) counts[String(item.status)] = (counts[String(item.status)] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Rows imported with IMPORT_CONCURRENCY in flight, and one at a time (the baseline). */
+const IMPORT_ROWS = 10_000;
+
+/**
+ * `paperboy subscribers import FILE --confirmed` of new addresses (each a read, a conditional put
+ * and its counter ADD), the whole command in its own process attached to the stack (as an
+ * operator runs it beside `npm start`), with IMPORT_CONCURRENCY rows in flight, beside the same
+ * command one row at a time (the hidden --concurrency 1), in rows per second of wall time
+ * (start-up included, about 1.5 s of each).
+ */
+async function benchImport(dataDir: string, bin: string): Promise<BenchResult[]> {
+  const rate = async (label: string, rows: number, concurrency: number) => {
+    const file = join(dataDir, `${label}.csv`);
+    const lines = ['email,topics'];
+    for (let i = 0; i < rows; i += 1) lines.push(`${label}${i}@example.net,retrieval`);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const t = performance.now();
+    const child = await promisify(execFile)(
+      process.execPath,
+      [
+        bin,
+        'subscribers',
+        'import',
+        file,
+        '--confirmed',
+        '--json',
+        '--concurrency',
+        String(concurrency),
+        '--data-dir',
+        dataDir,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const seconds = (performance.now() - t) / 1000;
+    const report = JSON.parse(child.stdout) as { added: number };
+    if (report.added !== rows) throw new Error(`import added ${report.added} of ${rows}`);
+    return rows / seconds;
+  };
+  const serial = await rate('serial', IMPORT_ROWS, 1);
+  const concurrent = await rate('concurrent', IMPORT_ROWS, IMPORT_CONCURRENCY);
+  return [
+    result(
+      `paperboy subscribers import --confirmed, ${IMPORT_ROWS.toLocaleString('en-US')} new rows, ${IMPORT_CONCURRENCY} in flight (whole process)`,
+      concurrent,
+      'rows/s',
+      'the same command, one row at a time',
+      serial,
+      true,
+    ),
+  ];
 }
 
 export async function benchStatus(): Promise<BenchResult[]> {
@@ -162,7 +220,9 @@ export async function benchStatus(): Promise<BenchResult[]> {
       if (report.subscribers.active !== scanned.active) throw new Error('paperboy status counted otherwise');
     }
     const commandMs = Math.min(...runs);
+    const imports = await benchImport(dataDir, bin);
     return [
+      ...imports,
       result(
         `status on ${SUBSCRIBERS.toLocaleString('en-US')} subscribers: the command's reads (counters, no scan)`,
         statusMs,
