@@ -10,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import MiniSearch from 'minisearch';
+import { keys } from '../functions/adapters/dynamo-keys.ts';
 import { collectPapers } from '../functions/core/formats/open-papers.ts';
 import {
   applyVote,
@@ -225,7 +226,7 @@ const cpuMs = (cpu.user + cpu.system) / 1000;
 // The send path checks each stored profile as it reads it: the hand-written check the product
 // uses beside the zod schema it agrees with, on the pool's profiles as stored items (µs each).
 const check = (parse: (item: unknown) => unknown) => {
-  const items = pool.slice(0, 200).map((p) => ({ PK: 'SUB#x', SK: 'LEARNED', ...structuredClone(p) }));
+  const items = pool.slice(0, 200).map((p) => ({ ...keys.learned('x'), ...structuredClone(p) }));
   for (const item of items) parse(item);
   const rounds = 20;
   const t0 = process.cpuUsage();

@@ -334,10 +334,7 @@ if (only.has('digests')) {
       learned: number;
       peakRssMb: number;
       checkUs?: { hand: number; zod: number };
-    }>(
-      'digests-child.ts',
-      [mode, String(readers)],
-    );
+    }>('digests-child.ts', [mode, String(readers)]);
   const ours = digests('index', 100_000);
   const plain = digests('index-plain', 100_000);
   const peer = digests('minisearch', 100_000);

@@ -172,7 +172,7 @@ export class DynamoCollectedIngests implements CollectedIngests {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :ingest)',
-        ExpressionAttributeValues: { ':pk': PK, ':ingest': 'INGEST#' },
+        ExpressionAttributeValues: { ':pk': PK, ':ingest': keys.ingestPrefix },
         Limit: 1,
         ConsistentRead: true,
       }),

@@ -56,6 +56,8 @@ export const keys = {
   }),
   sentPrefix: 'SENT#',
   ingest: (key: string, at: string, etag: string) => ({ PK: `FILE#${key}`, SK: `INGEST#${at}#${etag}` }),
+  /** The sort-key prefix of a file's ingest records (any time, any etag). */
+  ingestPrefix: 'INGEST#',
   /**
    * The table's running counts: subscribers by state and papers stored, added to as they change
    * (see dynamo-counters.ts), so that `paperboy status` never scans the table.

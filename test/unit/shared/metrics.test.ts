@@ -1,4 +1,4 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { GetAccountCommand, SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CompiledTemplates } from '../../../functions/adapters/compiled-templates.ts';
@@ -232,6 +232,8 @@ describe('the sender name', () => {
   it('reaches the From header of what SES is asked to send, from the function environment', async () => {
     const ses = mockClient(SESv2Client);
     ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+    // The sign-up sender paces itself from the account's quota.
+    ses.on(GetAccountCommand).resolves({ SendQuota: { MaxSendRate: 14 } });
     try {
       const templates: CompiledTemplates = await compileTemplates();
       const env = parseEnv(ProcessSignupEnv, {
