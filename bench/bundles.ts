@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { compileTemplates } from '../functions/adapters/mjml-compiler.ts';
+import { defaultCollectorConfig } from '../functions/core/collect/config.ts';
 import { type BenchResult, result } from './harness.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -16,7 +17,7 @@ const ROOT = new URL('../', import.meta.url).pathname;
 export const BEFORE_COMMIT = '145507f';
 const HANDLERS = ['ingest-object', 'rank-papers', 'send-digest', 'api'] as const;
 /** Every function, for the cost of X-Ray tracing (Powertools Tracer) measured against none. */
-const ALL_HANDLERS = [...HANDLERS, 'process-signup', 'feedback'] as const;
+const ALL_HANDLERS = [...HANDLERS, 'process-signup', 'feedback', 'collect'] as const;
 
 /**
  * Bundles functions/shared/tracer.ts as a tracer that is never enabled and captures nothing:
@@ -53,6 +54,7 @@ const ENVIRONMENT = {
   PUBLIC_BASE_URL: 'https://papers.example.org',
   TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token',
   EDITION_TIME_ZONE: 'UTC',
+  COLLECTOR_CONFIG: JSON.stringify(defaultCollectorConfig('ops@example.org')),
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

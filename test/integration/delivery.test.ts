@@ -155,7 +155,18 @@ describe(`sending an edition to ${READERS} readers`, () => {
     const missing = Array.from({ length: READERS }, (_, i) => reader(i).email).filter(
       (a) => !perAddress.has(a),
     );
-    expect(missing, context).toEqual([]);
+    // On a failure, say where each missing reader stands in the ledger and what the stack's queue gave up on.
+    const whereMissing = await Promise.all(
+      missing.slice(0, 5).map(async (address) => {
+        const id = address.split('@')[0] as string;
+        const delivery = await ledger.get(id, EDITION);
+        return `${id}: ${delivery ? `${delivery.status} (claimed ${delivery.claimedAt})` : 'no delivery'}`;
+      }),
+    );
+    expect(
+      missing,
+      `${context}; ${whereMissing.join(', ')}; stack dead letters ${JSON.stringify(stack.deadLetters).slice(0, 2000)}`,
+    ).toEqual([]);
     expect(perAddress.size).toBe(READERS);
     expect(await ledger.listSending('9999')).toEqual([]);
     const stats = await new DynamoEditionStats(db(), table()).get(EDITION);
