@@ -64,8 +64,8 @@ async function reached(point: KillPoint, subscriberId: string): Promise<void> {
 
 const ledger = deps.ledger;
 const claim = ledger.claim.bind(ledger);
-ledger.claim = async (subscriberId, editionDate, paperIds) => {
-  const claimed = await claim(subscriberId, editionDate, paperIds);
+ledger.claim = async (subscriberId, editionDate, paperIds, options) => {
+  const claimed = await claim(subscriberId, editionDate, paperIds, options);
   if (claimed) await reached('claimed', subscriberId);
   return claimed;
 };
