@@ -1,6 +1,6 @@
 import { DELIVERY_HEADER, DELIVERY_TAGS } from '../core/delivery-tags.ts';
 import type { SesEvent } from '../core/feedback.ts';
-import { readMailbox, type StoredEmail } from './mailbox.ts';
+import { header, readMailbox, type StoredEmail } from './mailbox.ts';
 
 /**
  * SES's own mailbox simulator addresses, answered locally as SES answers them: a permanent
@@ -22,7 +22,12 @@ const SIMULATOR: Record<string, 'Bounce' | 'Complaint' | 'Delivery'> = {
  */
 export class LocalSesEvents {
   private since = 0;
-  private readonly seen = new Set<string>();
+  /**
+   * What was published, by message and second. Not by message id alone: the emulator draws its ids
+   * at random from 900 million, so among 10,000 messages two share one about once in 18 runs, and
+   * the second message's events would be lost. Only the current second's are kept.
+   */
+  private readonly seen = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private pumping: Promise<number> | undefined;
 
@@ -52,16 +57,29 @@ export class LocalSesEvents {
     const emails = await readMailbox(this.sesUrl, this.since);
     let published = 0;
     for (const email of emails) {
-      if (this.seen.has(email.messageId)) continue;
-      this.seen.add(email.messageId);
+      const key = seenKey(email);
+      if (this.seen.has(key)) continue;
+      this.seen.set(key, email.at);
       this.since = Math.max(this.since, Math.floor(email.at));
       for (const event of eventsOf(email)) {
         this.publish(event);
         published += 1;
       }
     }
+    // The next read starts at `since` (inclusive): what came before it is never returned again.
+    for (const [key, at] of this.seen) if (at < this.since) this.seen.delete(key);
     return published;
   }
+}
+
+/** One stored message: its id, second, recipients and delivery header together. */
+function seenKey(email: StoredEmail): string {
+  return JSON.stringify([
+    email.messageId,
+    email.at,
+    email.destination.to,
+    header(email, DELIVERY_HEADER) ?? '',
+  ]);
 }
 
 /** The events SES would publish for one accepted message. */

@@ -117,6 +117,28 @@ describe('LocalSesEvents', () => {
     }
   });
 
+  it('publishes both of two messages the emulator gave the same random id (its ids collide among thousands)', async () => {
+    const events: SesEvent[] = [];
+    const pump = new LocalSesEvents(url, (event) => events.push(event));
+    await pump.pump();
+    events.length = 0;
+    const random = Math.random;
+    Math.random = () => 0.5; // the emulator draws its message ids with Math.random, in this process
+    try {
+      const first = await sender().send(email('one@example.org', 'sub-1'));
+      const second = await sender().send(email('two@example.org', 'sub-2'));
+      expect(second.messageId).toBe(first.messageId);
+    } finally {
+      Math.random = random;
+    }
+    await pump.pump();
+    const sends = events.filter((e) => e.detail.eventType === 'Send');
+    expect(sends.map((e) => e.detail.mail.tags?.[DELIVERY_TAGS.subscriber]?.[0]).sort()).toEqual([
+      'sub-1',
+      'sub-2',
+    ]);
+  });
+
   it("answers SES's mailbox simulator addresses with a bounce and a complaint", async () => {
     const events: SesEvent[] = [];
     const pump = new LocalSesEvents(url, (event) => events.push(event));
