@@ -344,27 +344,6 @@ export class RelevanceIndex {
   }
 
   /**
-   * Adds `weight · BM25F impact` of each term into `out` for every document that has it: a
-   * weighted bag of terms (a learned profile) matched against the edition. Returns the score a
-   * document holding every term would reach (the terms' `weight · idf · (k1 + 1)`), the scale
-   * a caller normalizes by.
-   */
-  addTermScores(terms: readonly { t: string; w: number }[], out: Float32Array): number {
-    let full = 0;
-    for (const { t, w } of terms) {
-      const list = this.postings.get(t);
-      if (!list) continue;
-      full += w * this.idf(t) * (this.config.k1 + 1);
-      const { docs, impacts } = list;
-      for (let i = 0; i < docs.length; i += 1) {
-        const d = docs[i] as number;
-        out[d] = (out[d] as number) + w * (impacts[i] as number);
-      }
-    }
-    return full;
-  }
-
-  /**
    * A term's documents and their BM25F impacts (the arrays themselves: read, never change), or
    * undefined when no document has it: lets a caller score a bag of terms over only the
    * documents it touches (a learned profile, reader after reader).
@@ -380,7 +359,7 @@ export class RelevanceIndex {
     return this.vectors[doc];
   }
 
-  /** BM25F's k1 + 1: a full match's impact per unit of idf (see {@link addTermScores}). */
+  /** BM25F's k1 + 1: a full match's impact per unit of idf (a term's most, whatever its frequency). */
   get fullImpact(): number {
     return this.config.k1 + 1;
   }
